@@ -1,0 +1,93 @@
+"""Partdesk: the order desk a parts chain falls back on when its central systems are down."""
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import Config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="static")
+    app.config.from_object(Config)
+    app.config.update(overrides or {})
+    _check_secret(app)
+    if app.config.get("PROXY_FIX_HOPS"):
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_security_headers(app)
+    from app.notify import init_app as init_notify
+
+    init_notify(app)
+    return app
+
+
+def _check_secret(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("DEBUG") or app.config.get("DEMO") or app.config.get("TESTING"):
+        app.config["SECRET_KEY"] = "partdesk-local-only-not-secret"
+        return
+    raise RuntimeError("SECRET_KEY is not set. Set it in the environment (or PARTDESK_DEMO=1 for a local demo).")
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (tables known to metadata)
+    from app.database import begin_write, configure_engine
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    with app.app_context():
+        configure_engine(db.engine)
+
+    @app.before_request
+    def _writers_lock_early():
+        # A state-changing request starts as a writer so its capacity checks see the latest rows.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            begin_write(db.session)
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from app.models import Staff
+
+        staff = db.session.get(Staff, int(user_id))
+        return staff if staff and staff.active else None
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent / "migrations"
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.web import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "media-src 'self' https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

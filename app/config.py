@@ -1,0 +1,64 @@
+"""Configuration read from the environment, with safe local defaults."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    """Everything the app reads from its environment lives here."""
+
+    INSTANCE_DIR = Path(os.environ.get("PARTDESK_INSTANCE", Path.cwd() / "instance"))
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'partdesk.db'}"
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    DEMO = _bool("PARTDESK_DEMO")
+    DEBUG = _bool("FLASK_DEBUG")
+    TESTING = False
+    WTF_CSRF_TIME_LIMIT = None  # a form left open during a long call must still submit
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+
+    # Twilio
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")  # e.g. https://partdesk.example
+    PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN")
+    TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER")
+
+    # Outbound mail; with no SMTP_HOST nothing leaves the machine and the outbox shows it
+    SMTP_HOST = os.environ.get("SMTP_HOST")
+    SMTP_PORT = _int("SMTP_PORT", 587)
+    SMTP_USER = os.environ.get("SMTP_USER")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "partdesk@localhost")
+
+    # Intake
+    DROP_FOLDER = os.environ.get("PARTDESK_DROP_FOLDER")
+    MAX_MESSAGE_BYTES = _int("PARTDESK_MAX_MESSAGE_BYTES", 15 * 1024 * 1024)
+
+    # Login throttling
+    LOGIN_MAX_FAILURES = _int("PARTDESK_LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_SECONDS = _int("PARTDESK_LOGIN_LOCK_SECONDS", 900)
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"

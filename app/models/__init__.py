@@ -1,0 +1,21 @@
+"""All models, importable from one place."""
+from app.models.core import (  # noqa: F401
+    CHANNELS,
+    OPEN_STATUSES,
+    ROLES,
+    STATUSES,
+    AuditEvent,
+    Branch,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Staff,
+    Workshop,
+    WorkshopEmail,
+    WorkshopPhone,
+)
+from app.models.handback import ExportBatch  # noqa: F401
+from app.models.intake import CatalogueItem, InboundMessage, Mailbox  # noqa: F401
+from app.models.notify import OutboxMessage  # noqa: F401
+from app.models.phone import Call  # noqa: F401
+from app.models.types import UTCDateTime, utcnow  # noqa: F401

@@ -1,0 +1,230 @@
+"""Branches, workshops, staff, orders and their audit trail."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+ROLES = ("staff", "manager", "admin")
+CHANNELS = ("email", "sms", "phone", "voicemail", "web")
+STATUSES = ("new", "needs_review", "claimed", "ready", "done", "cancelled", "redirected", "held")
+OPEN_STATUSES = ("new", "needs_review", "claimed", "ready", "held")
+
+
+class Branch(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(5), default="no")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
+    phone_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    inbound_email: Mapped[str | None] = mapped_column(String(254))
+    # numbers the call flow dials when there is room, comma separated E.164
+    staff_numbers: Mapped[str | None] = mapped_column(String(400))
+    backup_name: Mapped[str | None] = mapped_column(String(120))
+    backup_phone: Mapped[str | None] = mapped_column(String(20))
+    backup_email: Mapped[str | None] = mapped_column(String(254))
+    # capacity
+    staff_hold_limit: Mapped[int] = mapped_column(Integer, default=5)
+    hourly_limit: Mapped[int] = mapped_column(Integer, default=60)
+    open_limit: Mapped[int] = mapped_column(Integer, default=200)
+    overflow_policy: Mapped[str] = mapped_column(String(10), default="hold")  # hold | redirect
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    minutes_per_order: Mapped[int] = mapped_column(Integer, default=6)  # estimate before throughput is known
+    next_seq: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Branch {self.code}>"
+
+
+class Workshop(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_number: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    home_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
+    language: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    home_branch: Mapped[Branch | None] = relationship()
+    emails: Mapped[list[WorkshopEmail]] = relationship(
+        back_populates="workshop", cascade="all, delete-orphan", order_by="WorkshopEmail.id"
+    )
+    phones: Mapped[list[WorkshopPhone]] = relationship(
+        back_populates="workshop", cascade="all, delete-orphan", order_by="WorkshopPhone.id"
+    )
+
+    @property
+    def mobile(self) -> str | None:
+        for phone in self.phones:
+            if phone.is_mobile:
+                return phone.e164
+        return None
+
+
+class WorkshopEmail(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    workshop: Mapped[Workshop] = relationship(back_populates="emails")
+
+
+class WorkshopPhone(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    e164: Mapped[str] = mapped_column(String(20), unique=True)
+    is_mobile: Mapped[bool] = mapped_column(Boolean, default=False)
+    workshop: Mapped[Workshop] = relationship(back_populates="phones")
+
+
+class Staff(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="staff")
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    hold_limit: Mapped[int | None] = mapped_column(Integer)  # None: the branch's staff_hold_limit
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    branch: Mapped[Branch | None] = relationship()
+
+    # Flask-Login
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in ("manager", "admin")
+
+    @property
+    def effective_hold_limit(self) -> int:
+        if self.hold_limit is not None:
+            return self.hold_limit
+        return self.branch.staff_hold_limit if self.branch else 5
+
+
+class Order(db.Model):
+    __table_args__ = (
+        Index("ix_order_branch_status_created", "branch_id", "status", "created_at"),
+        Index("ix_order_branch_admitted", "branch_id", "admitted_at"),
+        Index("ix_order_status_urgent_created", "status", "urgent", "created_at"),
+        Index("ix_order_holder_status", "holder_id", "status"),
+        Index("ix_order_updated", "updated_at"),
+        Index("ix_order_done_at", "branch_id", "done_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshop.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    fulfilment: Mapped[str | None] = mapped_column(String(10))  # delivery | pickup
+    wanted_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plate: Mapped[str | None] = mapped_column(String(20))
+    vin: Mapped[str | None] = mapped_column(String(17))
+    customer_reference: Mapped[str | None] = mapped_column(String(64))
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(5))
+    confidence: Mapped[float | None]
+    review_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    flagged: Mapped[str | None] = mapped_column(String(200))  # a follow-up or cancellation waiting for staff
+    capacity_decision: Mapped[str | None] = mapped_column(Text)
+    estimate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # counted against the hourly limit
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    branch: Mapped[Branch] = relationship()
+    workshop: Mapped[Workshop | None] = relationship()
+    holder: Mapped[Staff | None] = relationship(foreign_keys=[holder_id])
+    created_by: Mapped[Staff | None] = relationship(foreign_keys=[created_by_id])
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
+    )
+    inbound_message = relationship("InboundMessage", foreign_keys=[inbound_message_id])
+
+    def __repr__(self) -> str:
+        return f"<Order {self.reference} {self.status}>"
+
+
+class OrderLine(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    part_number: Mapped[str | None] = mapped_column(String(64))
+    part_number_norm: Mapped[str | None] = mapped_column(String(64), index=True)
+    description: Mapped[str | None] = mapped_column(String(300))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderEvent(db.Model):
+    """Append-only audit of everything that happened to an order."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    actor_label: Mapped[str] = mapped_column(String(120), default="system")
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class AuditEvent(db.Model):
+    """Audit of changes that are not about one order: limits, pauses, overrides, imports."""
+
+    __table_args__ = (Index("ix_audit_branch_at", "branch_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    actor_label: Mapped[str] = mapped_column(String(120), default="system")
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+

@@ -1,0 +1,8 @@
+"""Outbound email and SMS to workshops, all through one outbox table."""
+
+
+def init_app(app) -> None:
+    """Connect the notification rules to the domain's signals. Idempotent."""
+    from app.notify import rules
+
+    rules.connect()

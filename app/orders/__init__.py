@@ -1,0 +1,1 @@
+"""The domain: order lifecycle, capacity and references. No Flask request in here."""

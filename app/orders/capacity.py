@@ -1,0 +1,129 @@
+"""Capacity limits: per staff member (orders held at once) and per branch (per rolling hour, open).
+
+Every check runs after the row it guards is locked (see app.database), so with a limit of N
+and any number of simultaneous attempts exactly N get through.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.database import is_sqlite
+from app.extensions import db
+from app.models import Branch, Order, Staff
+from app.orders.errors import OverCapacity
+
+ADMITTED_OPEN = ("new", "needs_review", "claimed", "ready")
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str  # new | held | redirected
+    reason: str | None = None
+    estimate_at: datetime | None = None
+
+    @property
+    def admitted(self) -> bool:
+        return self.status == "new"
+
+
+def lock_branch(branch_id: int) -> Branch:
+    """Load the branch row locked for this transaction (FOR UPDATE; SQLite holds the write lock)."""
+    stmt = select(Branch).where(Branch.id == branch_id)
+    if not is_sqlite(db.session):
+        stmt = stmt.with_for_update()
+    branch = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+    return branch
+
+
+def lock_staff(staff_id: int) -> Staff:
+    stmt = select(Staff).where(Staff.id == staff_id)
+    if not is_sqlite(db.session):
+        stmt = stmt.with_for_update()
+    return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+
+
+def held_by(staff: Staff) -> list[Order]:
+    return list(db.session.scalars(
+        select(Order).where(Order.holder_id == staff.id, Order.status == "claimed").order_by(Order.claimed_at)
+    ))
+
+
+def ensure_staff_can_take(staff: Staff) -> None:
+    """Raise OverCapacity naming what to finish first when the staff member is at their limit."""
+    held = held_by(staff)
+    limit = staff.effective_hold_limit
+    if len(held) >= limit:
+        oldest = ", ".join(o.reference for o in held[:3])
+        raise OverCapacity(
+            f"{staff.name} holds {len(held)} of {limit} orders; mark one ready or release it first "
+            f"(oldest: {oldest})." if held else f"{staff.name} may hold no orders (limit {limit})."
+        )
+
+
+def open_count(branch_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Order).where(Order.branch_id == branch_id, Order.status.in_(ADMITTED_OPEN))
+    ) or 0
+
+
+def hourly_count(branch_id: int, now: datetime) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Order).where(Order.branch_id == branch_id, Order.admitted_at >= now - HOUR)
+    ) or 0
+
+
+def held_count(branch_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Order).where(Order.branch_id == branch_id, Order.status == "held")
+    ) or 0
+
+
+def throughput_per_hour(branch: Branch, now: datetime) -> float:
+    """Orders done per hour over the last two hours; before there is any, the branch's own rate."""
+    done = db.session.scalar(
+        select(func.count()).select_from(Order).where(Order.branch_id == branch.id, Order.done_at >= now - 2 * HOUR)
+    ) or 0
+    if done >= 2:
+        return done / 2
+    staff = db.session.scalar(
+        select(func.count()).select_from(Staff).where(Staff.branch_id == branch.id, Staff.active.is_(True))
+    ) or 1
+    return max(1, staff) * 60 / max(1, branch.minutes_per_order)
+
+
+def estimate_for_position(branch: Branch, position: int, now: datetime) -> datetime:
+    """When the order at this place in line (1 = next) is likely to be taken, from current throughput."""
+    rate = throughput_per_hour(branch, now)
+    rate = min(rate, float(branch.hourly_limit)) if branch.hourly_limit > 0 else rate
+    minutes = math.ceil(position * 60 / max(rate, 0.1))
+    return now + timedelta(minutes=minutes)
+
+
+def blocking_reason(branch: Branch, now: datetime) -> str | None:
+    """Why a new order cannot be admitted right now, or None when there is room."""
+    if branch.paused:
+        return f"Branch {branch.name} has paused intake."
+    opened = open_count(branch.id)
+    if opened >= branch.open_limit:
+        return f"Branch {branch.name} has {opened} open orders, its limit is {branch.open_limit}."
+    hourly = hourly_count(branch.id, now)
+    if hourly >= branch.hourly_limit:
+        return f"Branch {branch.name} has accepted {hourly} orders in the last hour, its limit is {branch.hourly_limit}."
+    return None
+
+
+def decide(branch: Branch, now: datetime, *, may_redirect: bool = True) -> Decision:
+    """Admit, hold or redirect one new order. The caller must hold the branch lock (lock_branch)."""
+    reason = blocking_reason(branch, now)
+    if reason is None:
+        return Decision("new")
+    if branch.overflow_policy == "redirect" and may_redirect and branch.backup_name:
+        return Decision("redirected", f"{reason} Sent to the backup supplier {branch.backup_name}.")
+    position = held_count(branch.id) + 1
+    estimate = estimate_for_position(branch, position + open_count(branch.id), now)
+    return Decision("held", f"{reason} Held as number {position} in line.", estimate)

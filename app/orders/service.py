@@ -1,0 +1,186 @@
+"""Use cases that the form, the webhooks and the worker all call. The caller commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent, Branch, Order, OrderLine, Staff, Workshop
+from app.orders import capacity, lifecycle
+from app.orders.errors import IllegalMove, NotAllowed
+from app.orders.references import normalise_part_number
+from app.orders.signals import status_changed
+
+
+@dataclass
+class LineInput:
+    part_number: str | None = None
+    description: str | None = None
+    quantity: int = 1
+
+
+@dataclass
+class OrderInput:
+    channel: str
+    lines: list[LineInput] = field(default_factory=list)
+    workshop_id: int | None = None
+    urgent: bool = False
+    fulfilment: str | None = None
+    wanted_by: datetime | None = None
+    plate: str | None = None
+    vin: str | None = None
+    customer_reference: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    notes: str | None = None
+    language: str | None = None
+    confidence: float | None = None
+    review_reasons: list[str] = field(default_factory=list)
+    inbound_message_id: int | None = None
+
+
+def next_reference(branch: Branch) -> str:
+    """A short reference, easy to read over the phone. The caller holds the branch lock."""
+    seq = branch.next_seq or 1
+    branch.next_seq = seq + 1
+    return f"{branch.code}-{seq:06d}"
+
+
+def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: datetime) -> Order:
+    """Record an order from any channel. Never refuses for capacity: over the limit it is held or
+    redirected per the branch's policy, with the reason on the order."""
+    branch = capacity.lock_branch(branch_id)
+    needs_review = bool(data.review_reasons)
+    decision = capacity.decide(branch, now, may_redirect=not needs_review)
+    order = Order(
+        reference=next_reference(branch), branch_id=branch.id, workshop_id=data.workshop_id, channel=data.channel,
+        status="needs_review" if needs_review and decision.admitted else decision.status,
+        urgent=data.urgent, fulfilment=data.fulfilment, wanted_by=data.wanted_by,
+        plate=(data.plate or None), vin=(data.vin or None), customer_reference=data.customer_reference or None,
+        contact_name=data.contact_name or None, contact_phone=data.contact_phone or None, notes=data.notes or None,
+        language=data.language, confidence=data.confidence, review_reasons=list(data.review_reasons),
+        capacity_decision=decision.reason, estimate_at=decision.estimate_at,
+        inbound_message_id=data.inbound_message_id, created_by_id=by.id if by else None,
+        created_at=now, updated_at=now, admitted_at=now if decision.admitted else None,
+    )
+    for i, line in enumerate(data.lines):
+        order.lines.append(OrderLine(
+            position=i, part_number=line.part_number or None,
+            part_number_norm=normalise_part_number(line.part_number) if line.part_number else None,
+            description=line.description or None, quantity=line.quantity))
+    db.session.add(order)
+    db.session.flush()
+    reason = decision.reason
+    if needs_review:
+        reason = "; ".join(filter(None, [reason, *data.review_reasons]))
+    lifecycle.record(order, "received", by=by, now=now, to_status=order.status,
+                     reason=reason or f"Received by {data.channel}.")
+    status_changed.send(order, from_status=None, to_status=order.status, by=by, now=now, reason=reason,
+                        action="received")
+    return order
+
+
+def claim(order: Order, staff: Staff, *, now: datetime, override: bool = False) -> None:
+    capacity.lock_staff(staff.id)
+    _lock_order(order)
+    if order.status == "claimed":
+        holder = order.holder.name if order.holder else "someone"
+        raise IllegalMove(f"Order {order.reference} is already claimed by {holder}.")
+    if not lifecycle.can_move(order, "claimed"):
+        lifecycle.move(order, to="claimed", by=staff, now=now)  # raises with the reason
+    if override:
+        if not staff.is_manager:
+            raise NotAllowed("Only a manager can claim past the limit.")
+    else:
+        capacity.ensure_staff_can_take(staff)
+    lifecycle.move(order, to="claimed", by=staff, now=now,
+                   reason="Claimed past the limit by a manager." if override else None,
+                   action="override_claim" if override else "claimed")
+
+
+def release(order: Order, staff: Staff, *, now: datetime, reason: str | None = None) -> None:
+    _lock_order(order)
+    _ensure_holder_or_manager(order, staff)
+    lifecycle.move(order, to="new", by=staff, now=now, reason=reason, action="released")
+
+
+def mark_ready(order: Order, staff: Staff, *, now: datetime) -> None:
+    _lock_order(order)
+    _ensure_holder_or_manager(order, staff)
+    lifecycle.move(order, to="ready", by=staff, now=now)
+
+
+def mark_done(order: Order, staff: Staff, *, now: datetime) -> None:
+    _lock_order(order)
+    lifecycle.move(order, to="done", by=staff, now=now)
+    promote_held(order.branch_id, now=now)
+
+
+def cancel(order: Order, staff: Staff | None, *, now: datetime, reason: str) -> None:
+    if not reason or not reason.strip():
+        raise NotAllowed("Say why the order is cancelled; the workshop will be told.")
+    _lock_order(order)
+    lifecycle.move(order, to="cancelled", by=staff, now=now, reason=reason.strip())
+    promote_held(order.branch_id, now=now)
+
+
+def accept_review(order: Order, staff: Staff, *, now: datetime) -> None:
+    _lock_order(order)
+    lifecycle.move(order, to="new", by=staff, now=now, action="accepted", reason="Checked by staff.")
+    order.review_reasons = []
+    order.admitted_at = order.admitted_at or now
+
+
+def redirect(order: Order, staff: Staff | None, *, now: datetime, reason: str | None = None) -> None:
+    _lock_order(order)
+    lifecycle.move(order, to="redirected", by=staff, now=now, reason=reason or "Sent to the backup supplier.")
+    promote_held(order.branch_id, now=now)
+
+
+def admit_held(order: Order, staff: Staff, *, now: datetime) -> None:
+    """A manager's override: take a held order into the queue now, past the limits."""
+    if not staff.is_manager:
+        raise NotAllowed("Only a manager can admit a held order past the limits.")
+    _lock_order(order)
+    to = "needs_review" if order.review_reasons else "new"
+    lifecycle.move(order, to=to, by=staff, now=now, action="override_admit", reason="Admitted past the limit by a manager.")
+    order.admitted_at = now
+    db.session.add(AuditEvent(at=now, actor_id=staff.id, actor_label=lifecycle.actor_label(staff),
+                              branch_id=order.branch_id, action="override_admit", detail=order.reference))
+
+
+def promote_held(branch_id: int, *, now: datetime) -> list[Order]:
+    """Admit held orders, oldest first (urgent first), while the branch has room."""
+    branch = capacity.lock_branch(branch_id)
+    promoted: list[Order] = []
+    while capacity.blocking_reason(branch, now) is None:
+        order = db.session.scalars(
+            select(Order).where(Order.branch_id == branch_id, Order.status == "held")
+            .order_by(Order.urgent.desc(), Order.created_at, Order.id).limit(1)
+        ).first()
+        if order is None:
+            break
+        to = "needs_review" if order.review_reasons else "new"
+        lifecycle.move(order, to=to, by=None, now=now, action="admitted", reason="Capacity freed up.")
+        order.admitted_at = now
+        db.session.flush()
+        promoted.append(order)
+    return promoted
+
+
+def workshop_for(workshop_id: int | None) -> Workshop | None:
+    return db.session.get(Workshop, workshop_id) if workshop_id else None
+
+
+def _lock_order(order: Order) -> None:
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
+    db.session.refresh(order)
+
+
+def _ensure_holder_or_manager(order: Order, staff: Staff) -> None:
+    if order.holder_id not in (None, staff.id) and not staff.is_manager:
+        holder = order.holder.name if order.holder else "someone else"
+        raise NotAllowed(f"Order {order.reference} is held by {holder}; only they or a manager can change it.")

@@ -1,0 +1,7 @@
+"""Signals the domain sends, so channels (notifications) can react without the domain knowing them."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sent with sender=order, kwargs: from_status, to_status, by, now, reason, action
+status_changed = _signals.signal("status-changed")

@@ -1,0 +1,1 @@
+"""Twilio webhooks and the call flow."""

@@ -1,0 +1,20 @@
+"""Blueprints: one per surface."""
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+# module path -> url prefix; each module defines `bp`
+BLUEPRINTS = [
+    ("app.web.auth.routes", None),
+    ("app.web.queue.routes", None),
+    ("app.web.dashboard.routes", "/manager"),
+    ("app.phone.routes", "/twilio"),
+]
+
+
+def register(app: Flask) -> None:
+    for module_name, prefix in BLUEPRINTS:
+        module = importlib.import_module(module_name)
+        app.register_blueprint(module.bp, url_prefix=prefix)

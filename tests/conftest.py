@@ -1,0 +1,137 @@
+"""Fixtures: an app on a fresh database per test (SQLite in memory, or TEST_DATABASE_URL), factories."""
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.pool import StaticPool
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db as _db
+
+
+def _overrides(tmp_path) -> dict:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return {"SQLALCHEMY_DATABASE_URI": url}
+    # a file, not :memory:, so threads and subprocesses see the same database (WAL like production)
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"}
+
+
+@pytest.fixture
+def app(tmp_path):
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(_overrides(tmp_path))
+    config["INSTANCE_DIR"] = tmp_path
+    app = create_app(config)
+    with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            _reset_postgres()
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all() if _db.engine.dialect.name == "postgresql" else None
+        _db.engine.dispose()
+    from app.web.auth import throttle
+
+    throttle.reset_addresses()
+
+
+def _reset_postgres() -> None:
+    with _db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def now():
+    return datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+class Factory:
+    def __init__(self, db):
+        self.db = db
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def branch(self, code="OSL", **kw):
+        from app.models import Branch
+
+        kw.setdefault("name", f"Branch {code}")
+        branch = Branch(code=code, **kw)
+        self.db.session.add(branch)
+        self.db.session.commit()
+        return branch
+
+    def staff(self, branch=None, role="staff", login=None, password="secret-pass-1", **kw):
+        from app.models import Staff
+
+        login = login or f"user{self._next()}"
+        staff = Staff(login=login, name=kw.pop("name", login.capitalize()), role=role, branch=branch, **kw)
+        staff.set_password(password)
+        self.db.session.add(staff)
+        self.db.session.commit()
+        return staff
+
+    def workshop(self, branch=None, number=None, name="Bilverksted AS", emails=(), phones=()):
+        from app.models import Workshop, WorkshopEmail, WorkshopPhone
+        from app.orders.workshops import is_mobile, normalise_phone
+
+        w = Workshop(customer_number=number or str(10000 + self._next()), name=name, home_branch=branch)
+        w.emails = [WorkshopEmail(address=e.lower()) for e in emails]
+        w.phones = [WorkshopPhone(e164=normalise_phone(p), is_mobile=is_mobile(normalise_phone(p))) for p in phones]
+        self.db.session.add(w)
+        self.db.session.commit()
+        return w
+
+    def order(self, branch, *, now=None, channel="web", lines=(("0 986 494 123", "Bremseklosser", 2),), **kw):
+        from app.orders import service
+        from app.orders.service import LineInput, OrderInput
+
+        data = OrderInput(channel=channel, lines=[LineInput(p, d, q) for p, d, q in lines], **kw)
+        order = service.create_order(branch.id, data, by=None, now=now or datetime.now(UTC))
+        self.db.session.commit()
+        return order
+
+
+@pytest.fixture
+def make(db):
+    return Factory(db)
+
+
+def login(client, login, password="secret-pass-1"):
+    """Log in through the real form, CSRF token included."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"login": login, "password": password, "csrf_token": token})
+
+
+def csrf_token(client, path="/"):
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    return match.group(1) if match else None
