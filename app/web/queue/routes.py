@@ -1,17 +1,259 @@
-"""The shared queue, order detail and the phone-order form. (Stub: filled in by the queue work.)"""
-from flask import Blueprint
-from flask_login import login_required
+"""The shared queue, order detail with its actions, the review page and the phone-order form."""
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from app.extensions import db
+from app.models import Branch, Order, Workshop
+from app.orders import lifecycle, service, workshops
+from app.orders.errors import DomainError
+from app.web.queue import queries
+from app.web.queue.editing import apply_edits
+from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFilterForm, ReviewForm,
+                                 workshop_label)
+from app.web.queue.message import attachments, body_text
+from app.web.queue.spelling import spell_reference
 
 bp = Blueprint("queue", __name__)
+
+# action name -> (service call, managers only, what to say when it worked)
+ACTIONS = {
+    "claim": (lambda o, s, now: service.claim(o, s, now=now), False, "You hold {ref} now."),
+    "claim_override": (lambda o, s, now: service.claim(o, s, now=now, override=True), True,
+                       "You hold {ref} now (past the limit)."),
+    "release": (lambda o, s, now: service.release(o, s, now=now), False, "{ref} is back in the queue."),
+    "ready": (lambda o, s, now: service.mark_ready(o, s, now=now), False, "{ref} is ready."),
+    "done": (lambda o, s, now: service.mark_done(o, s, now=now), False, "{ref} is done."),
+    "accept": (lambda o, s, now: service.accept_review(o, s, now=now), False, "{ref} is accepted."),
+    "admit": (lambda o, s, now: service.admit_held(o, s, now=now), True, "{ref} is admitted past the limit."),
+}
+
+
+@bp.context_processor
+def _helpers():
+    now = datetime.now(UTC)
+
+    def local_time(value: datetime | None, branch: Branch | None = None) -> str:
+        if value is None:
+            return ""
+        try:
+            zone = ZoneInfo(branch.timezone if branch else "Europe/Oslo")
+        except Exception:  # an unknown zone name must not break the page
+            zone = UTC
+        return value.astimezone(zone).strftime("%d.%m %H:%M")
+
+    return {"age": lambda value: queries.age(value, now), "local_time": local_time,
+            "lines_summary": queries.lines_summary, "status_label": lifecycle.LABELS}
+
+
+def _visible_order(reference: str) -> Order:
+    order = queries.order_by_reference(reference)
+    if order is None:
+        abort(404)
+    if not queries.may_see(current_user, order):
+        abort(403, description="This order belongs to another branch.")
+    return order
 
 
 @bp.route("/")
 @login_required
 def index():
-    return "queue"
+    form = QueueFilterForm(request.args)
+    if current_user.is_manager:
+        form.branch.choices = [SelectChoice("", "All branches")] + [SelectChoice(str(b.id), b.code)
+                                                                     for b in queries.branches()]
+    else:
+        form.branch.choices = [SelectChoice(str(current_user.branch_id or ""), "My branch")]
+    form.validate()
+    branch_id = int(form.branch.data) if (form.branch.data or "").isdigit() else None
+    if not current_user.is_manager:
+        branch_id = current_user.branch_id or -1  # staff without a branch see nothing
+    status = form.status.data if not form.status.errors else "open"
+    channel = form.channel.data if not form.channel.errors else None
+    page = queries.queue_page(queries.QueueFilter(
+        branch_id=branch_id, status=status or "open", channel=channel or None, urgent=bool(form.urgent.data),
+        page=form.page.data if not form.page.errors and form.page.data else 1))
+    now = datetime.now(UTC)
+    gauge_branches = ([db.session.get(Branch, branch_id)] if branch_id and branch_id > 0
+                      else queries.branches() if current_user.is_manager else [])
+    gauges = [queries.branch_gauge(b, now) for b in gauge_branches if b is not None]
+    return render_template("queue/index.html", form=form, page=page, gauges=gauges,
+                           me=queries.staff_gauge(current_user), args=request.args.to_dict())
 
 
-@bp.route("/orders/new")
+@bp.route("/orders/<reference>")
+@login_required
+def order(reference: str):
+    order = _visible_order(reference)
+    return render_template("queue/order.html", order=order, action_form=ActionForm(), cancel_form=CancelForm(),
+                           message=order.inbound_message, body=body_text(order.inbound_message)
+                           if order.inbound_message else None, files=attachments(order.inbound_message),
+                           outbox=queries.outbox_for(order), can_move=lifecycle.can_move)
+
+
+@bp.route("/orders/<reference>/do/<name>", methods=["POST"])
+@login_required
+def action(reference: str, name: str):
+    if name not in ACTIONS:
+        abort(404)
+    call, managers_only, done = ACTIONS[name]
+    if managers_only and not current_user.is_manager:
+        abort(403, description="Only a manager can do this.")
+    order = _visible_order(reference)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    try:
+        call(order, current_user, datetime.now(UTC))
+        db.session.commit()
+        flash(done.format(ref=order.reference), "success")
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+    back = form.next_url.data
+    return redirect(back if _local(back) else url_for("queue.order", reference=reference))
+
+
+@bp.route("/orders/<reference>/cancel", methods=["POST"])
+@login_required
+def cancel(reference: str):
+    order = _visible_order(reference)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("queue.order", reference=reference))
+    try:
+        service.cancel(order, current_user, now=datetime.now(UTC), reason=form.reason.data)
+        db.session.commit()
+        flash(f"{order.reference} is cancelled.", "success")
+    except DomainError as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+    return redirect(url_for("queue.order", reference=reference))
+
+
+@bp.route("/orders/<reference>/attachments/<int:index>")
+@login_required
+def attachment(reference: str, index: int):
+    order = _visible_order(reference)
+    files = attachments(order.inbound_message)
+    if not 0 <= index < len(files):
+        abort(404)
+    part = files[index]
+    return send_file(io.BytesIO(part.data), mimetype="application/octet-stream", as_attachment=True,
+                     download_name=part.filename.replace("/", "_").replace("\\", "_") or f"attachment-{index}")
+
+
+@bp.route("/workshops/search")
+@login_required
+def workshop_search():
+    found = workshops.search(request.args.get("q", "")[:100], limit=10)
+    return jsonify([{"id": w.id, "label": workshop_label(w), "name": w.name, "number": w.customer_number,
+                     "phones": [p.e164 for p in w.phones], "blocked": w.blocked} for w in found])
+
+
+def _branch_choices(form: PhoneOrderForm) -> None:
+    if current_user.is_manager:
+        form.branch_id.choices = [SelectChoice(b.id, f"{b.code} · {b.name}") for b in queries.branches()]
+    elif current_user.branch is not None:
+        branch = current_user.branch
+        form.branch_id.choices = [SelectChoice(branch.id, f"{branch.code} · {branch.name}")]
+    else:
+        form.branch_id.choices = []
+    if form.branch_id.data is None and current_user.branch_id:
+        form.branch_id.data = current_user.branch_id
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
 @login_required
 def new_order():
-    return "form"
+    form = PhoneOrderForm()
+    _branch_choices(form)
+    if request.method == "GET":
+        _prefill(form)
+    elif form.edit_lines():
+        return render_template("queue/new_order.html", form=form)
+    if form.validate_on_submit():
+        order = service.create_order(form.branch_id.data, form.order_input("phone"), by=current_user,
+                                     now=datetime.now(UTC))
+        db.session.commit()
+        return redirect(url_for("queue.created", reference=order.reference))
+    status = 422 if form.is_submitted() else 200
+    return render_template("queue/new_order.html", form=form), status
+
+
+def _prefill(form: PhoneOrderForm) -> None:
+    """The phone screen-pop links here with ?phone= (or ?workshop=) so the caller is already picked."""
+    workshop = None
+    if request.args.get("workshop", "").isdigit():
+        workshop = db.session.get(Workshop, int(request.args["workshop"]))
+    phone = request.args.get("phone", "").strip()[:40]
+    if phone:
+        form.contact_phone.data = workshops.normalise_phone(phone) or phone
+        workshop = workshop or workshops.find_by_phone(phone)
+    if workshop is not None:
+        form.show_workshop(workshop)
+
+
+@bp.route("/orders/<reference>/created")
+@login_required
+def created(reference: str):
+    order = _visible_order(reference)
+    return render_template("queue/created.html", order=order, spelled=spell_reference(order.reference))
+
+
+@bp.route("/orders/<reference>/review", methods=["GET", "POST"])
+@login_required
+def review(reference: str):
+    order = _visible_order(reference)
+    if order.status != "needs_review":
+        flash(f"{order.reference} does not need review (it is {lifecycle.LABELS[order.status]}).", "info")
+        return redirect(url_for("queue.order", reference=reference))
+    form = ReviewForm() if request.method == "POST" else ReviewForm(data=_order_data(order))
+    if request.method == "GET":
+        form.show_workshop(order.workshop)
+    elif form.edit_lines():
+        return _render_review(order, form)
+    if form.validate_on_submit():
+        now = datetime.now(UTC)
+        try:
+            apply_edits(order, form.order_input(order.channel), by=current_user, now=now)
+            db.session.flush()
+            service.accept_review(order, current_user, now=now)
+            db.session.commit()
+        except DomainError as refusal:
+            db.session.rollback()
+            flash(refusal.message, "error")
+            return redirect(url_for("queue.order", reference=reference))
+        flash(f"{order.reference} is accepted into the queue.", "success")
+        return redirect(url_for("queue.order", reference=reference))
+    return _render_review(order, form), 422 if form.is_submitted() else 200
+
+
+def _render_review(order: Order, form: ReviewForm):
+    message = order.inbound_message
+    return render_template("queue/review.html", order=order, form=form, cancel_form=CancelForm(),
+                           message=message, body=body_text(message) if message else None,
+                           files=attachments(message))
+
+
+def _order_data(order: Order) -> dict:
+    return {
+        "lines": [{"part_number": ln.part_number, "description": ln.description, "quantity": ln.quantity}
+                  for ln in order.lines] or [{}],
+        "plate": order.plate, "vin": order.vin, "urgent": order.urgent, "fulfilment": order.fulfilment or "delivery",
+        "customer_reference": order.customer_reference, "contact_name": order.contact_name,
+        "contact_phone": order.contact_phone, "notes": order.notes,
+    }
+
+
+def _local(target: str | None) -> bool:
+    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target

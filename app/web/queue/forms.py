@@ -1,0 +1,200 @@
+"""Forms of the queue: the phone-order form, the review form, queue filters and the action buttons."""
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from vininfo import Vin
+from wtforms import (BooleanField, SelectChoice, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
+                     SelectField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.extensions import db
+from app.models import CHANNELS, STATUSES, Workshop
+from app.orders import workshops
+from app.orders.service import LineInput, OrderInput
+
+MAX_LINES = 100
+_VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+
+
+def vin_problem(value: str) -> str | None:
+    """Why a VIN is not valid, or None. The check digit is only checked on North American VINs
+    (first character 1-5): elsewhere position 9 is free and a mismatch says nothing."""
+    if len(value) != 17:
+        return f"A VIN has 17 characters; this has {len(value)}."
+    if re.search(r"[IOQ]", value):
+        return "A VIN never contains I, O or Q (did you mean 1 or 0?)."
+    if not _VIN.match(value):
+        return "A VIN has only letters and digits."
+    if value[0] in "12345" and not Vin(value).verify_checksum():
+        return "The check digit (9th character) does not match; read the VIN again."
+    return None
+
+
+class LineForm(Form):
+    """One order line; a sub-form without its own CSRF token."""
+
+    part_number = StringField("Part number", validators=[Optional(), Length(max=64)])
+    description = StringField("Description", validators=[Optional(), Length(max=300)])
+    quantity = IntegerField("Qty", default=1, validators=[Optional(), NumberRange(min=1, max=9999)])
+
+    @property
+    def is_blank(self) -> bool:
+        return not ((self.part_number.data or "").strip() or (self.description.data or "").strip())
+
+
+class OrderFieldsForm(FlaskForm):
+    """The fields of an order, shared by the phone form and the review page."""
+
+    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
+    add_line = SubmitField("Add line")
+    remove_line = HiddenField()  # set by the value of the pressed "Remove" button; never rendered
+    plate = StringField("Plate", validators=[Optional(), Length(max=20)])
+    vin = StringField("VIN", validators=[Optional(), Length(max=40)])
+    urgent = BooleanField("Urgent")
+    fulfilment = RadioField("Fulfilment", choices=[SelectChoice("delivery", "Delivery"), SelectChoice("pickup", "Pickup")],
+                            default="delivery")
+    customer_reference = StringField("Workshop's reference", validators=[Optional(), Length(max=64)])
+    contact_name = StringField("Contact name", validators=[Optional(), Length(max=120)])
+    contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+    # no Optional(): an empty workshop must still reach validate_workshop
+    workshop = StringField("Workshop", validators=[Length(max=200)],
+                           description="Name, customer number or phone")
+    workshop_id = HiddenField()
+
+    picked: Workshop | None = None
+
+    def validate_workshop(self, field):
+        self.picked = resolve_workshop(self.workshop_id.data, field.data)
+        if self.picked is None and (field.data or "").strip():
+            raise ValidationError(f"No workshop matches '{field.data.strip()}'. Pick one from the suggestions "
+                                  "or type its customer number.")
+        if self.picked is not None and self.picked.blocked:
+            raise ValidationError(f"{self.picked.name} is blocked; ask a manager.")
+
+    def show_workshop(self, workshop: Workshop | None) -> None:
+        self.workshop.data = workshop_label(workshop) if workshop else ""
+        self.workshop_id.data = str(workshop.id) if workshop else ""
+
+    def validate_lines(self, field):
+        if all(entry.form.is_blank for entry in field.entries):
+            raise ValidationError("Give at least one line with a part number or a description.")
+
+    def validate_vin(self, field):
+        value = re.sub(r"[\s-]", "", field.data or "").upper()
+        if value:
+            problem = vin_problem(value)
+            if problem:
+                raise ValidationError(problem)
+        field.data = value
+
+    def validate_contact_phone(self, field):
+        if field.data and field.data.strip():
+            if workshops.normalise_phone(field.data) is None:
+                raise ValidationError("This is not a phone number.")
+
+    def edit_lines(self) -> bool:
+        """Handle the no-JS "Add line" / "Remove" buttons. True when the form only needs re-showing."""
+        if self.add_line.data:
+            if len(self.lines.entries) < MAX_LINES:
+                self.lines.append_entry()
+            return True
+        if self.remove_line.data not in (None, ""):
+            try:
+                index = int(self.remove_line.data)
+            except ValueError:
+                return True
+            keep = [e.form.data for i, e in enumerate(self.lines.entries) if i != index]
+            while self.lines.entries:
+                self.lines.pop_entry()
+            for data in keep or [{}]:
+                self.lines.append_entry(data or None)
+            self.remove_line.data = ""
+            return True
+        return False
+
+    def line_inputs(self) -> list[LineInput]:
+        return [LineInput(part_number=(e.form.part_number.data or "").strip() or None,
+                          description=(e.form.description.data or "").strip() or None,
+                          quantity=e.form.quantity.data or 1)
+                for e in self.lines.entries if not e.form.is_blank]
+
+    def order_input(self, channel: str) -> OrderInput:
+        def text(field) -> str | None:
+            return (field.data or "").strip() or None
+
+        return OrderInput(
+            channel=channel, lines=self.line_inputs(),
+            workshop_id=self.picked.id if self.picked else None, urgent=bool(self.urgent.data),
+            fulfilment=self.fulfilment.data or None, plate=text(self.plate), vin=text(self.vin),
+            customer_reference=text(self.customer_reference), contact_name=text(self.contact_name),
+            contact_phone=workshops.normalise_phone(self.contact_phone.data), notes=text(self.notes),
+        )
+
+
+class PhoneOrderForm(OrderFieldsForm):
+    """An order keyed in while the workshop is on the phone."""
+
+    branch_id = SelectField("Branch", coerce=int)
+    save = SubmitField("Save order")
+
+    def validate_workshop(self, field):
+        super().validate_workshop(field)
+        if self.picked is None and not field.errors and not (self.contact_phone.data or "").strip():
+            raise ValidationError("Pick the workshop, or give a contact phone so we can reach the caller.")
+
+
+class ReviewForm(OrderFieldsForm):
+    save = SubmitField("Save & accept")
+
+
+class CancelForm(FlaskForm):
+    reason = StringField("Reason", validators=[DataRequired(message="Say why the order is cancelled."),
+                                               Length(max=500)])
+    submit = SubmitField("Cancel order")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes an order: the CSRF token and where to go back to travel."""
+
+    next_url = HiddenField()
+    submit = SubmitField()
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    branch = SelectField("Branch", coerce=str, validators=[Optional()])
+    status = SelectField("Status", choices=[SelectChoice("open", "Open"), SelectChoice("all", "All"),
+                                            *[SelectChoice(s, s.replace("_", " ")) for s in STATUSES]],
+                         default="open", validators=[Optional()])
+    channel = SelectField("Channel", choices=[SelectChoice("", "Any"), *[SelectChoice(c, c) for c in CHANNELS]], default="",
+                          validators=[Optional()])
+    urgent = BooleanField("Urgent only")
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1)])
+
+
+def resolve_workshop(workshop_id: str | None, typed: str | None) -> Workshop | None:
+    """The workshop picked from the suggestions, else one found by exact customer number or phone."""
+    typed = (typed or "").strip()
+    if not typed:
+        return None
+    if workshop_id and workshop_id.isdigit():
+        picked = db.session.get(Workshop, int(workshop_id))
+        # the text still says what was picked (without JS the hidden id survives an edit)
+        if picked is not None and typed in (workshop_label(picked), picked.customer_number):
+            return picked
+    by_number = db.session.scalars(select(Workshop).where(Workshop.customer_number == typed)).first()
+    if by_number is not None:
+        return by_number
+    if sum(ch.isdigit() for ch in typed) >= 5:
+        return workshops.find_by_phone(typed)
+    return None
+
+
+def workshop_label(workshop: Workshop) -> str:
+    return f"{workshop.name} ({workshop.customer_number})"
