@@ -1,0 +1,232 @@
+"""From a stored message to an order, a note on an order, or the review inbox.
+
+Each message is processed in its own write transaction that ends with status "processed" (or
+"failed" with the reason, for staff to look at and retry). The order is linked by
+Order.inbound_message_id, which is unique, and the message's status is checked under a lock, so
+a retry after a crash never makes a second order.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+
+from app.database import begin_write, is_sqlite
+from app.extensions import db
+from app.intake import ack
+from app.models import InboundMessage, Order, Workshop
+from app.orders import lifecycle
+from app.orders.references import ORDER_REF
+from app.orders.service import LineInput, OrderInput, create_order
+from app.orders.workshops import find_by_email
+
+log = logging.getLogger(__name__)
+
+ACK_REF = re.compile(r"<ack\.([A-Z]{2,4}-\d{6})\.[^>]*@partdesk>", re.IGNORECASE)
+FULFILMENT = ("delivery", "pickup")
+
+
+def parse(raw: bytes, channel: str):
+    from app.intake.parse import parse_bytes
+
+    return parse_bytes(raw, "email" if channel == "email" else channel)
+
+
+def process_pending(limit: int = 100, *, now: datetime | None = None, channels=("email",)) -> dict[str, int]:
+    """Process stored messages, oldest first, each on its own. Returns a count per outcome."""
+    counts: dict[str, int] = {}
+    ids = list(db.session.scalars(
+        select(InboundMessage.id).where(InboundMessage.status == "stored", InboundMessage.channel.in_(channels))
+        .order_by(InboundMessage.id).limit(limit)))
+    db.session.commit()  # end the read; each message starts its own write
+    for message_id in ids:
+        outcome = process_one(message_id, now=now or datetime.now(UTC))
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def process_one(message_id: int, *, now: datetime) -> str:
+    """Process one stored message. Returns what became of it: order, follow_up, cancellation,
+    other, auto_reply, skipped (not stored / someone else has it), retry (database trouble, left
+    stored) or failed (marked failed with the error, left for staff to retry)."""
+    try:
+        begin_write(db.session)
+        message = _lock(message_id)
+        if message is None or message.status != "stored":
+            db.session.rollback()
+            return "skipped"
+        outcome = route(message, now=now)
+        message.status, message.error = "processed", None
+        db.session.commit()
+        return outcome
+    except OperationalError:
+        db.session.rollback()
+        log.exception("inbound message %s: database trouble, left stored for the next round", message_id)
+        return "retry"
+    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the rest
+        db.session.rollback()
+        log.exception("inbound message %s could not be processed", message_id)
+        _mark_failed(message_id, f"{type(exc).__name__}: {exc}")
+        return "failed"
+
+
+def retry_failed(message_ids: list[int] | None = None) -> int:
+    """Put failed messages back to stored so the next round processes them. The caller commits."""
+    stmt = update(InboundMessage).where(InboundMessage.status == "failed", InboundMessage.order_id.is_(None))
+    if message_ids is not None:
+        stmt = stmt.where(InboundMessage.id.in_(message_ids))
+    return db.session.execute(stmt.values(status="stored", error=None)).rowcount
+
+
+def _lock(message_id: int) -> InboundMessage | None:
+    stmt = select(InboundMessage).where(InboundMessage.id == message_id)
+    if not is_sqlite(db.session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def _mark_failed(message_id: int, error: str) -> None:
+    try:
+        begin_write(db.session)
+        db.session.execute(update(InboundMessage).where(InboundMessage.id == message_id,
+                                                        InboundMessage.status == "stored")
+                           .values(status="failed", error=error[:4000]))
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - it stays stored and is tried again next round
+        db.session.rollback()
+        log.exception("inbound message %s: could not record the failure", message_id)
+
+
+def route(message: InboundMessage, *, now: datetime) -> str:
+    """Parse the message and act on its kind. Adds to the session; the caller commits."""
+    parsed = parse(message.raw, message.channel)
+    kind = parsed.kind if parsed.kind in ("order", "follow_up", "cancellation", "auto_reply", "other") else "other"
+    if getattr(parsed, "is_bounce", False):
+        kind = "auto_reply"
+    data = json_safe(parsed.to_dict())
+    message.sender = (parsed.from_addr or message.sender or "")[:320] or None
+    message.subject = (parsed.subject or message.subject or "")[:500] or None
+    existing = db.session.scalar(select(Order).where(Order.inbound_message_id == message.id))
+    if existing is not None:  # made before a crash that lost only the status; never twice
+        message.order_id, message.kind, message.parsed = existing.id, "order", data
+        return "order"
+    if kind == "order":
+        order = _create(message, parsed, now=now)
+        data["ack"] = ack.acknowledge(message, parsed, order, now=now)
+    elif kind in ("follow_up", "cancellation"):
+        order = referenced_order(parsed)
+        if order is None:
+            data["note"] = f"A {kind.replace('_', '-')} naming no order we know; check by hand."
+            kind = "other"
+        else:
+            _note(order, message, parsed, kind, now=now)
+    message.kind, message.parsed = kind, data
+    return kind
+
+
+def _create(message: InboundMessage, parsed, *, now: datetime) -> Order:
+    reasons = [str(r) for r in (parsed.review_reasons or [])]
+    address = (parsed.from_addr or "").strip().lower()
+    workshop, how = find_by_email(address)
+    if workshop is None:
+        reasons.append(f"Unknown sender {address or '(no address)'}: not a known workshop address.")
+    elif workshop.blocked or not workshop.active:
+        reasons.append(f"Workshop {workshop.customer_number} {workshop.name} is "
+                       f"{'blocked' if workshop.blocked else 'inactive'}: check before accepting.")
+    if parsed.auth_failed:
+        reasons.append(f"Sender authentication failed ({parsed.auth_failed}): the address may be forged.")
+    if parsed.needs_review and not reasons:
+        reasons.append("The order could not be read with confidence; check the lines against the message.")
+    branch_id = message.branch_id or (workshop.home_branch_id if workshop else None)
+    if branch_id is None:
+        raise ValueError("The message came in through no mailbox and the sender has no home branch.")
+    lines = [LineInput(part_number=_cut(line.part_number, 64), description=_cut(line.description, 300),
+                       quantity=_quantity(line.quantity)) for line in parsed.lines or []]
+    data = OrderInput(
+        channel="email", lines=lines, workshop_id=workshop.id if workshop else None, urgent=bool(parsed.urgent),
+        fulfilment=parsed.fulfilment if parsed.fulfilment in FULFILMENT else None,
+        plate=_cut(parsed.plate, 20), vin=_cut(parsed.vin, 17), customer_reference=_cut(parsed.customer_reference, 64),
+        contact_name=_cut(parsed.from_name, 120), notes=_notes(parsed), language=_cut(parsed.language, 5),
+        confidence=parsed.confidence, review_reasons=list(dict.fromkeys(reasons)), inbound_message_id=message.id)
+    order = create_order(branch_id, data, by=None, now=now)
+    message.order_id = order.id
+    return order
+
+
+def referenced_order(parsed) -> Order | None:
+    """The order a reply is about: a reference in the subject or new text, our acknowledgement's
+    Message-ID in In-Reply-To/References, or the Message-ID of the message that made the order."""
+    candidates = [parsed.order_ref] if parsed.order_ref else []
+    for text in (parsed.subject, parsed.new_text):
+        candidates += ORDER_REF.findall((text or "").upper())
+    ids = [parsed.in_reply_to, *(parsed.references or [])]
+    for message_id in filter(None, ids):
+        candidates += [m.upper() for m in ACK_REF.findall(message_id)]
+    for reference in dict.fromkeys(c.strip().upper() for c in candidates if c):
+        order = db.session.scalar(select(Order).where(Order.reference == reference))
+        if order is not None:
+            return order
+    for message_id in filter(None, ids):
+        order_id = db.session.scalar(select(InboundMessage.order_id).where(
+            InboundMessage.dedup_key == f"mid:{message_id.strip()}", InboundMessage.order_id.is_not(None)))
+        if order_id:
+            return db.session.get(Order, order_id)
+    return None
+
+
+def _note(order: Order, message: InboundMessage, parsed, kind: str, *, now: datetime) -> None:
+    text = " ".join((parsed.new_text or parsed.body_text or "").split())
+    sender = (parsed.from_addr or "").lower()
+    workshop, _how = find_by_email(sender)
+    stranger = order.workshop_id is not None and (workshop is None or workshop.id != order.workshop_id)
+    who = f"{sender}" + (" (not the ordering workshop)" if stranger else "")
+    if kind == "cancellation":
+        order.flagged = "Cancellation requested — confirm"
+        lifecycle.record(order, "cancellation_requested", by=None, now=now,
+                         reason=f"Cancellation requested by {who}: {text[:1500]}")
+    else:
+        order.flagged = _cut(f"Follow-up: {text}", 200)
+        lifecycle.record(order, "follow_up", by=None, now=now, reason=f"Follow-up from {who}: {text[:1500]}")
+    message.order_id = order.id
+
+
+def _notes(parsed) -> str | None:
+    notes = parsed.notes
+    if isinstance(notes, (list, tuple)):
+        notes = "\n".join(str(n) for n in notes if n)
+    return str(notes) if notes else None
+
+
+def _quantity(value) -> int:
+    try:
+        return max(1, min(int(value), 100000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _cut(value, length: int) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value[:length] or None
+
+
+def json_safe(value):
+    """What the parser reports, as JSON the database can hold: no bytes, dates as ISO text."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()
+                if not isinstance(v, (bytes, bytearray, memoryview)) and k not in ("content", "payload", "data")}
+    if isinstance(value, (list, tuple, set)):
+        return [json_safe(v) for v in value if not isinstance(v, (bytes, bytearray, memoryview))]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def workshop_of(order: Order) -> Workshop | None:
+    return db.session.get(Workshop, order.workshop_id) if order.workshop_id else None

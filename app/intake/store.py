@@ -1,0 +1,186 @@
+"""Exactly-once storage of raw messages.
+
+A message is stored under a unique dedup_key (its Message-ID, else the sha256 of its bytes). For
+IMAP the insert and the advance of Mailbox.last_uid commit together, so after a crash at any point
+a message is either stored and behind last_uid, or not stored and fetched again. A second insert
+of the same key (a retry, a race, a re-delivery) is an IntegrityError caught per message, meaning
+"already stored".
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.database import begin_write, is_sqlite
+from app.extensions import db
+from app.models import Branch, InboundMessage, Mailbox
+
+log = logging.getLogger(__name__)
+
+KEY_LENGTH = 300
+
+
+@dataclass
+class Incoming:
+    raw: bytes
+    uid: int | None = None
+    error: str | None = None  # set when only part of the message could be taken (too large)
+
+
+def headers_of(raw: bytes):
+    return BytesHeaderParser(policy=compat32).parsebytes(raw[:256 * 1024], headersonly=True)
+
+
+def dedup_key(raw: bytes) -> str:
+    """'mid:<Message-ID>' when the message has one, else 'sha256:<hex of the bytes>'."""
+    try:
+        message_id = str(headers_of(raw).get("Message-ID") or "").strip()
+    except Exception:  # noqa: BLE001 - a header we cannot read is no Message-ID
+        message_id = ""
+    message_id = " ".join(message_id.split())
+    if message_id and len(message_id) + 4 <= KEY_LENGTH:
+        return f"mid:{message_id}"
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _summary(raw: bytes) -> tuple[str | None, str | None]:
+    from email.header import decode_header, make_header
+
+    try:
+        headers = headers_of(raw)
+
+        def text(name):
+            value = headers.get(name)
+            return str(make_header(decode_header(str(value)))) if value else None
+
+        sender = text("From")
+        subject = text("Subject")
+    except Exception:  # noqa: BLE001 - the parser reads it properly later; this is a label
+        return None, None
+    return (sender or None) and sender[:320], (subject or None) and subject[:500]
+
+
+def _insert(item: Incoming, *, channel: str, branch_id: int | None, mailbox_id: int | None,
+            uidvalidity: int | None, now: datetime) -> InboundMessage | None:
+    """Insert one message inside a savepoint. None when its key is stored already."""
+    key = dedup_key(item.raw)
+    if db.session.scalar(select(InboundMessage.id).where(InboundMessage.dedup_key == key)) is not None:
+        return None
+    sender, subject = _summary(item.raw)
+    message = InboundMessage(channel=channel, dedup_key=key, received_at=now, raw=item.raw, sender=sender,
+                             subject=subject, branch_id=branch_id, mailbox_id=mailbox_id, uidvalidity=uidvalidity,
+                             uid=item.uid, status="failed" if item.error else "stored", error=item.error)
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        # someone stored the same key between our check and our insert: it is stored, once
+        log.info("inbound message %s was stored concurrently; keeping the first", key)
+        return None
+    return message
+
+
+def lock_mailbox(mailbox_id: int) -> Mailbox:
+    stmt = select(Mailbox).where(Mailbox.id == mailbox_id)
+    if not is_sqlite(db.session):
+        stmt = stmt.with_for_update()
+    return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+
+
+def _count_today(mailbox: Mailbox, stored: int, now: datetime) -> None:
+    branch = db.session.get(Branch, mailbox.branch_id)
+    try:
+        zone = ZoneInfo(branch.timezone if branch else "UTC")
+    except Exception:  # noqa: BLE001 - a bad zone name must not stop intake
+        zone = ZoneInfo("UTC")
+    day = now.astimezone(zone).date().isoformat()
+    if mailbox.counted_day != day:
+        mailbox.counted_day, mailbox.messages_today = day, 0
+    mailbox.messages_today = (mailbox.messages_today or 0) + stored
+
+
+def store_imap_batch(mailbox_id: int, uidvalidity: int, items: list[Incoming], *, now: datetime) -> list[int]:
+    """Store fetched messages and advance last_uid past them in one committed transaction.
+
+    Returns the ids of newly stored messages. Raises StaleMailbox (nothing stored) when the
+    mailbox's UIDVALIDITY changed under us, so the caller resynchronises.
+    """
+    begin_write(db.session)
+    try:
+        mailbox = lock_mailbox(mailbox_id)
+        if mailbox.uidvalidity != uidvalidity:
+            raise StaleMailbox(f"Mailbox {mailbox.name}: UIDVALIDITY is {mailbox.uidvalidity}, fetched under {uidvalidity}.")
+        ids = []
+        for item in items:
+            message = _insert(item, channel="email", branch_id=mailbox.branch_id, mailbox_id=mailbox.id,
+                              uidvalidity=uidvalidity, now=now)
+            if message is not None:
+                ids.append(message.id)
+            if item.uid and item.uid > (mailbox.last_uid or 0):
+                mailbox.last_uid = item.uid
+        _count_today(mailbox, len(ids), now)
+        mailbox.heartbeat_at = now
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return ids
+
+
+def reset_uidvalidity(mailbox_id: int, uidvalidity: int, *, now: datetime) -> bool:
+    """Adopt a new UIDVALIDITY: every UID we knew is void, so sync from the start again.
+    Returns True when it changed (a full resync; dedup keys keep what is stored from doubling)."""
+    begin_write(db.session)
+    try:
+        mailbox = lock_mailbox(mailbox_id)
+        changed = mailbox.uidvalidity != uidvalidity
+        if changed:
+            if mailbox.uidvalidity is not None:
+                log.warning("mailbox %s: UIDVALIDITY %s -> %s, full resync", mailbox.name, mailbox.uidvalidity,
+                            uidvalidity)
+            mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return changed
+
+
+def store_raw(raw: bytes, *, channel: str, branch_id: int | None, mailbox_id: int | None = None,
+              now: datetime) -> tuple[int, bool]:
+    """Store one message from a channel without UIDs (drop folder, SMS) and commit.
+    Returns (id, created): a message stored before gives its first id and False."""
+    begin_write(db.session)
+    try:
+        message = _insert(Incoming(raw), channel=channel, branch_id=branch_id, mailbox_id=mailbox_id,
+                          uidvalidity=None, now=now)
+        if message is not None and mailbox_id is not None:
+            mailbox = lock_mailbox(mailbox_id)
+            _count_today(mailbox, 1, now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    if message is not None:
+        return message.id, True
+    key = dedup_key(raw)
+    return db.session.scalar(select(InboundMessage.id).where(InboundMessage.dedup_key == key)), False
+
+
+def pending_ids(limit: int = 100) -> list[int]:
+    """Messages stored but not yet processed (new ones, and any left by a crash), oldest first."""
+    return list(db.session.scalars(
+        select(InboundMessage.id).where(InboundMessage.status == "stored").order_by(InboundMessage.id).limit(limit)
+    ))
+
+
+class StaleMailbox(Exception):
+    """The mailbox's UIDVALIDITY changed; what was fetched must be fetched again."""

@@ -1,0 +1,316 @@
+"""The intake worker: one loop per mailbox, IMAP or drop folder.
+
+The source of truth is UID SEARCH from the stored (UIDVALIDITY, last_uid); IDLE only wakes the
+loop early. Each round stores what is new (see app.intake.store), then marks it on the server,
+then processes it (app.intake.pipeline). Connection trouble is recorded on the mailbox and
+retried with backoff; a mailbox is worked by one worker at a time (app.intake.lease).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select, update
+
+from app.database import begin_write
+from app.extensions import db
+from app.intake import imap, pipeline
+from app.intake.lease import Lease
+from app.intake.store import Incoming, StaleMailbox, reset_uidvalidity, store_imap_batch, store_raw
+from app.models import Mailbox
+
+log = logging.getLogger(__name__)
+
+
+def _env(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+@dataclass
+class Options:
+    idle_seconds: float = field(default_factory=lambda: _env("PARTDESK_IMAP_IDLE_SECONDS", 60))  # well under 29 min
+    poll_seconds: float = field(default_factory=lambda: _env("PARTDESK_IMAP_POLL_SECONDS", 30))
+    drop_poll_seconds: float = field(default_factory=lambda: _env("PARTDESK_DROP_POLL_SECONDS", 2))
+    backoff_max: float = field(default_factory=lambda: _env("PARTDESK_IMAP_BACKOFF_MAX", 300))
+    lease_seconds: float = field(default_factory=lambda: _env("PARTDESK_LEASE_SECONDS", 120))
+    timeout: float = field(default_factory=lambda: _env("PARTDESK_IMAP_TIMEOUT", 60))
+    batch: int = 50
+    max_bytes: int = 15 * 1024 * 1024
+
+
+class LeaseLost(Exception):
+    pass
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def settings_for(mailbox: Mailbox, options: Options) -> imap.Settings:
+    password = os.environ.get(mailbox.password_env or "", "") if mailbox.password_env else ""
+    if mailbox.password_env and not password:
+        raise imap.IMAPError(f"The environment variable {mailbox.password_env} (the password of mailbox "
+                             f"{mailbox.name}) is not set.")
+    return imap.Settings(host=mailbox.host or "localhost", port=mailbox.port, security=mailbox.security or "tls",
+                         username=mailbox.username or "", password=password, folder=mailbox.folder or "INBOX",
+                         processed_folder=mailbox.processed_folder, timeout=options.timeout)
+
+
+def _write(**values) -> None:
+    mailbox_id = values.pop("mailbox_id")
+    try:
+        begin_write(db.session)
+        db.session.execute(update(Mailbox).where(Mailbox.id == mailbox_id).values(**values))
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - bookkeeping must not stop intake
+        db.session.rollback()
+        log.exception("mailbox %s: could not record %s", mailbox_id, ", ".join(values))
+
+
+def heartbeat(mailbox_id: int) -> None:
+    _write(mailbox_id=mailbox_id, heartbeat_at=now())
+
+
+def record_error(mailbox_id: int, error: BaseException | str) -> None:
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    _write(mailbox_id=mailbox_id, last_error=text[:2000], last_error_at=now(), heartbeat_at=now())
+
+
+# -- IMAP -----------------------------------------------------------------------------------------
+
+def sync(conn: imap.Connection, mailbox_id: int, options: Options, *, sweep: bool = False) -> int:
+    """Store everything new in the folder, then mark it on the server. Returns how many were new."""
+    reset_uidvalidity(mailbox_id, conn.uidvalidity, now=now())
+    mailbox = db.session.get(Mailbox, mailbox_id, populate_existing=True)
+    last_uid = mailbox.last_uid or 0
+    db.session.commit()
+    if sweep and last_uid:
+        # stored (committed) but not marked, e.g. killed between the commit and the MOVE
+        conn.mark_processed(conn.uids_upto(last_uid) if conn.has_move and conn.settings.processed_folder else [])
+    stored = 0
+    uids = conn.uids_after(last_uid)
+    for start in range(0, len(uids), options.batch):
+        chunk = uids[start:start + options.batch]
+        sizes = conn.sizes(chunk)
+        big = [u for u in chunk if sizes.get(u, 0) > options.max_bytes]
+        raws = conn.fetch([u for u in chunk if u not in big]) if len(big) < len(chunk) else {}
+        heads = conn.fetch(big, "BODY.PEEK[HEADER]") if big else {}
+        items = []
+        for uid in chunk:
+            if uid in raws:
+                items.append(Incoming(raws[uid], uid))
+            elif uid in heads:
+                items.append(Incoming(heads[uid], uid, error=(
+                    f"The message is {sizes[uid]} bytes, over the limit of {options.max_bytes}; only its headers "
+                    f"were stored. Open it in the mailbox.")))
+        if not items:
+            continue
+        ids = store_imap_batch(mailbox_id, conn.uidvalidity, items, now=now())
+        stored += len(ids)
+        conn.mark_processed([i.uid for i in items])
+        pipeline.process_pending(len(ids) + 10)
+    return stored
+
+
+class MailboxWorker:
+    def __init__(self, app: Flask, mailbox_id: int, stop: threading.Event, options: Options | None = None):
+        self.app, self.mailbox_id, self.stop = app, mailbox_id, stop
+        self.options = options or Options()
+        self.options.max_bytes = app.config.get("MAX_MESSAGE_BYTES", self.options.max_bytes)
+        self.conn: imap.Connection | None = None
+        self.name = str(mailbox_id)
+
+    def interrupt(self) -> None:
+        if self.conn is not None:
+            self.conn.interrupt()
+
+    def run(self, *, once: bool = False) -> None:
+        with self.app.app_context():
+            mailbox = db.session.get(Mailbox, self.mailbox_id)
+            self.name, kind = mailbox.name, mailbox.kind
+            db.session.commit()
+            lease = Lease(self.mailbox_id, ttl=self.options.lease_seconds)
+            waited = False
+            while not self.stop.is_set():
+                if not lease.acquire():
+                    if not waited:
+                        log.info("mailbox %s is worked by another worker; waiting", self.name)
+                        waited = True
+                    if once:
+                        return
+                    self.stop.wait(min(5.0, self.options.lease_seconds / 4))
+                    continue
+                log.info("mailbox %s: working (%s)", self.name, kind)
+                try:
+                    self._serve_drop(lease, once) if kind == "drop" else self._serve_imap(lease, once)
+                except LeaseLost:
+                    log.warning("mailbox %s: lease lost; stepping back", self.name)
+                except Exception as exc:  # noqa: BLE001 - e.g. the database away: wait and start over
+                    if once:
+                        raise
+                    db.session.rollback()
+                    log.exception("mailbox %s: unexpected failure; starting over in 5 s", self.name)
+                    record_error(self.mailbox_id, exc)
+                    self.stop.wait(5)
+                finally:
+                    lease.release()
+                    db.session.remove()
+                if once:
+                    return
+
+    def _serve_imap(self, lease: Lease, once: bool) -> None:
+        backoff = 1.0
+        while not self.stop.is_set():
+            try:
+                mailbox = db.session.get(Mailbox, self.mailbox_id, populate_existing=True)
+                settings = settings_for(mailbox, self.options)
+                db.session.commit()
+                self.conn = imap.Connection(settings)
+                log.info("mailbox %s: connected to %s (IDLE %s, MOVE %s)", self.name, settings.host,
+                         self.conn.has_idle, self.conn.has_move)
+                backoff = 1.0
+                sweep = True
+                while not self.stop.is_set():
+                    try:
+                        sync(self.conn, self.mailbox_id, self.options, sweep=sweep)
+                    except StaleMailbox:
+                        continue  # UIDVALIDITY moved between our reads; the next sync adopts it
+                    sweep = False
+                    pipeline.process_pending(200)
+                    if not lease.renew():
+                        raise LeaseLost()
+                    heartbeat(self.mailbox_id)
+                    if once:
+                        return
+                    if self.conn.has_idle:
+                        self.conn.idle(self.options.idle_seconds)
+                    else:
+                        self.stop.wait(self.options.poll_seconds)
+                        self.conn.noop()
+            except (imap.IMAPError, OSError, ssl.SSLError, EOFError) as exc:
+                log.warning("mailbox %s: %s: %s; retrying in %.0f s", self.name, type(exc).__name__, exc, backoff)
+                db.session.rollback()
+                record_error(self.mailbox_id, exc)
+                if once:
+                    raise
+                self.stop.wait(backoff * random.uniform(0.8, 1.2))
+                backoff = min(backoff * 2, self.options.backoff_max)
+                if not lease.renew():
+                    raise LeaseLost() from exc
+            finally:
+                if self.conn is not None:
+                    self.conn.close()
+                    self.conn = None
+
+    def _serve_drop(self, lease: Lease, once: bool) -> None:
+        while not self.stop.is_set():
+            mailbox = db.session.get(Mailbox, self.mailbox_id, populate_existing=True)
+            try:
+                ingest_drop_folder(mailbox)
+                pipeline.process_pending(200)
+            except OSError as exc:
+                db.session.rollback()
+                log.warning("mailbox %s: %s", self.name, exc)
+                record_error(self.mailbox_id, exc)
+            if not lease.renew():
+                raise LeaseLost()
+            heartbeat(self.mailbox_id)
+            if once:
+                return
+            self.stop.wait(self.options.drop_poll_seconds)
+
+
+# -- drop folder ------------------------------------------------------------------------------------
+
+def ingest_drop_folder(mailbox: Mailbox, *, settle_seconds: float = 1.0) -> list[int]:
+    """Store every *.eml in the mailbox's folder and move it to processed/ after the commit.
+
+    A file killed between the commit and the move is stored again under the same dedup key,
+    which stores nothing, and then moved. Files younger than settle_seconds may still be being
+    written and wait for the next round. Returns the ids of newly stored messages.
+    """
+    folder = Path(mailbox.path or "")
+    if not mailbox.path or not folder.is_dir():
+        raise FileNotFoundError(f"Drop folder {mailbox.path!r} of mailbox {mailbox.name} does not exist.")
+    done_dir = folder / "processed"
+    done_dir.mkdir(exist_ok=True)
+    mailbox_id, branch_id = mailbox.id, mailbox.branch_id
+    ids = []
+    for path in sorted(folder.glob("*.eml")):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            if time.time() - path.stat().st_mtime < settle_seconds:
+                continue
+            message_id, created = store_raw(path.read_bytes(), channel="email", branch_id=branch_id,
+                                            mailbox_id=mailbox_id, now=now())
+            target = done_dir / path.name
+            if target.exists():
+                target = done_dir / f"{path.stem}.{message_id}{path.suffix}"
+            path.replace(target)
+        except Exception:  # noqa: BLE001 - one bad file must not stop the folder
+            db.session.rollback()
+            log.exception("drop folder %s: could not take %s; it stays for the next round", folder, path.name)
+            continue
+        if created:
+            ids.append(message_id)
+    return ids
+
+
+# -- the command ------------------------------------------------------------------------------------
+
+def mailbox_ids(name: str | None = None) -> list[int]:
+    stmt = select(Mailbox.id).order_by(Mailbox.id)
+    if name:
+        stmt = stmt.where(Mailbox.name == name)
+    ids = list(db.session.scalars(stmt))
+    db.session.commit()
+    return ids
+
+
+def catch_up(app: Flask) -> None:
+    """Process messages left stored by an earlier crash, before anything new."""
+    with app.app_context():
+        pipeline.process_pending(10_000)
+        db.session.remove()
+
+
+def run(app: Flask, ids: list[int], *, once: bool = False, stop: threading.Event | None = None,
+        options: Options | None = None) -> list[MailboxWorker]:
+    """Work the mailboxes: with once, one round each in turn; otherwise a thread per mailbox
+    until `stop` is set."""
+    stop = stop or threading.Event()
+    workers = [MailboxWorker(app, i, stop, options) for i in ids]
+    if not once:
+        run_workers(app, workers, stop=stop)
+        return workers
+    catch_up(app)
+    for worker in workers:
+        try:
+            worker.run(once=True)
+        except (imap.IMAPError, OSError, ssl.SSLError) as exc:
+            log.error("mailbox %s: %s", worker.name, exc)
+    return workers
+
+
+def run_workers(app: Flask, workers: list[MailboxWorker], *, stop: threading.Event) -> None:
+    catch_up(app)
+    threads = [threading.Thread(target=w.run, name=f"intake-{w.mailbox_id}", daemon=True) for w in workers]
+    for thread in threads:
+        thread.start()
+    while not stop.wait(0.5):
+        if not any(t.is_alive() for t in threads):
+            break
+    for worker in workers:
+        worker.interrupt()
+    for thread in threads:
+        thread.join(timeout=10)
