@@ -39,6 +39,11 @@ def configure_engine(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+def _real(session):
+    """The Session behind a scoped_session (Flask-SQLAlchemy's db.session)."""
+    return session() if hasattr(session, "registry") else session
+
+
 def is_sqlite(session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
@@ -50,6 +55,7 @@ def begin_write(session) -> None:
     committed first only when it holds no changes (a read), otherwise we refuse: a deferred
     transaction that has read cannot safely become a writer later.
     """
+    session = _real(session)
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write called inside a transaction with pending changes")

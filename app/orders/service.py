@@ -175,9 +175,11 @@ def workshop_for(workshop_id: int | None) -> Workshop | None:
 
 
 def _lock_order(order: Order) -> None:
+    """Re-read the order under a row lock (PostgreSQL); SQLite already holds the write lock."""
     if db.session.get_bind().dialect.name != "sqlite":
-        db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())
-    db.session.refresh(order)
+        db.session.execute(
+            select(Order).where(Order.id == order.id).with_for_update().execution_options(populate_existing=True)
+        ).scalar_one()
 
 
 def _ensure_holder_or_manager(order: Order, staff: Staff) -> None:

@@ -1,0 +1,110 @@
+"""A limit of N means N with 200 simultaneous attempts, on the real database (SQLite or PostgreSQL)."""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.database import write_transaction
+from app.models import Order, Staff
+from app.orders import service
+from app.orders.errors import DomainError
+from app.orders.service import LineInput, OrderInput
+
+ATTEMPTS = 200
+
+
+def _run_at_once(app, fn, count=ATTEMPTS):
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(i):
+        with app.app_context():
+            from app.extensions import db
+
+            barrier.wait()
+            try:
+                with write_transaction(db.session):
+                    results[i] = fn(i)
+            except DomainError as exc:
+                results[i] = exc
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        list(pool.map(worker, range(count)))
+    from app.extensions import db
+
+    db.session.rollback()  # end the main thread's read snapshot, so it sees what the threads wrote
+    return results
+
+
+def test_branch_hourly_limit_admits_exactly_n(app, db, make, now):
+    limit = 17
+    branch = make.branch(hourly_limit=limit, open_limit=10_000)
+    branch_id = branch.id
+
+    def place(i):
+        order = service.create_order(branch_id, OrderInput(channel="web", lines=[LineInput("BKR6E", "plugg", 1)]),
+                                     by=None, now=now + timedelta(seconds=i % 30))
+        return order.status
+
+    statuses = _run_at_once(app, place)
+    assert statuses.count("new") == limit
+    assert statuses.count("held") == ATTEMPTS - limit
+    counts = dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+    assert counts == {"new": limit, "held": ATTEMPTS - limit}
+    refs = db.session.scalars(select(Order.reference)).all()
+    assert len(set(refs)) == ATTEMPTS  # no reference handed out twice
+
+
+def test_branch_open_limit_admits_exactly_n(app, db, make, now):
+    limit = 9
+    branch = make.branch(open_limit=limit, hourly_limit=10_000, overflow_policy="redirect", backup_name="Backup AS")
+    branch_id = branch.id
+    statuses = _run_at_once(app, lambda i: service.create_order(
+        branch_id, OrderInput(channel="sms", lines=[LineInput(None, "olje", 1)]), by=None, now=now).status)
+    assert statuses.count("new") == limit
+    assert statuses.count("redirected") == ATTEMPTS - limit
+
+
+def test_staff_hold_limit_admits_exactly_n(app, db, make, now):
+    limit = 5
+    branch = make.branch(staff_hold_limit=limit, hourly_limit=10_000, open_limit=10_000)
+    kari = make.staff(branch, name="Kari")
+    order_ids = [make.order(branch, now=now).id for _ in range(ATTEMPTS)]
+    kari_id = kari.id
+
+    def claim(i):
+        from app.extensions import db as _db
+
+        staff = _db.session.get(Staff, kari_id)
+        order = _db.session.get(Order, order_ids[i])
+        service.claim(order, staff, now=now)
+        return "claimed"
+
+    results = _run_at_once(app, claim)
+    assert results.count("claimed") == limit
+    refusals = [r for r in results if isinstance(r, DomainError)]
+    assert len(refusals) == ATTEMPTS - limit
+    assert all(f"holds {limit} of {limit}" in r.message for r in refusals)
+    held = db.session.scalar(select(func.count()).select_from(Order).where(Order.holder_id == kari_id))
+    assert held == limit
+
+
+def test_one_order_is_claimed_by_exactly_one_of_many(app, db, make, now):
+    branch = make.branch(staff_hold_limit=3)
+    people = [make.staff(branch).id for _ in range(ATTEMPTS)]
+    order_id = make.order(branch, now=now).id
+
+    def claim(i):
+        from app.extensions import db as _db
+
+        service.claim(_db.session.get(Order, order_id), _db.session.get(Staff, people[i]), now=now)
+        return "claimed"
+
+    results = _run_at_once(app, claim)
+    assert results.count("claimed") == 1
+    assert all("already claimed" in r.message for r in results if isinstance(r, DomainError))
