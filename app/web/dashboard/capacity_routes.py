@@ -1,0 +1,165 @@
+"""Capacity controls per branch (/manager/branches/<code>) and manual overflow to the backup supplier."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.handback.redirect import REDIRECTABLE, redirect_orders
+from app.models import AuditEvent, Branch, Order, Staff
+from app.orders import capacity
+from app.orders.errors import DomainError
+from app.web.access import manager_required
+from app.web.dashboard import controls
+from app.web.dashboard.forms import LimitsForm, PauseForm, RedirectForm, StaffLimitForm
+
+bp = Blueprint("capacity", __name__)
+LIST_LIMIT = 300
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _branch(code: str) -> Branch:
+    branch = controls.branch_by_code(code)
+    if branch is None:
+        abort(404, description=f"There is no branch {code}.")
+    return branch
+
+
+@bp.route("/branches")
+@manager_required
+def branches():
+    rows = []
+    for branch in db.session.scalars(select(Branch).order_by(Branch.code)):
+        rows.append((branch, capacity.open_count(branch.id), capacity.held_count(branch.id)))
+    return render_template("dashboard/branches.html", rows=rows)
+
+
+@bp.route("/branches/<code>")
+@manager_required
+def branch(code: str):
+    branch = _branch(code)
+    return _render_branch(branch, LimitsForm(obj=branch))
+
+
+def _render_branch(branch: Branch, limits: LimitsForm, status: int = 200):
+    staff = db.session.scalars(select(Staff).where(Staff.branch_id == branch.id, Staff.active.is_(True))
+                               .order_by(Staff.name)).all()
+    held = dict(db.session.execute(
+        select(Order.holder_id, func.count()).where(Order.holder_id.in_([s.id for s in staff] or [-1]),
+                                                    Order.status == "claimed").group_by(Order.holder_id)
+    ).all())
+    staff_forms = [(s, held.get(s.id, 0), StaffLimitForm(prefix=f"s{s.id}", hold_limit=s.hold_limit)) for s in staff]
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.branch_id == branch.id)
+                               .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(30)).all()
+    now = _now()
+    return render_template(
+        "dashboard/branch.html", branch=branch, limits=limits, pause=PauseForm(paused="0" if branch.paused else "1"),
+        staff_forms=staff_forms, audit=audit, blocking=capacity.blocking_reason(branch, now),
+        open_count=capacity.open_count(branch.id), hourly=capacity.hourly_count(branch.id, now),
+        held=capacity.held_count(branch.id),
+    ), status
+
+
+def _report_promoted(promoted) -> None:
+    if promoted:
+        flash(f"{len(promoted)} held order(s) admitted: {', '.join(o.reference for o in promoted[:10])}"
+              + (" …" if len(promoted) > 10 else ""), "success")
+
+
+@bp.route("/branches/<code>/limits", methods=["POST"])
+@manager_required
+def limits(code: str):
+    branch = _branch(code)
+    form = LimitsForm()
+    if not form.validate_on_submit():
+        db.session.rollback()
+        return _render_branch(branch, form, 400)
+    try:
+        changes, promoted = controls.set_branch_limits(
+            branch.id, by=current_user, now=_now(), staff_hold_limit=form.staff_hold_limit.data,
+            hourly_limit=form.hourly_limit.data, open_limit=form.open_limit.data,
+            overflow_policy=form.overflow_policy.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".branch", code=branch.code))
+    db.session.commit()
+    flash("Saved: " + "; ".join(changes) if changes else "Nothing changed.", "success" if changes else "info")
+    _report_promoted(promoted)
+    return redirect(url_for(".branch", code=branch.code))
+
+
+@bp.route("/branches/<code>/pause", methods=["POST"])
+@manager_required
+def pause(code: str):
+    branch = _branch(code)
+    form = PauseForm()
+    if not form.validate_on_submit():
+        abort(400, description="The pause button sent something unexpected; reload the page.")
+    paused = form.paused.data == "1"
+    changed, promoted = controls.set_paused(branch.id, paused, by=current_user, now=_now())
+    db.session.commit()
+    if changed:
+        flash(f"Intake at {branch.code} is {'paused: new orders are recorded and held or redirected' if paused else 'open again'}.",
+              "warning" if paused else "success")
+    _report_promoted(promoted)
+    return redirect(url_for(".branch", code=branch.code))
+
+
+@bp.route("/branches/<code>/staff/<int:staff_id>/limit", methods=["POST"])
+@manager_required
+def staff_limit(code: str, staff_id: int):
+    branch = _branch(code)
+    staff = db.session.get(Staff, staff_id)
+    if staff is None or staff.branch_id != branch.id:
+        abort(404, description="No such member of staff at this branch.")
+    form = StaffLimitForm(prefix=f"s{staff.id}")
+    if not form.validate_on_submit():
+        db.session.rollback()
+        flash(f"{staff.name}'s limit: " + "; ".join(form.hold_limit.errors or ["check the number"]), "error")
+        return redirect(url_for(".branch", code=branch.code))
+    change = controls.set_staff_limit(staff.id, form.hold_limit.data, by=current_user, now=_now())
+    db.session.commit()
+    flash(f"Saved: {change}" if change else "Nothing changed.", "success" if change else "info")
+    return redirect(url_for(".branch", code=branch.code))
+
+
+def _open_orders(branch: Branch) -> list[Order]:
+    return list(db.session.scalars(
+        select(Order).where(Order.branch_id == branch.id, Order.status.in_(REDIRECTABLE))
+        .order_by(Order.urgent.desc(), Order.created_at, Order.id).limit(LIST_LIMIT)
+    ))
+
+
+@bp.route("/branches/<code>/orders", methods=["GET", "POST"])
+@manager_required
+def orders(code: str):
+    """Open and held orders with checkboxes; the ticked ones go to the backup supplier."""
+    branch = _branch(code)
+    orders = _open_orders(branch)
+    form = RedirectForm()
+    form.orders.choices = [(o.id, o.reference) for o in orders]
+    if form.validate_on_submit():
+        try:
+            result = redirect_orders(branch, form.orders.data, by=current_user, now=_now(), reason=form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for(".orders", code=branch.code))
+        db.session.commit()
+        if result.redirected:
+            flash(f"Sent to {branch.backup_name or 'the backup supplier'}: {', '.join(result.redirected)}.", "success")
+        for reference, why in result.refused:
+            flash(f"{reference} was not sent: {why}.", "error")
+        return redirect(url_for(".orders", code=branch.code))
+    if form.is_submitted():
+        db.session.rollback()
+    by_id = {o.id: o for o in orders}
+    return render_template("dashboard/orders.html", branch=branch, form=form, by_id=by_id,
+                           limit=LIST_LIMIT), 400 if form.errors else 200

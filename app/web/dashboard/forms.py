@@ -1,0 +1,53 @@
+"""Forms of the manager pages. Every state-changing button is one of these, so CSRF is checked."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class LimitsForm(FlaskForm):
+    staff_hold_limit = IntegerField("Orders one person may hold at once",
+                                    validators=[InputRequired("Give a whole number."), NumberRange(0, 1000)])
+    hourly_limit = IntegerField("Orders admitted per hour",
+                                validators=[InputRequired("Give a whole number."), NumberRange(0, 100000)])
+    open_limit = IntegerField("Open orders at most",
+                              validators=[InputRequired("Give a whole number."), NumberRange(0, 1000000)])
+    overflow_policy = SelectField("Over the limit", choices=[("hold", "Hold, and tell the workshop when"),
+                                                             ("redirect", "Redirect to the backup supplier")])
+
+
+class PauseForm(FlaskForm):
+    paused = HiddenField(validators=[AnyOf(["1", "0"])])
+
+
+class StaffLimitForm(FlaskForm):
+    hold_limit = IntegerField("Limit", validators=[Optional(), NumberRange(0, 1000)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RedirectForm(FlaskForm):
+    orders = MultiCheckboxField("Orders", coerce=int, validators=[DataRequired(message="Tick at least one order.")])
+    reason = StringField("Note for the record (optional)", validators=[Optional(), Length(max=300)])
+
+
+class ExportForm(FlaskForm):
+    """A button; the CSRF token is the only field."""
+
+
+class UploadForm(FlaskForm):
+    kind = SelectField("What is in the file", choices=[
+        ("workshops", "Workshops (customer number, name, emails, phones, branch)"),
+        ("catalogue", "Parts catalogue (number, brand, description, EAN)")])
+    file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file.")])
+
+
+class ConfirmImportForm(FlaskForm):
+    kind = HiddenField(validators=[AnyOf(["workshops", "catalogue"])])
+    key = HiddenField(validators=[Regexp(r"^[0-9a-f]{64}$")])

@@ -1,0 +1,131 @@
+"""Hand-back pages: export to the ERP, imports (workshops, catalogue) and the end-of-outage report."""
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from app.extensions import db
+from app.handback import export, report
+from app.handback.catalogue import decode, import_catalogue
+from app.models import AuditEvent, ExportBatch
+from app.orders import lifecycle
+from app.orders.workshops import import_workshops
+from app.web.access import manager_required
+from app.web.dashboard.forms import ConfirmImportForm, ExportForm, UploadForm
+
+bp = Blueprint("handback", __name__)
+
+KINDS = {"workshops": "workshops", "catalogue": "parts catalogue"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@bp.route("/export", methods=["GET", "POST"])
+@manager_required
+def export_page():
+    form = ExportForm()
+    if form.validate_on_submit():
+        batch = export.create_batch(by=current_user, now=_now())
+        db.session.commit()
+        if batch is None:
+            flash("Nothing to export: no order is new or changed since the last batch.", "info")
+        else:
+            flash(f"Batch {batch.id}: {batch.order_count} order(s), {batch.line_count} line(s).", "success")
+        return redirect(url_for(".export_page"))
+    return render_template("dashboard/export.html", form=form, pending=export.pending_count(),
+                           batches=export.batches())
+
+
+@bp.route("/export/<int:batch_id>.<kind>")
+@manager_required
+def export_download(batch_id: int, kind: str):
+    if kind not in ("csv", "jsonl"):
+        abort(404)
+    batch = db.session.get(ExportBatch, batch_id)
+    if batch is None:
+        abort(404, description=f"There is no export batch {batch_id}.")
+    data = batch.csv if kind == "csv" else batch.jsonl
+    mimetype = "text/csv; charset=utf-8" if kind == "csv" else "application/x-ndjson; charset=utf-8"
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{export.filename(batch, kind)}"',
+        "X-Checksum-SHA256": batch.checksum if kind == "csv" else hashlib.sha256(data).hexdigest(),
+    })
+
+
+def _upload_dir() -> Path:
+    folder = Path(current_app.config["INSTANCE_DIR"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _run_import(kind: str, text: str, *, dry_run: bool):
+    if kind == "workshops":
+        return import_workshops(text, dry_run=dry_run)
+    result = import_catalogue(text, now=_now(), dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    return result
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@manager_required
+def import_page():
+    """Upload shows a preview (nothing written); the file waits on the server under its sha256."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        text = decode(raw)
+        key = hashlib.sha256(raw).hexdigest()
+        (_upload_dir() / f"{key}.csv").write_bytes(raw)
+        result = _run_import(form.kind.data, text, dry_run=True)
+        confirm = ConfirmImportForm(kind=form.kind.data, key=key)
+        return render_template("dashboard/import_preview.html", result=result, confirm=confirm,
+                               kind=KINDS[form.kind.data], filename=form.file.data.filename)
+    if form.is_submitted():
+        db.session.rollback()
+    return render_template("dashboard/import.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/import/confirm", methods=["POST"])
+@manager_required
+def import_confirm():
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400, description="The import form was not complete; upload the file again.")
+    path = _upload_dir() / f"{form.key.data}.csv"
+    if not path.exists():
+        flash("That upload is no longer on the server; upload the file again.", "error")
+        return redirect(url_for(".import_page"))
+    now = _now()
+    result = _run_import(form.kind.data, decode(path.read_bytes()), dry_run=False)
+    summary = (f"{KINDS[form.kind.data]}: {result.created} created, {result.updated} updated, "
+               f"{result.unchanged} unchanged, {len(result.errors)} row(s) skipped")
+    db.session.add(AuditEvent(at=now, actor_id=current_user.id, actor_label=lifecycle.actor_label(current_user),
+                              action=f"import_{form.kind.data}", detail=f"{summary} (sha256 {form.key.data[:12]})"))
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(f"Imported {summary}.", "success")
+    return redirect(url_for(".import_page"))
+
+
+@bp.route("/report")
+@manager_required
+def report_page():
+    reports = report.build()
+    return render_template("dashboard/report.html", reports=reports, now=_now(), minutes=report.minutes,
+                           statuses=[s for s in report.STATUSES])
+
+
+@bp.route("/report.csv")
+@manager_required
+def report_csv():
+    data = report.as_csv(report.build())
+    stamp = _now().strftime("%Y%m%d")
+    return Response(data, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="partdesk-outage-report-{stamp}.csv"'})
+
