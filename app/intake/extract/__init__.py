@@ -1,0 +1,209 @@
+"""extract(doc) -> ParsedMessage: kind, language, order lines, vehicle, urgency, fulfilment, references and
+the reasons a person must look at it. Pure: no database, no request, no network."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from app.intake.attachments import read_attachment
+from app.intake.extract import classify as classify_mod
+from app.intake.extract import language, signals, vehicle
+from app.intake.extract.lexicon import LANGUAGES, pattern
+from app.intake.extract.lines import Item, items_from_rows, items_from_text
+from app.intake.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
+from app.intake.extract.result import OrderLine, ParsedMessage
+from app.intake.mime import MailDoc
+from app.intake.quotes import clean_subject, split_quotes
+
+REVIEW_THRESHOLD = 0.6
+Catalogue = Callable[[str], dict | None]
+
+__all__ = ["extract", "REVIEW_THRESHOLD", "ParsedMessage", "OrderLine", "normalise_part_number"]
+
+
+def extract(doc: MailDoc, catalogue: Catalogue | None = None) -> ParsedMessage:
+    """Read everything a clerk needs from one message. Never raises on message content."""
+    pm = ParsedMessage(
+        channel=doc.channel, from_addr=doc.from_addr, from_name=doc.from_name, subject=doc.subject,
+        date=doc.date, message_id=doc.message_id, in_reply_to=doc.in_reply_to, references=list(doc.references),
+        body_text=doc.body_text, attachments=doc.attachments, auth_failed=doc.auth_failed,
+        auto_submitted=doc.auto_submitted, bulk=doc.bulk, is_bounce=doc.is_bounce, notes=list(doc.notes),
+    )
+    if doc.read_error:
+        pm.review_reasons.append(f"Message could not be read: {doc.read_error}. Open the original and enter it by hand.")
+        pm.needs_review, pm.confidence, pm.kind = True, 0.0, "other"
+        pm.language = language.hint_from(doc.content_language, doc.from_addr) or "en"
+        return pm
+    try:
+        _extract_into(pm, doc, catalogue)
+    except Exception as exc:  # a bug in a rule must not lose the message
+        pm.review_reasons.append(f"Message could not be read: {type(exc).__name__}: {exc}. Read it by hand.")
+        pm.needs_review, pm.confidence = True, 0.0
+    return pm
+
+
+def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) -> None:
+    subject, forwarded_subject, is_reply = clean_subject(doc.subject)
+    split = split_quotes(doc.body_text, doc.subject)
+    new_text = split.new_text
+    pm.new_text = new_text
+    hint = language.hint_from(doc.content_language, doc.from_addr)
+    lang = language.detect(f"{subject}\n{new_text}", hint)
+    pm.language = lang
+    langs = (lang, "en")
+
+    # Mask what is certainly not a part number or quantity, in subject and text alike.
+    masked_subject, masked = subject, new_text
+    pm.order_ref, _ = signals.find_order_ref(subject, new_text)
+    masked_subject = signals.ORDER_REF.sub(lambda m: " " * len(m.group()), masked_subject)
+    masked = signals.ORDER_REF.sub(lambda m: " " * len(m.group()), masked)
+    masked = signals.mask(masked, signals.labelled_number_spans(masked))
+    masked_subject = signals.mask(masked_subject, signals.labelled_number_spans(masked_subject))
+    ref, span = signals.find_customer_reference(masked_subject)
+    if ref:
+        masked_subject = signals.mask(masked_subject, [span])
+    ref2, span2 = signals.find_customer_reference(masked)
+    if ref2:
+        masked = signals.mask(masked, [span2])
+    pm.customer_reference = ref or ref2
+
+    vin = vehicle.find_vin(masked) or vehicle.find_vin(masked_subject)
+    if vin:
+        pm.vin = vin.value.upper()
+        masked = _mask_value(masked, vin.value)
+        masked_subject = _mask_value(masked_subject, vin.value)
+    countries = _countries(doc, lang)
+    plates = vehicle.find_plates(masked, lang, countries=countries)
+    subject_plates = vehicle.find_plates(masked_subject, lang, countries=countries, whole_text_is_subject=True)
+    masked = signals.mask(masked, [(p.start, p.end) for p in plates])
+    masked_subject = signals.mask(masked_subject, [(p.start, p.end) for p in subject_plates])
+    for p in subject_plates:
+        masked = _mask_value(masked, p.value)
+    pm.plate = (plates or subject_plates or [None])[0] and (plates or subject_plates)[0].value
+
+    signal_text = f"{subject}\n{new_text}"
+    pm.urgent = signals.is_urgent(signal_text)
+    pm.fulfilment = signals.fulfilment(signal_text)
+
+    order_intent = bool(pattern("order_intent").search(signal_text))
+    items, conditionals = items_from_text(masked, lang, order_intent=order_intent)
+    for att in doc.attachments:
+        read_attachment(att)
+        if att.parsed:
+            items.extend(items_from_rows(att.rows, att.filename, frozenset(att.numeric_cells)))
+    if not items and find_part_numbers(masked_subject, context=True):
+        subject_items, _ = items_from_text(masked_subject, lang, order_intent=True)
+        items.extend(subject_items)
+
+    unread = [a for a in doc.attachments if not a.parsed and not a.inline and a.kind in ("image", "pdf", "other")]
+    refused = [a for a in doc.attachments if not a.parsed and a.kind in ("csv", "xlsx")]
+    attachment_ref = bool(pattern("attachment_refs", langs).search(signal_text))
+    attachment_order = bool(unread and (attachment_ref or not new_text.strip())) or bool(refused)
+    pm.kind = classify_mod.classify(doc, subject, new_text, has_lines=bool(items), order_ref=pm.order_ref,
+                                    is_reply=is_reply, attachment_order=attachment_order)
+    if pm.kind != "order":
+        pm.lines, pm.needs_review, pm.review_reasons = [], False, []
+        pm.confidence = 0.9 if (doc.auto_submitted or doc.is_bounce or pm.order_ref) else 0.75
+        if pm.kind in ("auto_reply", "other"):
+            pm.urgent, pm.fulfilment, pm.customer_reference = False, None, None
+        if pm.kind in ("follow_up", "cancellation"):
+            pm.urgent = pm.urgent and pm.kind == "follow_up"
+            pm.fulfilment = None
+        return
+
+    pm.lines = [_to_line(item) for item in items]
+    reasons = _review_reasons(pm, doc, items, conditionals, signal_text, unread, refused, attachment_ref, lang)
+    pm.confidence = _confidence(pm, items, catalogue)
+    if pm.confidence < REVIEW_THRESHOLD and not reasons:
+        reasons.append(f"Low confidence ({pm.confidence:.2f}) in the lines read; check them against the message.")
+    pm.review_reasons = reasons
+    pm.needs_review = bool(reasons) or pm.confidence < REVIEW_THRESHOLD
+
+
+def _mask_value(text: str, value: str) -> str:
+    return re.sub(re.escape(value), lambda m: " " * len(m.group()), text, flags=re.I)
+
+
+def _countries(doc: MailDoc, lang: str) -> tuple[str, ...]:
+    hint = language.hint_from(None, doc.from_addr)
+    mapping = {"en": "uk"}
+    return tuple({mapping.get(x, x) for x in (hint, lang) if x})
+
+
+def _to_line(item: Item) -> OrderLine:
+    pn = item.part_number
+    return OrderLine(pn, item.description, item.quantity.value, normalise_part_number(pn) if pn else None,
+                     source=item.source)
+
+
+def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditionals: list[str], text: str,
+                    unread, refused, attachment_ref: bool, lang: str) -> list[str]:
+    reasons: list[str] = []
+    if doc.auth_failed:
+        reasons.append(f"Sender authentication failed ({doc.auth_failed}); confirm the order with the workshop "
+                       "by phone before sending parts.")
+    same = pattern("same_as_last").search(text)
+    if same:
+        reasons.append(f"The message asks for '{same.group(0)}' (same as last time); look up the previous order "
+                       "and confirm the parts.")
+    if pattern("cancel").search(text) and items:
+        reasons.append("The message cancels something and also lists parts; check what should change.")
+    for n, item in enumerate(items, 1):
+        if item.quantity.undecided:
+            reasons.append(f"Quantity unclear: '{item.quantity.undecided}' on line {n}; ask how many are wanted.")
+        if item.alternative:
+            reasons.append(f"Either/or part numbers on line {n}: '{item.part_number}' or '{item.alternative}'; "
+                           "ask which one is wanted.")
+        if item.numeric_cell:
+            reasons.append(f"Part number '{item.part_number}' on line {n} ({item.source}) is stored as a number; "
+                           "leading zeros may have been lost, so check it with the workshop.")
+    generic = [n for n, i in enumerate(items, 1) if i.part_number is None]
+    if generic and not (pm.plate or pm.vin or vehicle.mentions_vehicle(text)):
+        for n in generic:
+            reasons.append(f"Line {n} '{items[n - 1].description}' has no part number and the message names no "
+                           "vehicle (plate, VIN or model); ask which car it is for.")
+    for literal in conditionals:
+        reasons.append(f"Conditional request '{_short(literal)}'; ask whether it is wanted.")
+    for att in refused:
+        reasons.append(f"Attachment {att.filename} was not read ({att.note.removeprefix('Not read: ')}); "
+                       "open it by hand.")
+    if unread and (not items or attachment_ref):
+        names = ", ".join(f"{a.filename} ({a.content_type})" for a in unread)
+        reasons.append(f"The order may be in the attachment {names}, which cannot be read automatically; "
+                       "open it and enter the lines.")
+    elif not items:
+        reasons.append("No order lines could be read; read the message and enter the lines by hand.")
+    return reasons
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _confidence(pm: ParsedMessage, items: list[Item], catalogue: Catalogue | None) -> float:
+    if not items:
+        return 0.3
+    score = 0.92
+    score -= 0.08 * sum(1 for i in items if i.part_number is None)
+    if catalogue is not None:
+        for line in pm.lines:
+            entry = None
+            if line.part_number_normalised:
+                try:
+                    entry = catalogue(line.part_number_normalised)
+                except Exception:
+                    entry = None
+            if entry:
+                line.catalogue_entry = entry
+                if is_ean13(line.part_number or "") and entry.get("part_number"):
+                    line.part_number = entry["part_number"]
+                    line.part_number_normalised = normalise_part_number(line.part_number)
+                score += 0.02
+            elif line.part_number_normalised:
+                score -= 0.1
+    return max(0.0, min(0.99, score))
+
+
+def known_languages() -> tuple[str, ...]:
+    return LANGUAGES

@@ -1,0 +1,39 @@
+"""What kind of message this is: order, follow_up, cancellation, auto_reply or other."""
+from __future__ import annotations
+
+from app.intake.extract.lexicon import common_pattern, pattern
+from app.intake.mime import MailDoc
+
+
+def is_auto_reply(doc: MailDoc, subject: str, text: str) -> bool:
+    if doc.auto_submitted or doc.auto_reply_header:
+        return True
+    if pattern("ooo_subjects").search(subject or ""):
+        return True
+    return doc.bulk and bool(pattern("ooo_subjects").search(text))
+
+
+def is_bounce(doc: MailDoc, subject: str) -> bool:
+    return doc.is_bounce or bool(common_pattern("bounce_subjects").search(subject or ""))
+
+
+def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_ref: str | None,
+             is_reply: bool, attachment_order: bool) -> str:
+    """Decide the kind from headers first, then the new text. `text` is the new text only."""
+    both = f"{subject}\n{text}"
+    if is_bounce(doc, subject):
+        return "other"
+    if is_auto_reply(doc, subject, text):
+        return "auto_reply"
+    if (doc.list_mail or doc.bulk or common_pattern("newsletter_words").search(text)) and not has_lines:
+        return "other"
+    if pattern("cancel").search(both) and (not has_lines or order_ref):
+        return "cancellation"
+    if has_lines:
+        return "order"
+    if pattern("follow_up").search(both) or (
+            (order_ref or is_reply) and "?" in text and not pattern("order_intent").search(text)):
+        return "follow_up"
+    if attachment_order or pattern("same_as_last").search(both) or pattern("order_intent").search(both):
+        return "order"
+    return "other"

@@ -1,0 +1,72 @@
+"""Which of the eight languages a message is written in: marker words and letters, helped by hints
+(Content-Language, the sender's phone prefix or domain)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+
+from app.intake.extract.lexicon import LANGUAGES, lexicon
+
+_PHONE_PREFIX = {"+47": "no", "+46": "sv", "+45": "da", "+358": "fi", "+49": "de", "+43": "de", "+41": "de",
+                 "+44": "en", "+353": "en", "+33": "fr", "+32": "nl", "+31": "nl"}
+_TLD = {"no": "no", "se": "sv", "dk": "da", "fi": "fi", "de": "de", "at": "de", "ch": "de", "uk": "en",
+        "ie": "en", "fr": "fr", "nl": "nl", "be": "nl"}
+_CHARS = {"æ": ("no", "da"), "ø": ("no", "da"), "ä": ("sv", "fi", "de"), "ö": ("sv", "fi", "de"),
+          "ß": ("de",), "ü": ("de",), "é": ("fr",), "è": ("fr",), "ç": ("fr",), "ê": ("fr",), "à": ("fr",),
+          "å": ("no", "sv", "da")}
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+@cache
+def _markers() -> dict[str, dict[str, float]]:
+    """word -> {lang: weight}; a word shared by several languages weighs less in each."""
+    owners: dict[str, set[str]] = {}
+    for lang in LANGUAGES:
+        for w in lexicon(lang).get("markers", []):
+            owners.setdefault(w.lower(), set()).add(lang)
+    return {w: {lang: 1.0 / len(langs) for lang in langs} for w, langs in owners.items()}
+
+
+def hint_from(content_language: str | None, sender: str | None) -> str | None:
+    if content_language:
+        code = content_language.split(",")[0].strip().lower()[:2]
+        code = {"nb": "no", "nn": "no", "sv": "sv", "da": "da", "fi": "fi", "de": "de", "en": "en",
+                "fr": "fr", "nl": "nl", "no": "no"}.get(code)
+        if code:
+            return code
+    sender = sender or ""
+    if sender.startswith("+"):
+        for prefix in sorted(_PHONE_PREFIX, key=len, reverse=True):
+            if sender.startswith(prefix):
+                return _PHONE_PREFIX[prefix]
+    tld = sender.rpartition(".")[2].lower()
+    return _TLD.get(tld)
+
+
+def detect(text: str, hint: str | None = None) -> str:
+    """Best language for `text`; the hint breaks ties and weighs like two marker words."""
+    scores: Counter[str] = Counter()
+    low = text.lower()
+    tokens = _WORD.findall(low)
+    markers = _markers()
+    for tok in tokens:
+        for lang, weight in markers.get(tok, {}).items():
+            scores[lang] += weight
+    for i in range(len(tokens) - 1):
+        pair = tokens[i] + " " + tokens[i + 1]
+        for lang, weight in markers.get(pair, {}).items():
+            scores[lang] += 2 * weight
+    for ch, langs in _CHARS.items():
+        if ch in low:
+            for lang in langs:
+                scores[lang] += 0.5 / len(langs)
+    if re.search(r"\bkan i\b", low):
+        scores["da"] += 1.5
+    if re.search(r"\bij\w", low) or "ij " in low:
+        scores["nl"] += 0.5
+    if hint in LANGUAGES:
+        scores[hint] += 2.0
+    if not scores:
+        return hint if hint in LANGUAGES else "en"
+    return max(LANGUAGES, key=lambda lang: (scores[lang], lang == hint))

@@ -1,0 +1,103 @@
+"""Per-language word lists (app/intake/lexicons/*.json), loaded once and compiled into regexes.
+
+Every entry in a lexicon is a case-insensitive regex fragment. Patterns built here are cached, so a
+message costs no compilation after the first one.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("no", "sv", "da", "fi", "de", "en", "fr", "nl")
+_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+
+# A "word" edge that treats Nordic/German/French letters and digits as word characters.
+WB_L = r"(?<![\w])"
+WB_R = r"(?![\w])"
+
+
+@cache
+def lexicon(lang: str) -> dict:
+    """The lexicon of one language (or "common")."""
+    with open(_DIR / f"{lang}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def words(key: str, langs: tuple[str, ...] = LANGUAGES) -> tuple[str, ...]:
+    """All fragments under `key` for `langs`, longest first so alternations prefer the longest phrase."""
+    out: set[str] = set()
+    for lang in langs:
+        value = lexicon(lang).get(key, [])
+        out.update(value.keys() if isinstance(value, dict) else value)
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+@cache
+def common(key: str) -> tuple[str, ...]:
+    return tuple(sorted(lexicon("common").get(key, []), key=len, reverse=True))
+
+
+def _fragment(word: str) -> str:
+    # Plain words in the JSON may contain regex syntax on purpose; spaces match any whitespace.
+    return word.replace(" ", r"\s+")
+
+
+@cache
+def pattern(key: str, langs: tuple[str, ...] = LANGUAGES, *, edges: bool = True, flags: int = re.I) -> re.Pattern:
+    """One compiled alternation of every fragment under `key` (word-bounded unless edges=False)."""
+    alts = "|".join(_fragment(w) for w in words(key, langs))
+    if not alts:
+        return re.compile(r"(?!x)x")
+    return re.compile(f"{WB_L}(?:{alts}){WB_R}" if edges else f"(?:{alts})", flags)
+
+
+@cache
+def common_pattern(key: str, *, edges: bool = True) -> re.Pattern:
+    alts = "|".join(_fragment(w) for w in common(key))
+    return re.compile(f"{WB_L}(?:{alts}){WB_R}" if edges else f"(?:{alts})", re.I)
+
+
+@cache
+def number_words() -> dict[str, int]:
+    """Number words of every language; a word that means different numbers keeps the smallest."""
+    merged: dict[str, int] = {}
+    for lang in LANGUAGES:
+        for word, value in lexicon(lang).get("number_words", {}).items():
+            merged[word] = min(value, merged.get(word, value))
+    return merged
+
+
+@cache
+def number_word_pattern() -> re.Pattern:
+    alts = "|".join(_fragment(w) for w in sorted(number_words(), key=len, reverse=True))
+    return re.compile(f"{WB_L}({alts}){WB_R}", re.I)
+
+
+@cache
+def brand_set() -> frozenset[str]:
+    return frozenset(common("brands"))
+
+
+@cache
+def part_noun_stems() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(long stems matched anywhere in a word, short stems matched at a word's start or end)."""
+    stems = [s.strip().lower() for s in common("part_nouns")]
+    return tuple(s for s in stems if len(s) >= 4), tuple(s for s in stems if len(s) < 4)
+
+
+def has_part_noun(text: str) -> bool:
+    """Whether any word of `text` names a part (brake, filter, bremseskiver, jarrupalat ...)."""
+    long_stems, short_stems = part_noun_stems()
+    low = text.lower()
+    for word in re.findall(r"[^\W\d_][\w-]*", low):
+        if any(s in word for s in long_stems):
+            return True
+        if any(word.startswith(s) or word.endswith(s) for s in short_stems):
+            return True
+    for phrase in long_stems:
+        if " " in phrase and phrase in low:
+            return True
+    return False

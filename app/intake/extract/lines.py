@@ -1,0 +1,358 @@
+"""Order lines from text and tables. Text is masked first (plates, VIN, references, labelled numbers are
+blanked), so every number left is a part number, a quantity or noise that the rules below reject."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from app.intake.extract.lexicon import common, has_part_noun, lexicon, pattern, words
+from app.intake.extract.partnumbers import PartMatch, find_part_numbers, is_ean13
+from app.intake.extract.quantities import Quantity, find_quantity
+from app.intake.extract.signals import mask
+
+
+@dataclass
+class Item:
+    part_number: str | None
+    description: str | None
+    quantity: Quantity
+    alternative: str | None = None
+    source: str = "text"
+    literal: str = ""
+    numeric_cell: bool = False
+    brand_only: bool = False
+    flags: list[str] = field(default_factory=list)
+
+
+_ABBREV = re.compile(
+    r"(?:^|\s)(?:reg|stk|nr|ca|evt|ev|ggf|inkl|immat|tlf|puh|kl|klo|ref|rekv|art|st|str|bzw|osv|tel|no|nro|"
+    r"dvs|etc|approx|pcs|pc|qty|ant|kpl|komm|evtl|mvh|kr|pkt|abt|vs|resp|z\.b|f\.eks|bl\.a|u\.a|i\.e|e\.g)$",
+    re.I)
+_SENT_END = re.compile(r"[.!?]+(?=\s+|$)")
+_BULLET = re.compile(r"^\s*(?:[-*•·–>]|\d{1,2}\)|[a-z]\))\s+")
+_NUMBERED = re.compile(r"^\s*(\d{1,2})\.\s+")
+_CELL_SPLIT = re.compile(r"\s{2,}|\t|\s*\|\s*|\s*;\s*")
+
+
+@cache
+def _header_cell() -> dict[str, re.Pattern]:
+    out = {}
+    for key in ("table_part_headers", "table_desc_headers", "table_qty_headers"):
+        out[key] = re.compile(rf"(?:{'|'.join(common(key))})\s*[:.]?", re.I)
+    return out
+
+
+def _header_kind(cell: str) -> str | None:
+    cell = cell.strip().strip("*:").strip()
+    if not cell or len(cell) > 30:
+        return None
+    h = _header_cell()
+    if re.fullmatch(r"ean(?:-?(?:13|kode|code|nr|nummer))?\.?", cell, re.I):
+        return "ean"
+    for key, kind in (("table_qty_headers", "qty"), ("table_part_headers", "part"), ("table_desc_headers", "desc")):
+        if h[key].fullmatch(cell):
+            return kind
+    return None
+
+
+def _int_cell(cell: str) -> int | None:
+    m = re.fullmatch(r"\s*(\d{1,3})(?:[.,]0+)?\s*(?:stk|st|kpl|pcs|x|stück|stuks)?\.?\s*", cell or "", re.I)
+    return int(m.group(1)) if m else None
+
+
+def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset()) -> list[Item]:
+    """Order lines from a table (CSV, XLSX or a text table): header found by its words, or columns guessed."""
+    header_at, cols = None, {}
+    for i, row in enumerate(rows[:15]):
+        kinds = [_header_kind(c) for c in row]
+        named = [k for k in kinds if k]
+        if len(named) >= 2 and ("part" in named or "ean" in named or "qty" in named):
+            header_at = i
+            for col, kind in enumerate(kinds):
+                if kind and kind not in cols:
+                    cols[kind] = col
+            break
+    start = header_at + 1 if header_at is not None else 0
+    if header_at is None:
+        cols = _guess_columns(rows)
+        if "part" not in cols:
+            return []
+    total = re.compile(rf"^\s*(?:{'|'.join(common('total_words'))})\b", re.I)
+    items: list[Item] = []
+    for r in range(start, len(rows)):
+        row = rows[r]
+        if not any(c.strip() for c in row):
+            continue
+
+        def cell(kind: str) -> str:
+            col = cols.get(kind)
+            return row[col].strip() if col is not None and col < len(row) else ""
+
+        if any(total.match(c) for c in row) and not cell("part"):
+            continue
+        raw_pn, raw_ean = cell("part"), cell("ean")
+        pn = None
+        if raw_pn:
+            found = find_part_numbers(raw_pn, context=True)
+            pn = found[0].text if found else (raw_pn if re.search(r"\d", raw_pn) else None)
+        if pn is None and raw_ean and is_ean13(raw_ean):
+            pn = raw_ean
+        desc = cell("desc") or None
+        if pn is None and raw_pn and desc is None:
+            desc = raw_pn
+        qty_text = cell("qty")
+        q = _int_cell(qty_text)
+        if pn is None and (desc is None or q is None):
+            continue
+        und = re.fullmatch(r"\s*(\d{1,3})\s*(?:-|–|/|or|eller|oder|ou|of|tai)\s*(\d{1,3})\s*", qty_text, re.I)
+        quantity = Quantity(int(und.group(1)), [], True, qty_text) if und else Quantity(q or 1, [], q is not None, None)
+        numeric = cols.get("part") is not None and (r, cols["part"]) in numeric_cells and not is_ean13(pn or "")
+        items.append(Item(pn, desc, quantity, source=source, literal=" | ".join(c for c in row if c),
+                          numeric_cell=numeric))
+    return items
+
+
+def _guess_columns(rows: list[list[str]]) -> dict[str, int]:
+    width = max((len(r) for r in rows), default=0)
+    code, ints, text = [0] * width, [0] * width, [0] * width
+    for row in rows[:50]:
+        for c, value in enumerate(row):
+            if _int_cell(value) is not None:
+                ints[c] += 1
+            elif find_part_numbers(value, context=True):
+                code[c] += 1
+            elif re.search(r"[^\W\d_]{3,}", value):
+                text[c] += 1
+    cols: dict[str, int] = {}
+    if width and max(code) > 0:
+        cols["part"] = code.index(max(code))
+        rest = [c for c in range(width) if c != cols["part"]]
+        if rest and max(ints[c] for c in rest) > 0:
+            cols["qty"] = max(rest, key=lambda c: ints[c])
+        rest = [c for c in rest if c != cols.get("qty")]
+        if rest and max(text[c] for c in rest) > 0:
+            cols["desc"] = max(rest, key=lambda c: text[c])
+    return cols
+
+
+def _text_table(lines: list[tuple[int, str]]) -> tuple[list[list[str]], set[int]] | None:
+    """A table laid out in text (from HTML by inscriptis, or typed with tabs/pipes): rows of cells by the
+    header's column positions, and the indexes of the lines it used."""
+    for idx, (_, line) in enumerate(lines):
+        cells = [c for c in _CELL_SPLIT.split(line.strip()) if c]
+        kinds = [_header_kind(c) for c in cells]
+        if len([k for k in kinds if k]) < 2 or len(cells) < 2:
+            continue
+        starts = [m.start() for m in re.finditer(r"(?:(?<=\s\s)|(?<=\t)|(?<=\|)|(?<=;)|^)\s*\S", line)]
+        starts = [s + (len(line[s:]) - len(line[s:].lstrip())) for s in starts][:len(cells)]
+        rows = [cells]
+        used = {idx}
+        for j in range(idx + 1, len(lines)):
+            text = lines[j][1]
+            if not text.strip():
+                used.add(j)
+                continue
+            parts = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", text)]
+            if "\t" in text or "|" in text or ";" in text:
+                parts = [(0, c) for c in _CELL_SPLIT.split(text.strip())]
+                row = [c.strip() for c in parts[0:1][0:0]] + [c for _, c in parts]
+            else:
+                if len(parts) < 2:
+                    break
+                row = [""] * len(starts)
+                for pos, value in parts:
+                    col = max((k for k, s in enumerate(starts) if s <= pos + 2), default=0)
+                    row[col] = (row[col] + " " + value).strip()
+            rows.append(row)
+            used.add(j)
+        while used and not lines[max(used)][1].strip():
+            used.discard(max(used))
+        return rows, used
+    return None
+
+
+def _sentences(text: str, base: int) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _SENT_END.finditer(text):
+        before = text[start:m.start()]
+        if _ABBREV.search(before) or re.search(r"(?:^|\s)\d{1,2}$", before) and m.group() == ".":
+            continue
+        spans.append((base + start, base + m.end()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((base + start, base + len(text)))
+    return spans
+
+
+@cache
+def _conj() -> re.Pattern:
+    alts = "|".join(words("conjunctions"))
+    return re.compile(rf"\s*(?:,|;|\s(?:{alts}|\+|&)\s)\s*", re.I)
+
+
+def _quantity_start(text: str, lang: str) -> bool:
+    if re.match(rf"\s*(?:\d{{1,3}}\s*(?:[x×]\s|[^\W\d_])|[x×]\s?\d)", text, re.I):
+        return True
+    table = lexicon(lang).get("number_words", {})
+    first = re.match(r"\s*([^\W\d_]+)\s+([^\W\d_]+)", text)
+    return bool(first and first.group(1).lower() in table and (
+        re.fullmatch(rf"(?:{'|'.join(words('units') + words('set_words') + words('pair_words'))})",
+                     first.group(2), re.I) or has_part_noun(first.group(2))))
+
+
+def _strip_spans(text: str, spans) -> str:
+    return mask(text, spans)
+
+
+@cache
+def _lead_noise() -> re.Pattern:
+    alts = "|".join(words("fillers") + common("greetings"))
+    return re.compile(rf"^[\s,:;.!?\-–]*(?:(?:{alts})(?!\w)[\s,:;.!?\-–]*)+", re.I)
+
+
+@cache
+def _tail_noise() -> re.Pattern:
+    return re.compile(r"[\s,:;.!?\-–(]*(?:(?:please|pls|takk|tack|tak|kiitos|bitte|danke|merci|svp|graag|thanks|"
+                      r"thx|ta)[\s,.!]*)*$", re.I)
+
+
+@cache
+def _price() -> re.Pattern:
+    cur = "|".join(common("currency"))
+    return re.compile(rf"(?:(?<!\w)(?:à|@|a|á|per|pr\.?|je)\s*)?(?:(?:{cur})\s?\d+(?:[.,]\d{{1,2}})?|\d+(?:[.,]\d{{1,2}})?\s?"
+                      rf"(?:{cur})(?!\w))(?:\s*(?:/|pr\.?|per|le|la|each|stk)\s*\w+)?", re.I)
+
+
+@cache
+def _vehicle_tail(lang: str) -> re.Pattern:
+    preps = "|".join(words("vehicle_preps", (lang, "en")) + ("til", "till", "for", "für", "pour", "voor", "to"))
+    vehicle = "|".join(common("makes") + common("models") + common("car_words"))
+    return re.compile(rf"\s(?:{preps})\s+(?:(?:en|ein|une|un|the|a|la|le|den|det|vores|vår|our|min)\s+)?"
+                      rf"(?:(?:{vehicle})(?!\w)|\s{{3,}}|\s*$).*$", re.I | re.S)
+
+
+def clean_description(text: str, lang: str) -> str | None:
+    text = _price().sub(" ", text)
+    text = _vehicle_tail(lang).sub("", " " + text)
+    text = re.sub(r"(?<!\w)(?:reg\.?(?:\s?nr\.?)?|immat\.?|kenteken|kennzeichen)(?!\w)", " ", text, flags=re.I)
+    text = re.sub(r"\s+", " ", text)
+    for _ in range(4):
+        new = _lead_noise().sub("", text)
+        if new == text:
+            break
+        text = new
+    text = _tail_noise().sub("", text)
+    text = re.sub(r"^[\s,:;.!?\-–()]+|[\s,:;.!?\-–(]+$", "", text)
+    text = re.sub(r"\(\s*\)", "", text).strip()
+    return text or None
+
+
+def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list[Item], list[str]]:
+    """Items in the masked new text, and the literal texts of conditional requests ("evt. en pakning")."""
+    raw_lines, pos = [], 0
+    for line in masked.split("\n"):
+        raw_lines.append((pos, line))
+        pos += len(line) + 1
+    items: list[Item] = []
+    conditionals: list[str] = []
+    table = _text_table(raw_lines)
+    used = set()
+    if table:
+        rows, used = table
+        items.extend(items_from_rows(rows, "text"))
+    numbered = _numbered_lines(raw_lines)
+    cond_re = pattern("conditional", (lang, "en"))
+    intent_re = pattern("order_intent")
+    for idx, (base, line) in enumerate(raw_lines):
+        if idx in used or not line.strip():
+            continue
+        bullet = _BULLET.match(line) or (idx in numbered and _NUMBERED.match(line))
+        if bullet:
+            line = " " * bullet.end() + line[bullet.end():]
+        for s, e in _sentences(line, base):
+            sentence = masked[s:e] if not bullet else line[s - base:e - base]
+            for item in _sentence_items(sentence, lang, bool(bullet), order_intent, intent_re):
+                if cond_re.search(item.literal):
+                    conditionals.append(item.literal.strip())
+                    continue
+                items.append(item)
+    return _merge_descriptions(items), conditionals
+
+
+def _numbered_lines(lines: list[tuple[int, str]]) -> set[int]:
+    nums = [(i, int(m.group(1))) for i, (_, l) in enumerate(lines) if (m := _NUMBERED.match(l))]
+    if len(nums) >= 2 and [n for _, n in nums] == list(range(nums[0][1], nums[0][1] + len(nums))):
+        return {i for i, _ in nums}
+    return set()
+
+
+def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, intent_re) -> list[Item]:
+    context = has_part_noun(sentence) or bool(re.search(r"\d\s*(?:x|stk|st|kpl|pcs)\b", sentence, re.I))
+    pns = find_part_numbers(sentence, context=context or bullet)
+    chunks = _chunks(sentence, pns, lang)
+    out: list[Item] = []
+    or_re = pattern("or_words", (lang, "en"))
+    for cs, ce in chunks:
+        chunk_pns = [p for p in pns if cs <= p.start < ce]
+        chunk = sentence[cs:ce]
+        local = [PartMatch(p.start - cs, p.end - cs, p.text, p.brand) for p in chunk_pns]
+        blanked = _strip_spans(chunk, [(p.start, p.end) for p in local])
+        qty = find_quantity(blanked, lang, part_noun_after=has_part_noun)
+        desc_text = _strip_spans(blanked, qty.spans)
+        desc = clean_description(desc_text, lang)
+        if local:
+            groups: list[list[PartMatch]] = [[local[0]]]
+            for prev, cur in zip(local, local[1:]):
+                between = chunk[prev.end:cur.start]
+                if or_re.search(between) or re.fullmatch(r"\s*/\s*", between):
+                    groups[-1].append(cur)
+                else:
+                    groups.append([cur])
+            for g in groups:
+                alt = " or ".join(p.text for p in g[1:]) or None
+                brand_only = desc is not None and all(w.lower() in _brand_words() for w in desc.split())
+                out.append(Item(g[0].text, desc, qty, alternative=alt, literal=chunk.strip(), brand_only=brand_only))
+            continue
+        if not has_part_noun(chunk) or desc is None:
+            continue
+        question = sentence.rstrip().endswith("?")
+        requested = qty.explicit or bool(intent_re.search(sentence))
+        if (requested and not question) or (question and requested and qty.explicit) or (bullet and order_intent):
+            out.append(Item(None, desc, qty, literal=chunk.strip()))
+    return out
+
+
+@cache
+def _brand_words() -> frozenset[str]:
+    return frozenset(w for b in common("brands") for w in b.split())
+
+
+def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, int]]:
+    cands = [m for m in _conj().finditer(sentence) if not any(p.start <= m.start() < p.end for p in pns)]
+    cuts, start = [], 0
+    for n, m in enumerate(cands):
+        nxt = cands[n + 1].start() if n + 1 < len(cands) else len(sentence)
+        left, right = sentence[start:m.start()], sentence[m.end():nxt]
+        left_pn = any(start <= p.start < m.start() for p in pns)
+        right_pn = any(m.end() <= p.start < nxt for p in pns)
+        if (_quantity_start(right, lang) and (left_pn or has_part_noun(left))) or (left_pn and right_pn):
+            cuts.append((start, m.start()))
+            start = m.end()
+    cuts.append((start, len(sentence)))
+    return cuts
+
+
+def _merge_descriptions(items: list[Item]) -> list[Item]:
+    """'Trenger oljefilter til Corolla. Mann W 68/3' is one line: a description-only item followed by a part
+    number without its own description."""
+    out: list[Item] = []
+    for item in items:
+        if (out and out[-1].part_number is None and item.part_number and out[-1].source == item.source == "text"
+                and (item.description is None or item.brand_only)):
+            prev = out.pop()
+            item.description = " ".join(x for x in (prev.description, item.description) if x)
+            if not item.quantity.explicit:
+                item.quantity = prev.quantity
+        out.append(item)
+    return out

@@ -1,0 +1,192 @@
+"""Part numbers as written: found token by token in text whose plates, VINs, references and labelled
+numbers (phone, org.nr, customer account) are already masked.
+
+Shapes handled: single codes (GDB1956, BKR5EKB-11, 09.C306.11, 600.3247.20), letter prefix + digit groups
+(HU 6013 z, C 24 005, VKBA 6811, W 713/16, A 215 S), spaced OE/Bosch numbers (0 986 494 123,
+5Q0 615 301 H, F 026 400 366) and EAN-13 (validated with python-stdnum). Never fuzzy.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from stdnum import ean
+
+from app.intake.extract.lexicon import brand_set, common
+
+_NORMALISE = re.compile(r"[\s._/\-]+")
+
+
+def normalise_part_number(s: str) -> str:
+    """Upper-case with spaces, dots, dashes, slashes and underscores removed: the comparison key."""
+    return _NORMALISE.sub("", s or "").upper()
+
+
+def is_ean13(s: str) -> bool:
+    digits = normalise_part_number(s)
+    return len(digits) == 13 and digits.isdigit() and ean.is_valid(digits)
+
+
+@dataclass
+class PartMatch:
+    start: int
+    end: int
+    text: str
+    brand: str | None = None  # the brand word written just before it, if any
+
+
+_TOKEN = re.compile(r"\S+")
+_CODE = re.compile(r"[A-Za-z0-9]+(?:[./\-][A-Za-z0-9]+)*")
+_PREFIX = re.compile(r"[A-Z]{1,4}")
+_CONT = re.compile(r"\d{1,4}(?:/\d{1,3})?|[A-Z]?\d{1,4}[A-Z]{1,2}|[A-Z]\d{2,4}|\d{1,4}[A-Z]\d{0,2}")
+_SUFFIX = re.compile(r"[A-HJ-Z]|[xyz]")
+
+_NOT_CODE = re.compile(
+    r"""(?ix)
+    \d+(?:x|stk|st|kpl|pcs|pc|stück|stuks)      # 2x, 2stk
+    | x\d+                                      # x2
+    | \d[.,]\d[a-z]{0,4}                        # 1.6, 2.2D, 1.4T
+    | (?:19|20)\d{2}                            # years
+    | (?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])(?:[./]\d{2,4})?\.?   # dates
+    | \d{1,2}[:.]\d{2}                          # times
+    | (?:1[3-9]|2\d|3[0-4])5/[2-8][05](?:z?r\d{2})?|r\d{2}   # tyre sizes
+    | \d{1,2}w-?\d{2}                           # viscosity 5W-30
+    | \d{1,5}[.,]\d{1,2}                        # prices, decimals
+    | \d+(?:l|ml|mm|cm|kg|v|ah|w|nm|hk|hp|ps|kw|km|%)  # sizes with unit attached
+    | \d{1,3}(?:st|nd|rd|th|e|er|ème)            # ordinals
+    | 4x4|4wd|2wd|awd
+    """
+)
+
+_STRIP = "([{\"'«»“”‚‘’,;:!?)]}"
+
+
+@cache
+def _not_prefix() -> frozenset[str]:
+    words = {
+        "TDI", "TSI", "TFSI", "FSI", "HDI", "DCI", "CDI", "CDTI", "CRDI", "TDCI", "JTD", "JTDM", "MPI", "GTI",
+        "GTD", "TCE", "VVT", "AWD", "FWD", "RWD", "ABS", "ESP", "EU", "OK", "ASAP", "VOR", "PO", "AO", "WO",
+        "OE", "OEM", "NB", "PS", "KW", "HK", "HP", "CC", "REG", "VIN", "SMS", "TLF", "MVH", "NR", "NO", "ID",
+        "I", "TEL", "EAN", "ART", "QTY", "PCS", "STK", "KPL", "ST", "MFG", "VH", "CVR", "ORG", "MVA", "VAT",
+        "UK", "DE", "SE", "DK", "FI", "FR", "NL", "BE", "GB", "KL", "KLO", "UHR", "BJ", "MY", "AT", "IN",
+        "HDI", "TDS", "SDI", "GTE", "RS", "ST", "SR", "LTD", "AS", "AB", "OY", "GMBH", "BV", "VOR",
+    }
+    words.update(b.upper() for b in brand_set())
+    words.update(m.upper() for m in common("makes"))
+    return frozenset(words)
+
+
+@cache
+def _models() -> frozenset[str]:
+    return frozenset(m.lower().replace("\\", "") for m in common("models"))
+
+
+def _core(token: str) -> tuple[str, int]:
+    """Token without surrounding punctuation, and the offset of the core inside the token."""
+    lead = len(token) - len(token.lstrip(_STRIP))
+    core = token.strip(_STRIP)
+    if core.endswith(".") and not re.search(r"\.\w+\.$", core):
+        core = core[:-1]
+    return core, lead
+
+
+def _is_code(core: str, after_prefix: bool = False) -> bool:
+    if not (_CODE.fullmatch(core) and any(c.isdigit() for c in core)):
+        return False
+    if after_prefix:  # "W 12/3", "HU 719/7": a letter prefix makes a date-like group a code
+        return not _AFTER_PREFIX_NOT_CODE.fullmatch(core)
+    return not _NOT_CODE.fullmatch(core)
+
+
+_AFTER_PREFIX_NOT_CODE = re.compile(r"(?i)\d+(?:x|stk|st|kpl|pcs)|\d[.,]\d[a-z]{0,4}|(?:19|20)\d{2}|\d{1,5}[.,]\d{1,2}")
+
+
+def find_part_numbers(text: str, *, context: bool = False) -> list[PartMatch]:
+    """Part-number spans in `text` (offsets into it). `context` says the text is known to be an order line,
+    which lets a bare number of five or more digits (Febi 38802) count even without a brand before it."""
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text)]
+    cores = [_core(t) for _, t in tokens]
+    out: list[PartMatch] = []
+    i = 0
+    while i < len(tokens):
+        core, lead = cores[i]
+        j = i
+        parts: list[str] = []
+        if (_PREFIX.fullmatch(core) and core not in _not_prefix() and i + 1 < len(tokens)
+                and cores[i + 1][0][:1].isdigit() and _is_code(cores[i + 1][0], after_prefix=True)
+                and not tokens[i][1].endswith((",", ".", ":", ";"))):
+            parts.append(core)
+            j = i + 1
+        if j < len(tokens) and _is_code(cores[j][0], after_prefix=j > i) and cores[j][0].lower() not in _models():
+            parts.append(cores[j][0])
+            k = j + 1
+            while (k < len(tokens) and not tokens[k - 1][1].endswith((",", ";", ":"))
+                   and not re.search(r"[.]$", tokens[k - 1][1]) and _CONT.fullmatch(cores[k][0])
+                   and cores[k][1] == 0 and not _followed_by_unit(cores, k)
+                   and not _NOT_CODE.fullmatch(cores[k][0])):
+                parts.append(cores[k][0])
+                k += 1
+            if (k < len(tokens) and _SUFFIX.fullmatch(cores[k][0]) and tokens[k][1] == cores[k][0]
+                    and not tokens[k - 1][1].endswith((",", ".", ";", ":"))
+                    and not (k + 1 < len(tokens) and cores[k + 1][0][:1].isdigit())):
+                parts.append(cores[k][0])
+                k += 1
+            if _accept(parts, bool(parts and parts[0] == core and _PREFIX.fullmatch(core) and j == i + 1),
+                       brand_before(text, tokens, i), context):
+                start = tokens[i][0] + lead
+                last_tok_start, last_tok = tokens[k - 1]
+                last_core, last_lead = cores[k - 1]
+                end = last_tok_start + last_lead + len(last_core)
+                out.append(PartMatch(start, end, text[start:end], brand_before(text, tokens, i)))
+                i = k
+                continue
+        i += 1
+    return out
+
+
+def _followed_by_unit(cores: list[tuple[str, int]], k: int) -> bool:
+    if k + 1 >= len(cores):
+        return False
+    nxt = cores[k + 1][0].lower().rstrip(".")
+    return nxt in {"stk", "st", "kpl", "pcs", "pc", "stück", "stuks", "x", "pieces", "sett", "sæt", "sats",
+                   "satz", "par", "paar", "pair", "jeu", "sarja", "kit", "set"}
+
+
+def brand_before(text: str, tokens: list[tuple[int, str]], i: int) -> str | None:
+    if i == 0:
+        return None
+    prev = tokens[i - 1][1].strip(_STRIP).lower()
+    if prev in brand_set():
+        return tokens[i - 1][1].strip(_STRIP)
+    if i >= 2:
+        two = (tokens[i - 2][1] + " " + tokens[i - 1][1]).strip(_STRIP).lower()
+        if two in brand_set():
+            return two
+    return None
+
+
+def _accept(parts: list[str], has_prefix: bool, brand: str | None, context: bool) -> bool:
+    joined = "".join(parts)
+    norm = normalise_part_number(joined)
+    if len(norm) < 4 or len(norm) > 24:
+        return False
+    has_letter = any(c.isalpha() for c in norm)
+    if has_letter:
+        if len(parts) == 1 and re.fullmatch(r"[A-Za-z]{1,3}\d{1,2}", parts[0]) and not brand:
+            return False  # A4, XC60-like model codes, H7 bulbs: not part numbers on their own
+        return True
+    # digits only from here
+    if len(parts) == 1:
+        token = parts[0]
+        if re.search(r"[./-]", token):
+            return len(re.findall(r"[./-]", token)) >= 2 or bool(brand) or context and len(norm) >= 6
+        if is_ean13(token):
+            return True
+        return len(norm) >= 5 and (bool(brand) or context) and not re.fullmatch(r"0\d{7,}", norm)
+    sizes = [len(p) for p in parts]
+    if all(p.isdigit() for p in parts):
+        if sizes[0] <= 2 and all(s == 3 for s in sizes[1:]) and len(sizes) >= 3:
+            return True
+        return all(s == 3 for s in sizes) and len(sizes) >= 3 and (bool(brand) or context)
+    return True

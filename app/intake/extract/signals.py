@@ -1,0 +1,122 @@
+"""Message-level signals read from the new text and subject: urgency, fulfilment, the workshop's own
+reference, the chain's order reference, and labelled numbers (phone, org.nr, customer account) to mask."""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from app.intake.extract.lexicon import LANGUAGES, pattern, words
+
+ORDER_REF = re.compile(r"(?<![A-Za-z0-9-])([A-Z]{2,4}-\d{6})(?![\w-])")
+
+
+def mask(text: str, spans) -> str:
+    """Blank out spans (same length, so offsets stay valid)."""
+    chars = list(text)
+    for start, end in spans:
+        for i in range(max(start, 0), min(end, len(chars))):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def find_order_ref(*texts: str) -> tuple[str | None, list[tuple[int, int]]]:
+    ref = None
+    for text in texts:
+        m = ORDER_REF.search(text or "")
+        if m:
+            ref = ref or m.group(1)
+    return ref, []
+
+
+@cache
+def _account_value() -> re.Pattern:
+    labels = "|".join(words("account_labels"))
+    return re.compile(rf"(?<!\w)(?:{labels})\s*(?:nr\.?|no\.?|nummer)?\s*[:.#]?\s*(\+?[\d][\d \-/.()]{{2,24}}\d|\d+)",
+                      re.I)
+
+
+@cache
+def _phone() -> re.Pattern:
+    # International numbers, unmistakable; national ones are caught through their label (Tlf, puh., Tel.).
+    return re.compile(r"(?<![\w+])\+\d{1,3}[\s-]?(?:\(0\)\s?)?\d(?:[\d\s-]{5,16})\d(?!\w)")
+
+
+def labelled_number_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of numbers that follow a phone/org/VAT/customer-account label, plus +international numbers."""
+    spans = [m.span(1) for m in _account_value().finditer(text)]
+    spans += [m.span() for m in _phone().finditer(text)]
+    spans += [m.span() for m in re.finditer(r"\S+@\S+|https?://\S+|www\.\S+", text)]
+    return spans
+
+
+@cache
+def _reference() -> re.Pattern:
+    labels = "|".join(words("reference_labels"))
+    value = (r"(?P<v>[A-Za-z]{0,5}[-/]?\d[\w\-/.]*(?:\s\d+)?"           # 7719, HM-1187, 31876, WO-55/2
+             r"|(?<=:\s)[^\s\d,.;:!?][^\n,.;!?]{1,40}"                      # Kommission: Passat Neumann
+             r"|(?<=:)[^\s\d,.;:!?][^\n,.;!?]{1,40})")
+    return re.compile(rf"(?<![\w-])(?:{labels})(?:\s*(?:nr|no|nummer|number|#)\.?)?\s*[:.#]?\s*{value}", re.I)
+
+
+def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | None]:
+    """The workshop's own PO / requisition / work order / Kommission, as written."""
+    best = None
+    for m in _reference().finditer(text):
+        label = m.group(0)[:m.start("v") - m.start()].strip().rstrip(":.#").strip()
+        value = m.group("v").strip().rstrip(".")
+        if ORDER_REF.fullmatch(value):
+            continue
+        if label.isupper() is False and label.lower() in ("po", "ao", "wo", "or", "bc") and label != label.upper():
+            continue  # short labels only count when written in capitals
+        if label.lower() in ("ref", "ref.", "réf", "réf.") and not re.search(r"\d", value):
+            continue
+        if len(value.split()) > 4:
+            value = " ".join(value.split()[:4])
+        if best is None:
+            best = (value, m.span("v"))
+    return (best[0], best[1]) if best else (None, None)
+
+
+@cache
+def _negated_urgency() -> re.Pattern:
+    return pattern("urgent_negated")
+
+
+@cache
+def _urgency() -> re.Pattern:
+    alts = "|".join(w.replace(" ", r"\s+") for w in words("urgent") + words("standing") if w != "VOR")
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)|(?<!\w)VOR(?!\w)|(?<!\w)ASAP(?!\w)", re.I)
+
+
+def is_urgent(text: str) -> bool:
+    """Said urgent or the car is standing; negated urgency ("haster ikke", "no rush") does not count."""
+    cleaned = _negated_urgency().sub(" ", text)
+    for m in _urgency().finditer(cleaned):
+        if m.group(0) == "vor" or m.group(0) == "Vor":
+            continue  # German "vor" (before) is not VOR (vehicle off road)
+        return True
+    return False
+
+
+@cache
+def _pickup() -> re.Pattern:
+    return pattern("pickup")
+
+
+@cache
+def _delivery() -> re.Pattern:
+    return pattern("delivery")
+
+
+def fulfilment(text: str) -> str | None:
+    """'pickup' when the workshop says it collects, else 'delivery' when it asks to send/deliver, else None."""
+    if _pickup().search(text):
+        return "pickup"
+    if _delivery().search(text):
+        return "delivery"
+    return None
+
+
+def any_of(key: str, text: str, langs: tuple[str, ...] = LANGUAGES) -> re.Match | None:
+    return pattern(key, langs).search(text)

@@ -1,0 +1,140 @@
+"""Vehicle identity: VIN (17 characters, check digit only a soft signal via vininfo) and number plates of
+no/sv/da/fi/de/uk/fr/nl/be. Nordic plates look like filter codes (AZ 47 905 vs CU 26 010), so those
+need context: a label (reg., kenteken ...), a make or model just before, a vehicle preposition, the subject,
+or the country of the sender."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from app.intake.extract.lexicon import common, pattern
+
+_VIN = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NPR-Z0-9]{17})(?![A-Za-z0-9])")
+
+# Plate shapes by country; "strong" shapes are distinctive enough to be taken without context.
+_SHAPES: dict[str, tuple[str, bool]] = {
+    "fr": (r"[A-Z]{2}-\d{3}-[A-Z]{2}|[A-Z]{2} \d{3} [A-Z]{2}", True),
+    "be": (r"\d-[A-Z]{3}-\d{3}", True),
+    "uk": (r"[A-Z]{2}\d{2} ?[A-Z]{3}", True),
+    "de": (r"[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} ?\d{1,4}[EH]?|[A-ZÄÖÜ]{1,3} [A-Z]{1,2} \d{1,4}[EH]?", True),
+    "nl": (r"(?:[A-Z]{2}|\d{2}|[A-Z]{3}|\d{1,3}|[A-Z])-(?:[A-Z]{2,3}|\d{2,3})-(?:[A-Z]{1,2}|\d{1,3})", True),
+    "fi": (r"[A-ZÅÄÖ]{2,3}-\d{1,3}", False),
+    "da": (r"[A-Z]{2} ?\d{2} ?\d{3}", False),
+    "no": (r"[A-Z]{2} ?\d{5}|[A-Z]{2} ?\d{2} ?\d{3}", False),
+    "sv": (r"[A-Z]{3} ?\d{2}[A-Z0-9]", False),
+}
+_LANG_COUNTRY = {"no": "no", "sv": "sv", "da": "da", "fi": "fi", "de": "de", "en": "uk", "fr": "fr", "nl": "nl"}
+
+
+@dataclass
+class Found:
+    value: str
+    start: int
+    end: int
+
+
+def find_vin(text: str) -> Found | None:
+    """The first 17-character VIN-shaped token with letters and digits."""
+    for m in _VIN.finditer(text.upper()):
+        v = m.group(1)
+        if sum(c.isdigit() for c in v) >= 3 and sum(c.isalpha() for c in v) >= 2:
+            return Found(text[m.start(1):m.end(1)], m.start(1), m.end(1))
+    return None
+
+
+def vin_checks_out(vin: str) -> bool:
+    """Soft signal only: many European VINs carry no check digit."""
+    try:
+        from vininfo import Vin
+
+        return bool(Vin(vin).verify_checksum())
+    except Exception:
+        return False
+
+
+@cache
+def _shape(country: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w-])(?:{_SHAPES[country][0]})(?![\w-])")
+
+
+@cache
+def _vehicle_word() -> re.Pattern:
+    alts = "|".join(common("makes") + common("models") + common("car_words"))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
+
+
+@cache
+def _engine_or_year() -> re.Pattern:
+    return re.compile(r"^(?:\d[.,]\d\s?[A-Za-z]{0,5}|(?:19|20)\d\d|[A-Z]{2,5}|[A-Z]?\d{1,2}|[IVX]{1,4}|mk ?\d|"
+                      r"\w{1,3}\d\w{0,2}|the|en|ein|une|un|la|le|den|det)$", re.I)
+
+
+def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
+    """A plate label, vehicle word or vehicle preposition in the few words before `start`."""
+    if _label_before(text, start, langs):
+        return True
+    before = text[max(0, start - 60):start]
+    before = re.split(r"[!?\n]\s|(?<!reg)(?<!nr)\.\s", before)[-1]
+    words = re.findall(r"[\w.\-]+", before)
+    # skip engine sizes, years and model codes between the make/model and the plate
+    while words and _engine_or_year().match(words[-1].rstrip(".")) and not _vehicle_word().fullmatch(words[-1]):
+        words.pop()
+    if words and _vehicle_word().fullmatch(words[-1].rstrip(".,")):
+        return True
+    preps = pattern("vehicle_preps", langs)
+    return bool(re.search(rf"(?:{preps.pattern})\s*$", before, re.I))
+
+
+def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_text_is_subject: bool = False
+                ) -> list[Found]:
+    """Plates in `text`. Distinctive shapes anywhere; Nordic/Finnish shapes only with context or when the
+    text is a subject line and the shape fits the sender's country."""
+    home = {_LANG_COUNTRY.get(lang, "")} | set(countries)
+    langs = tuple(sorted({lang, "en"}))
+    found: list[Found] = []
+    taken: list[tuple[int, int]] = []
+    order = ["fr", "be", "uk", "de", "nl", "no", "da", "sv", "fi"]
+    for country in order:
+        strong = _SHAPES[country][1]
+        for m in _shape(country).finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            value = m.group(0)
+            ctx = _context_before(text, m.start(), langs)
+            if country == "nl" and not (ctx or "nl" in home or _nl_plausible(value)):
+                continue
+            if country == "de" and " " in value.split("-")[0] and not ctx:
+                continue
+            if country == "uk" and not (ctx or "uk" in home):
+                continue
+            if not strong and not (ctx and (country in home or _label_before(text, m.start(), langs))
+                                   or whole_text_is_subject and country in home):
+                continue
+            found.append(Found(value, m.start(), m.end()))
+            taken.append((m.start(), m.end()))
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def _label_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
+    before = text[max(0, start - 30):start]
+    label = pattern("plate_labels", langs)
+    return bool(re.search(rf"(?:{label.pattern})\s*[:.#]?\s*$", before, re.I))
+
+
+def _nl_plausible(value: str) -> bool:
+    groups = value.split("-")
+    kinds = ["a" if g.isalpha() else "d" if g.isdigit() else "x" for g in groups]
+    return "x" not in kinds and len("".join(groups)) == 6 and "a" in kinds and "d" in kinds
+
+
+@cache
+def _make_or_model() -> re.Pattern:
+    alts = "|".join(common("makes") + common("models"))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
+
+
+def mentions_vehicle(text: str) -> bool:
+    """A make or model named: enough for a clerk to ask no further about a generic part."""
+    return bool(_make_or_model().search(text))
