@@ -1,0 +1,93 @@
+"""Only requests signed by Twilio for our public URL get through; everything else is a 403."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db as _db
+from tests.conftest import _overrides
+from tests.phone.conftest import TOKEN, Twilio
+
+CALL = {"CallSid": "CA0001", "From": "+4790000001", "To": "+4722999999", "CallStatus": "ringing"}
+
+
+def test_signed_request_passes(twilio):
+    assert twilio.post("/twilio/voice", CALL).status_code == 200
+
+
+def test_unsigned_request_is_refused_and_logged(twilio, caplog):
+    with caplog.at_level(logging.WARNING, logger="app.phone.security"):
+        response = twilio.client.post("/twilio/voice", data=CALL)
+    assert response.status_code == 403
+    assert any("bad or missing signature" in r.getMessage() for r in caplog.records)
+
+
+def test_tampered_parameters_are_refused(twilio):
+    signature = twilio.sign("http://localhost/twilio/voice", CALL)
+    tampered = {**CALL, "From": "+4799999999"}
+    assert twilio.post("/twilio/voice", tampered, signature=signature).status_code == 403
+
+
+def test_signature_replayed_to_another_url_is_refused(twilio):
+    signature = twilio.sign("http://localhost/twilio/voice", CALL)
+    assert twilio.post("/twilio/voice/menu", CALL, signature=signature).status_code == 403
+    assert twilio.post("/twilio/voice?x=1", CALL, signature=signature).status_code == 403
+
+
+def test_query_string_is_part_of_the_signed_url(twilio):
+    url = "http://localhost/twilio/voice?attempt=2"
+    assert twilio.post("/twilio/voice?attempt=2", CALL, signed_url=url).status_code == 200
+
+
+def test_without_an_auth_token_every_webhook_is_refused(app, twilio, caplog):
+    app.config["TWILIO_AUTH_TOKEN"] = None
+    with caplog.at_level(logging.WARNING, logger="app.phone.security"):
+        for path in ("/twilio/voice", "/twilio/voice/menu", "/twilio/voice/recording", "/twilio/voice/transcription",
+                     "/twilio/voice/status", "/twilio/sms", "/twilio/message-status"):
+            assert twilio.post(path, CALL).status_code == 403, path
+    assert any("not configured" in r.getMessage() for r in caplog.records)
+
+
+def test_signature_from_another_account_is_refused(twilio):
+    other = Twilio(twilio.client)
+    other.validator.token = b"someone-elses-token"
+    assert other.post("/twilio/voice", CALL).status_code == 403
+
+
+PUBLIC = "https://public.example/twilio/voice"
+
+
+def test_public_base_url_matches_what_twilio_signed(app, twilio):
+    # Twilio called https://public.example/...; the proxy hands the app plain http://localhost/...
+    assert twilio.post("/twilio/voice", CALL, signed_url=PUBLIC).status_code == 403
+    app.config["PUBLIC_BASE_URL"] = "https://public.example/"
+    assert twilio.post("/twilio/voice", CALL, signed_url=PUBLIC).status_code == 200
+    assert twilio.post("/twilio/voice", CALL).status_code == 403  # signed for the internal URL
+
+
+@pytest.fixture
+def proxied(tmp_path):
+    """An app built by create_app trusting one proxy hop, as deployed behind a TLS-terminating proxy."""
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config.update(_overrides(tmp_path), PROXY_FIX_HOPS=1, TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=None)
+    app = create_app(config)
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_behind_proxyfix_the_forwarded_url_is_checked(proxied):
+    twilio = Twilio(proxied.test_client())
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "public.example", "X-Forwarded-For": "54.0.0.1"}
+    assert twilio.post("/twilio/voice", CALL, signed_url=PUBLIC, headers=forwarded).status_code == 200
+    assert twilio.post("/twilio/voice", CALL, signed_url=PUBLIC).status_code == 403
+
+
+def test_without_proxyfix_forwarded_headers_are_not_trusted(twilio):
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "public.example"}
+    assert twilio.post("/twilio/voice", CALL, signed_url=PUBLIC, headers=forwarded).status_code == 403
