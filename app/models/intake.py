@@ -30,7 +30,8 @@ class InboundMessage(db.Model):
     kind: Mapped[str | None] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     parsed: Mapped[dict | None] = mapped_column(JSON)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id", use_alter=True), index=True)
+    # the order made from this message (Order.inbound_message_id is the enforced, unique link)
+    order_id: Mapped[int | None] = mapped_column(Integer, index=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
