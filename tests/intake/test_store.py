@@ -1,0 +1,101 @@
+"""Exactly-once storage: dedup keys, idempotent inserts, last_uid advancing with the insert."""
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from app.intake.store import Incoming, StaleMailbox, dedup_key, reset_uidvalidity, store_imap_batch, store_raw
+from app.models import InboundMessage, Mailbox
+
+RAW = b"From: Ola <post@verksted.test>\r\nMessage-ID: <abc@verksted.test>\r\nSubject: Bestilling\r\n\r\n2 stk\r\n"
+NO_ID = b"From: post@verksted.test\r\nSubject: uten id\r\n\r\nhei\r\n"
+
+
+@pytest.fixture
+def mailbox(db, make):
+    branch = make.branch()
+    box = Mailbox(branch_id=branch.id, name="osl", kind="imap", uidvalidity=7, last_uid=0)
+    db.session.add(box)
+    db.session.commit()
+    return box
+
+
+def count(db) -> int:
+    return db.session.scalar(select(func.count()).select_from(InboundMessage))
+
+
+def test_dedup_key_is_the_message_id_else_a_hash_of_the_bytes():
+    assert dedup_key(RAW) == "mid:<abc@verksted.test>"
+    assert dedup_key(NO_ID).startswith("sha256:") and len(dedup_key(NO_ID)) == 71
+    assert dedup_key(NO_ID) != dedup_key(NO_ID + b"x")
+
+
+def test_batch_stores_and_advances_last_uid_together(db, mailbox, now):
+    ids = store_imap_batch(mailbox.id, 7, [Incoming(RAW, 3), Incoming(NO_ID, 5)], now=now)
+    assert len(ids) == 2
+    db.session.refresh(mailbox)
+    assert mailbox.last_uid == 5 and mailbox.messages_today == 2
+    stored = db.session.get(InboundMessage, ids[0])
+    assert (stored.uidvalidity, stored.uid, stored.mailbox_id, stored.status) == (7, 3, mailbox.id, "stored")
+    assert stored.raw == RAW and stored.subject == "Bestilling" and "post@verksted.test" in stored.sender
+
+
+def test_storing_again_stores_nothing_but_still_advances(db, mailbox, now):
+    store_imap_batch(mailbox.id, 7, [Incoming(RAW, 3)], now=now)
+    # the same message delivered again under a new UID (or refetched after a resync)
+    assert store_imap_batch(mailbox.id, 7, [Incoming(RAW, 9), Incoming(RAW, 10)], now=now) == []
+    db.session.refresh(mailbox)
+    assert mailbox.last_uid == 10 and count(db) == 1
+
+
+def test_a_failed_commit_stores_nothing_and_leaves_last_uid(db, mailbox, now):
+    with pytest.raises(StaleMailbox):
+        store_imap_batch(mailbox.id, 8, [Incoming(RAW, 3)], now=now)
+    db.session.refresh(mailbox)
+    assert mailbox.last_uid == 0 and count(db) == 0
+
+
+def test_new_uidvalidity_restarts_from_zero_without_doubling(db, mailbox, now):
+    store_imap_batch(mailbox.id, 7, [Incoming(RAW, 3)], now=now)
+    assert reset_uidvalidity(mailbox.id, 99, now=now) is True
+    db.session.refresh(mailbox)
+    assert (mailbox.uidvalidity, mailbox.last_uid) == (99, 0)
+    assert store_imap_batch(mailbox.id, 99, [Incoming(RAW, 1), Incoming(NO_ID, 2)], now=now) and count(db) == 2
+    assert reset_uidvalidity(mailbox.id, 99, now=now) is False
+
+
+def test_store_raw_returns_the_first_id_for_a_repeat(db, mailbox, now):
+    first, created = store_raw(RAW, channel="email", branch_id=mailbox.branch_id, mailbox_id=mailbox.id, now=now)
+    again, created_again = store_raw(RAW, channel="email", branch_id=mailbox.branch_id, now=now)
+    assert created and not created_again and first == again and count(db) == 1
+
+
+def test_racing_inserts_of_one_message_store_it_once(app, db, mailbox):
+    """Eight threads insert the same message at once: one row, nobody errors."""
+    results, errors = [], []
+    branch_id = mailbox.branch_id
+    barrier = threading.Barrier(8)
+
+    def insert():
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(store_raw(RAW, channel="email", branch_id=branch_id,
+                                         now=datetime.now(UTC)))
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=insert) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(created for _id, created in results) == 1
+    db.session.rollback()  # end our old read so we see their commits
+    assert len({i for i, _c in results}) == 1 and count(db) == 1
