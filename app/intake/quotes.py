@@ -13,7 +13,7 @@ from functools import cache
 from mailparser_reply.constants import MAIL_LANGUAGES, QUOTED_MATCH_INCLUDE
 from mailparser_reply.parser import EmailMessage
 
-from app.intake.extract.lexicon import LANGUAGES, words
+from app.intake.extract.lexicon import LANGUAGES, fragment, words
 
 _LIB_LANGS = ["da", "de", "en", "fr", "nl", "sv"]
 
@@ -89,27 +89,27 @@ def _wrote_line() -> re.Pattern:
 
 @cache
 def _forward_marker() -> re.Pattern:
-    marks = "|".join(m.replace(" ", r"\s+") for m in words("forward_markers"))
+    marks = "|".join(fragment(m) for m in words("forward_markers"))
     return re.compile(rf"^[\s>*-]*(?:-{{2,}}|_{{2,}})?\s*(?:{marks})\s*:?\s*(?:-{{2,}}|_{{2,}})?\s*$", re.I | re.M)
 
 
 @cache
 def _signoff_line() -> re.Pattern:
-    offs = "|".join(w.replace(" ", r"\s+") for w in words("signoffs"))
+    offs = "|".join(fragment(w) for w in words("signoffs"))
     name = r"(?:[A-ZÆØÅÄÖÜÉ][\w.'-]*|/\w+)"
     return re.compile(rf"^\s*(?:{offs})(?:[\s,.!:;-]+{name}(?:[\s,]+{name}){{0,3}})?[\s,.!:;-]*$", re.I)
 
 
 @cache
 def _signoff_inline() -> re.Pattern:
-    offs = "|".join(w.replace(" ", r"\s+") for w in words("signoffs"))
+    offs = "|".join(fragment(w) for w in words("signoffs"))
     # After a sentence end: "... kl 12. Mvh Yngve, Vestby Auto" up to the end of the line.
     return re.compile(rf"(?<=[.!?])\s+(?:{offs})[\s,!]+(?-i:[A-ZÆØÅÄÖÜ/])[^\n]{{0,60}}$", re.I)
 
 
 @cache
 def _disclaimer_line() -> re.Pattern:
-    disc = "|".join(w.replace(" ", r"\s+") for w in words("disclaimers"))
+    disc = "|".join(fragment(w) for w in words("disclaimers"))
     return re.compile(rf"^\s*(?:{disc})", re.I)
 
 

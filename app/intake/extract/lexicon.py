@@ -40,15 +40,15 @@ def common(key: str) -> tuple[str, ...]:
     return tuple(sorted(lexicon("common").get(key, []), key=len, reverse=True))
 
 
-def _fragment(word: str) -> str:
+def fragment(word: str) -> str:
     # Plain words in the JSON may contain regex syntax on purpose; spaces match any whitespace.
-    return word.replace(" ", r"\s+")
+    return word.replace(" ?", r"\s?").replace(" ", r"\s+")
 
 
 @cache
 def pattern(key: str, langs: tuple[str, ...] = LANGUAGES, *, edges: bool = True, flags: int = re.I) -> re.Pattern:
     """One compiled alternation of every fragment under `key` (word-bounded unless edges=False)."""
-    alts = "|".join(_fragment(w) for w in words(key, langs))
+    alts = "|".join(fragment(w) for w in words(key, langs))
     if not alts:
         return re.compile(r"(?!x)x")
     return re.compile(f"{WB_L}(?:{alts}){WB_R}" if edges else f"(?:{alts})", flags)
@@ -56,7 +56,7 @@ def pattern(key: str, langs: tuple[str, ...] = LANGUAGES, *, edges: bool = True,
 
 @cache
 def common_pattern(key: str, *, edges: bool = True) -> re.Pattern:
-    alts = "|".join(_fragment(w) for w in common(key))
+    alts = "|".join(fragment(w) for w in common(key))
     return re.compile(f"{WB_L}(?:{alts}){WB_R}" if edges else f"(?:{alts})", re.I)
 
 
@@ -72,7 +72,7 @@ def number_words() -> dict[str, int]:
 
 @cache
 def number_word_pattern() -> re.Pattern:
-    alts = "|".join(_fragment(w) for w in sorted(number_words(), key=len, reverse=True))
+    alts = "|".join(fragment(w) for w in sorted(number_words(), key=len, reverse=True))
     return re.compile(f"{WB_L}({alts}){WB_R}", re.I)
 
 

@@ -293,6 +293,7 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
     chunks = _chunks(sentence, pns, lang)
     out: list[Item] = []
     or_re = pattern("or_words", (lang, "en"))
+    sentence_has_pn = bool(pns)
     for cs, ce in chunks:
         chunk_pns = [p for p in pns if cs <= p.start < ce]
         chunk = sentence[cs:ce]
@@ -317,7 +318,7 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         if not has_part_noun(chunk) or desc is None:
             continue
         question = sentence.rstrip().endswith("?")
-        requested = qty.explicit or bool(intent_re.search(sentence))
+        requested = qty.explicit or sentence_has_pn or bool(intent_re.search(sentence))
         if (requested and not question) or (question and requested and qty.explicit) or (bullet and order_intent):
             out.append(Item(None, desc, qty, literal=chunk.strip()))
     return out

@@ -127,7 +127,7 @@ def find_part_numbers(text: str, *, context: bool = False) -> list[PartMatch]:
                    and not _NOT_CODE.fullmatch(cores[k][0])):
                 parts.append(cores[k][0])
                 k += 1
-            if (k < len(tokens) and _SUFFIX.fullmatch(cores[k][0]) and tokens[k][1] == cores[k][0]
+            if (k < len(tokens) and _SUFFIX.fullmatch(cores[k][0]) and tokens[k][1].rstrip(".,;:!?)") == cores[k][0]
                     and not tokens[k - 1][1].endswith((",", ".", ";", ":"))
                     and not (k + 1 < len(tokens) and cores[k + 1][0][:1].isdigit())):
                 parts.append(cores[k][0])

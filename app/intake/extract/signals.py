@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from app.intake.extract.lexicon import LANGUAGES, pattern, words
+from app.intake.extract.lexicon import LANGUAGES, fragment, pattern, words
 
 ORDER_REF = re.compile(r"(?<![A-Za-z0-9-])([A-Z]{2,4}-\d{6})(?![\w-])")
 
@@ -85,7 +85,7 @@ def _negated_urgency() -> re.Pattern:
 
 @cache
 def _urgency() -> re.Pattern:
-    alts = "|".join(w.replace(" ", r"\s+") for w in words("urgent") + words("standing") if w != "VOR")
+    alts = "|".join(fragment(w) for w in words("urgent") + words("standing") if w != "VOR")
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)|(?<!\w)VOR(?!\w)|(?<!\w)ASAP(?!\w)", re.I)
 
 

@@ -59,6 +59,11 @@ def _shape(country: str) -> re.Pattern:
 
 
 @cache
+def _models() -> frozenset[str]:
+    return frozenset(m.replace("\\", "") for m in common("models"))
+
+
+@cache
 def _vehicle_word() -> re.Pattern:
     alts = "|".join(common("makes") + common("models") + common("car_words"))
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
@@ -95,12 +100,15 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
     order = ["fr", "be", "uk", "de", "nl", "no", "da", "sv", "fi"]
+    order = [c for c in order if c in home] + [c for c in order if c not in home]
     for country in order:
         strong = _SHAPES[country][1]
         for m in _shape(country).finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             value = m.group(0)
+            if value.split()[0].lower() in _models():
+                continue  # "XC60 DEF 45G": a model code, then the plate
             ctx = _context_before(text, m.start(), langs)
             if country == "nl" and not (ctx or "nl" in home or _nl_plausible(value)):
                 continue
