@@ -1,0 +1,114 @@
+"""Drop-folder intake and the `flask intake` commands."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.intake import store, worker
+from app.models import InboundMessage, Mailbox, Order
+from tests.intake.mail import email
+
+SAMPLES = Path("/work/shared/samples")
+
+
+@pytest.fixture
+def folder(db, make, tmp_path):
+    branch = make.branch()
+    make.workshop(branch, emails=["post@verksted.test"])
+    path = tmp_path / "drop"
+    path.mkdir()
+    db.session.add(Mailbox(branch_id=branch.id, name="osl-drop", kind="drop", path=str(path)))
+    db.session.commit()
+    return path
+
+
+def mailbox(db):
+    return db.session.scalar(select(Mailbox).where(Mailbox.name == "osl-drop"))
+
+
+def count(db, model):
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_files_are_stored_processed_and_moved(db, folder):
+    for i in range(3):
+        (folder / f"m{i}.eml").write_bytes(email())
+    (folder / "notes.txt").write_text("not mail")
+    ids = worker.ingest_drop_folder(mailbox(db), settle_seconds=0)
+    assert len(ids) == 3
+    assert sorted(p.name for p in (folder / "processed").iterdir()) == ["m0.eml", "m1.eml", "m2.eml"]
+    assert (folder / "notes.txt").exists()
+    from app.intake.pipeline import process_pending
+
+    assert process_pending(10) == {"order": 3}
+    assert count(db, Order) == 3
+
+
+def test_a_crash_between_commit_and_move_stores_nothing_twice(db, folder, monkeypatch):
+    (folder / "a.eml").write_bytes(email(message_id=None))  # no Message-ID: the hash is the key
+    real_replace = Path.replace
+
+    def crash(self, target):
+        raise KeyboardInterrupt("killed after the commit, before the move")
+    monkeypatch.setattr(Path, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        worker.ingest_drop_folder(mailbox(db), settle_seconds=0)
+    monkeypatch.setattr(Path, "replace", real_replace)
+    assert count(db, InboundMessage) == 1 and (folder / "a.eml").exists()
+    assert worker.ingest_drop_folder(mailbox(db), settle_seconds=0) == []
+    assert count(db, InboundMessage) == 1 and (folder / "processed" / "a.eml").exists()
+
+
+def test_a_file_still_being_written_waits(db, folder):
+    (folder / "fresh.eml").write_bytes(email())
+    assert worker.ingest_drop_folder(mailbox(db), settle_seconds=60) == []
+    assert (folder / "fresh.eml").exists()
+
+
+def test_run_once_takes_the_folder_and_heartbeats(db, folder, runner):
+    (folder / "x.eml").write_bytes(email())
+    old = time.time() - 10
+    os.utime(folder / "x.eml", (old, old))  # written a while ago, not still being written
+    result = runner.invoke(args=["intake", "run", "--once", "--mailbox", "osl-drop"])
+    assert result.exit_code == 0, result.output
+    assert count(db, Order) == 1
+    box = mailbox(db)
+    assert box.heartbeat_at is not None and box.messages_today == 1 and box.lease_owner is None
+
+
+def test_run_names_an_unknown_mailbox(runner, db):
+    result = runner.invoke(args=["intake", "run", "--once", "--mailbox", "nope"])
+    assert result.exit_code != 0 and "No mailbox named nope." in result.output
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="the shared samples are not here")
+def test_parse_prints_one_json_per_file(runner):
+    files = sorted(str(p) for p in SAMPLES.iterdir() if p.name.endswith((".eml", ".sms.txt")))
+    result = runner.invoke(args=["intake", "parse", *files])
+    lines = result.output.strip().splitlines()
+    assert len(lines) == len(files)
+    assert all("kind" in json.loads(line) for line in lines)
+
+
+def test_lease_keeps_a_second_worker_out(app, db, folder):
+    from app.intake.lease import Lease
+
+    box_id = mailbox(db).id
+    db.session.commit()
+    first, second = Lease(box_id, ttl=60), Lease(box_id, ttl=60)
+    assert first.acquire() and not second.acquire()
+    assert first.renew()
+    first.release()
+    assert second.acquire()
+    second.release()
+
+
+def test_store_dedup_key_on_drop_matches_imap(db, folder):
+    raw = email(message_id="<same@verksted.test>")
+    assert store.dedup_key(raw) == "mid:<same@verksted.test>"
