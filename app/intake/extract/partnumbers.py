@@ -53,7 +53,7 @@ _NOT_CODE = re.compile(
     | (?:1[3-9]|2\d|3[0-4])5/[2-8][05](?:z?r\d{2})?|r\d{2}   # tyre sizes
     | \d{1,2}w-?\d{2}                           # viscosity 5W-30
     | \d{1,5}[.,]\d{1,2}                        # prices, decimals
-    | \d+(?:l|ml|mm|cm|kg|v|ah|w|nm|hk|hp|ps|kw|km|%)  # sizes with unit attached
+    | \d+(?:[/x×*]\d+)*(?:l|ml|mm|cm|kg|v|ah|w|nm|hk|hp|ps|kw|km|%|")  # sizes with unit attached
     | \d{1,3}(?:st|nd|rd|th|e|er|ème)            # ordinals
     | 4x4|4wd|2wd|awd
     """
@@ -124,7 +124,7 @@ def find_part_numbers(text: str, *, context: bool = False) -> list[PartMatch]:
             while (k < len(tokens) and not tokens[k - 1][1].endswith((",", ";", ":"))
                    and not re.search(r"[.]$", tokens[k - 1][1]) and _CONT.fullmatch(cores[k][0])
                    and cores[k][1] == 0 and not _followed_by_unit(cores, k)
-                   and not _NOT_CODE.fullmatch(cores[k][0])):
+                   and not _AFTER_PREFIX_NOT_CODE.fullmatch(cores[k][0])):
                 parts.append(cores[k][0])
                 k += 1
             if (k < len(tokens) and _SUFFIX.fullmatch(cores[k][0]) and tokens[k][1].rstrip(".,;:!?)") == cores[k][0]
@@ -188,5 +188,7 @@ def _accept(parts: list[str], has_prefix: bool, brand: str | None, context: bool
     if all(p.isdigit() for p in parts):
         if sizes[0] <= 2 and all(s == 3 for s in sizes[1:]) and len(sizes) >= 3:
             return True
-        return all(s == 3 for s in sizes) and len(sizes) >= 3 and (bool(brand) or context)
+        if brand and len(norm) >= 6:
+            return True  # INA 534 0313 10
+        return all(s == 3 for s in sizes) and len(sizes) >= 3 and context
     return True
