@@ -25,7 +25,7 @@ REDIRECTABLE = ("new", "needs_review", "claimed", "held")
 
 def connect() -> None:
     """Send the backup email whenever an order becomes redirected. Safe to call more than once."""
-    status_changed.connect(_on_status_changed)
+    status_changed.connect(_on_status_changed, weak=False)  # connecting twice is a no-op
 
 
 def _on_status_changed(order: Order, *, to_status: str, now: datetime, **_kw) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from app.extensions import db
 from app.handback.redirect import REDIRECTABLE, redirect_orders
@@ -144,7 +145,7 @@ def orders(code: str):
     branch = _branch(code)
     orders = _open_orders(branch)
     form = RedirectForm()
-    form.orders.choices = [(o.id, o.reference) for o in orders]
+    form.orders.choices = [SelectChoice(o.id, o.reference) for o in orders]
     if form.validate_on_submit():
         try:
             result = redirect_orders(branch, form.orders.data, by=current_user, now=_now(), reason=form.reason.data)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -15,8 +15,8 @@ class LimitsForm(FlaskForm):
                                 validators=[InputRequired("Give a whole number."), NumberRange(0, 100000)])
     open_limit = IntegerField("Open orders at most",
                               validators=[InputRequired("Give a whole number."), NumberRange(0, 1000000)])
-    overflow_policy = SelectField("Over the limit", choices=[("hold", "Hold, and tell the workshop when"),
-                                                             ("redirect", "Redirect to the backup supplier")])
+    overflow_policy = SelectField("Over the limit", choices=[SelectChoice("hold", "Hold, and tell the workshop when"),
+                                                             SelectChoice("redirect", "Redirect to the backup supplier")])
 
 
 class PauseForm(FlaskForm):
@@ -43,8 +43,8 @@ class ExportForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     kind = SelectField("What is in the file", choices=[
-        ("workshops", "Workshops (customer number, name, emails, phones, branch)"),
-        ("catalogue", "Parts catalogue (number, brand, description, EAN)")])
+        SelectChoice("workshops", "Workshops (customer number, name, emails, phones, branch)"),
+        SelectChoice("catalogue", "Parts catalogue (number, brand, description, EAN)")])
     file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file.")])
 
 
