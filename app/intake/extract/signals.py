@@ -53,7 +53,7 @@ def labelled_number_spans(text: str) -> list[tuple[int, int]]:
 @cache
 def _reference() -> re.Pattern:
     labels = "|".join(words("reference_labels"))
-    value = (r"(?P<v>[A-Za-z]{0,5}[-/]?\d[\w\-/.]*(?:\s\d+)?"           # 7719, HM-1187, 31876, WO-55/2
+    value = (r"(?P<v>[A-Za-z]{0,5}[-/]?\d[\w\-/.]*(?:[ \t]\d+)?"           # 7719, HM-1187, 31876, WO-55/2
              r"|(?<=:\s)[^\s\d,.;:!?][^\n,.;!?]{1,40}"                      # Kommission: Passat Neumann
              r"|(?<=:)[^\s\d,.;:!?][^\n,.;!?]{1,40})")
     return re.compile(rf"(?<![\w-])(?:{labels})(?:\s*(?:nr|no|nummer|number|#)\.?)?\s*[:.#]?\s*{value}", re.I)

@@ -65,8 +65,10 @@ def _models() -> frozenset[str]:
 
 @cache
 def _vehicle_word() -> re.Pattern:
-    alts = "|".join(common("makes") + common("models") + common("car_words"))
-    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
+    alts = "|".join(common("makes") + common("models"))
+    cars = "|".join(common("car_words"))
+    # Inflected names count too: Golfiin, Caddyen, Passaten
+    return re.compile(rf"(?<!\w)(?:(?:{alts})[^\W\d_]{{0,4}}|{cars})(?!\w)", re.I)
 
 
 @cache
@@ -117,7 +119,8 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
             if country == "uk" and not (ctx or "uk" in home):
                 continue
             if not strong and not (ctx and (country in home or _label_before(text, m.start(), langs))
-                                   or whole_text_is_subject and country in home):
+                                   or whole_text_is_subject and country in home
+                                   or country == "fi" and "fi" in home):
                 continue
             found.append(Found(value, m.start(), m.end()))
             taken.append((m.start(), m.end()))

@@ -1,0 +1,193 @@
+"""Unit tests of the extraction rules, with invented messages in all eight languages."""
+from __future__ import annotations
+
+import pytest
+
+from app.intake.extract import REVIEW_THRESHOLD, extract
+from app.intake.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
+from app.intake.extract.quantities import find_quantity
+from app.intake.extract.vehicle import find_plates, find_vin
+from app.intake.parse import parse_bytes
+
+
+def sms(body: str, sender: str = "+4791234567"):
+    return parse_bytes(body.encode("utf-8"), "sms", sms_from=sender)
+
+
+def mail(body: str, subject: str = "Bestilling", headers: str = "", charset: str = "utf-8") -> object:
+    raw = (f"From: Verksted <post@verksted.example>\nTo: oslo@deler.example\nSubject: {subject}\n{headers}"
+           f"MIME-Version: 1.0\nContent-Type: text/plain; charset={charset}\n\n").encode() + body.encode(charset)
+    return parse_bytes(raw, "email")
+
+
+def pns(result) -> list[str | None]:
+    return [line.part_number for line in result.lines]
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("0 986 494 123", "0986494123"), ("hu 719/7 x", "HU7197X"), ("09.C306.11", "09C30611"),
+    ("GJY9-33-28Z", "GJY93328Z"), ("a_b c", "ABC"),
+])
+def test_normalise_part_number(written, expected):
+    assert normalise_part_number(written) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("NGK BKR6E", ["BKR6E"]),
+    ("Bosch 0 986 494 123", ["0 986 494 123"]),
+    ("Mann HU 719/7 x", ["HU 719/7 x"]),
+    ("5Q0 615 301 H Bromsskiva", ["5Q0 615 301 H"]),
+    ("Febi 38802", ["38802"]),
+    ("Passat B8 2.0 TDI 2017", []),
+    ("5W-30 4 liter 205/55R16", []),
+    ("à 32,50 € 18.11.2025 kl 14:30", []),
+])
+def test_part_numbers(text, expected):
+    assert [m.text for m in find_part_numbers(text)] == expected
+
+
+def test_ean13_is_validated():
+    assert is_ean13("4047025331746") and not is_ean13("4047025331747")
+
+
+@pytest.mark.parametrize(("text", "lang", "qty"), [
+    ("2 stk bremseskiver", "no", 2), ("2stk bremseskiver", "no", 2), ("4x spark plugs", "en", 4),
+    ("spark plugs x4", "en", 4), ("qty 3 pads", "en", 3), ("antall: 5", "no", 5), ("3 kpl jarrulevyt", "fi", 3),
+    ("2 Stück Bremsscheiben", "de", 2), ("zwei Stück Bremsscheiben", "de", 2), ("to stk. bremseskiver", "da", 2),
+    ("två st bromsskivor", "sv", 2), ("kaksi kpl levyt", "fi", 2), ("deux pièces disques", "fr", 2),
+    ("twee stuks remschijven", "nl", 2), ("1 sett klosser", "no", 1), ("sett bremseklosser", "no", 1),
+    ("2 sett bremseklosser", "no", 2), ("ein Paar Wischer", "de", 1), ("4 liter olje", "no", 1),
+    ("bremseklosser", "no", 1), ("henter kl 12 bremseklosser", "no", 1),
+])
+def test_quantities(text, lang, qty):
+    assert find_quantity(text, lang).value == qty
+
+
+@pytest.mark.parametrize("text", ["2 eller 4 stk bremseskiver", "2-4 stk", "2 or 4 discs", "2 oder 4 Stück"])
+def test_undecided_quantities_are_reported(text):
+    assert find_quantity(text, "no").undecided
+
+
+def test_vin_and_plates():
+    assert find_vin("valmistenumero TMBJG7NE4H0187352.").value == "TMBJG7NE4H0187352"
+    assert [p.value for p in find_plates("reg. AZ 47 905", "da")] == ["AZ 47 905"]
+    assert [p.value for p in find_plates("immat. DL-731-QF", "fr")] == ["DL-731-QF"]
+    assert [p.value for p in find_plates("kenteken 12-ABC-3", "nl")] == ["12-ABC-3"]
+    assert [p.value for p in find_plates("für Passat D-UB 7402", "de")] == ["D-UB 7402"]
+    assert find_plates("oljefilter HU 7008 z og CU 26 010", "no") == []
+
+
+@pytest.mark.parametrize(("body", "sender", "lang"), [
+    ("Hei, trenger 2 stk bremseklosser GDB1330 til Golf EL 12345. Henter selv. Mvh Per", "+4791234567", "no"),
+    ("Hej, behöver 2 st bromsbelägg GDB1330 till Golf ABC 123. Vi hämtar. /Per", "+46701234567", "sv"),
+    ("Hej, vi skal bruge 2 stk bremseklodser GDB1330 til Golf AB 12 345. Vi afhenter. Mvh Per", "+4522334455", "da"),
+    ("Moi, tarvitaan 2 kpl jarrupalat GDB1330 Golfiin ABC-123. Haen itse. Terveisin Pekka", "+358401234567", "fi"),
+    ("Hallo, brauchen 2 Stück Bremsbeläge GDB1330 für Golf M-AB 123. Holen wir ab. Gruß Uwe", "+491701234567", "de"),
+    ("Hi, need 2 x brake pads GDB1330 for the Golf AB12 CDE. Will collect. Cheers, Al", "+447700900123", "en"),
+    ("Bonjour, il me faut 2 plaquettes GDB1330 pour Golf AB-123-CD. Je passe les chercher. Merci, Luc", "+33612345678",
+     "fr"),
+    ("Hoi, graag 2 stuks remblokken GDB1330 voor de Golf 12-ABC-3. Wij komen het ophalen. Groet, Kees",
+     "+31612345678", "nl"),
+])
+def test_same_order_in_eight_languages(body, sender, lang):
+    r = sms(body, sender)
+    assert (r.kind, r.language, pns(r), [line.quantity for line in r.lines]) == ("order", lang, ["GDB1330"], [2])
+    assert r.plate and r.fulfilment == "pickup" and not r.urgent and not r.needs_review
+
+
+@pytest.mark.parametrize(("body", "urgent"), [
+    ("Haster! 1 stk GDB1330 til Golf EL 12345", True),
+    ("Det haster ikke. 1 stk GDB1330 til Golf EL 12345", False),
+    ("1 stk GDB1330 til Golf EL 12345, bilen står på løftet", True),
+    ("1 stk GDB1330 til Golf EL 12345, leveres i dag", False),
+    ("Ei kiirettä. 1 kpl GDB1330 Golfiin", False),
+    ("1 Stück GDB1330 für Golf, eilt nicht", False),
+    ("1 x GDB1330 for the Golf, no rush", False),
+    ("1 x GDB1330 for the Golf, VOR", True),
+    ("Spoed: 1 stuks GDB1330 voor de Golf", True),
+    ("1 pièce GDB1330 pour la Golf, urgent svp", True),
+])
+def test_urgency(body, urgent):
+    assert sms(body).urgent is urgent
+
+
+def test_signature_digits_are_not_lines():
+    r = mail("Hei\n\n2 stk bremseklosser GDB1330 til Golf EL 12345.\n\nMed vennlig hilsen\nPer\nPer Bil AS\n"
+             "Storgata 12, 0155 Oslo\nTlf 22 33 44 55\nOrg.nr 998 301 442\n")
+    assert pns(r) == ["GDB1330"] and not r.needs_review
+
+
+def test_quoted_history_adds_nothing():
+    r = mail("Hei, 1 stk W 712/95 til Golf EL 12345.\n\nPer\n\nDen 12.11.2025 kl. 07:55 skrev Deler AS <a@b.example>:\n"
+             "> 4 stk 0 242 140 528 til Mondeo BU 80417. Haster! Sendes med bilen.\n", subject="Re: ordre")
+    assert pns(r) == ["W 712/95"] and r.plate == "EL 12345" and not r.urgent and r.fulfilment is None
+
+
+def test_customer_account_is_not_reference():
+    r = mail("Kundenr. 51102\nVår ref: AO-4471\n1 stk GDB1330 til Golf EL 12345")
+    assert r.customer_reference == "AO-4471"
+
+
+def test_generic_part_without_vehicle_needs_review():
+    r = sms("Hei, trenger 2 stk bremseklosser foran. Mvh Per")
+    assert r.needs_review and "no part number" in r.review_reasons[0]
+
+
+def test_same_as_last_time_needs_review():
+    assert sms("Samme som sist, takk. Henter i morgen.").needs_review
+
+
+def test_dmarc_fail_needs_review():
+    r = mail("2 stk GDB1330 til Golf EL 12345",
+             headers="Authentication-Results: mx.example; dmarc=fail header.from=verksted.example\n")
+    assert r.auth_failed and r.needs_review
+
+
+def test_wrong_declared_charset_is_repaired():
+    r = mail("Hei, 2 stk bremseklosser bak GDB1330 til Golf EL 12345. Hilsen Bjørn", charset="cp1252")
+    assert r.lines[0].description.startswith("bremseklosser")
+
+
+def test_catalogue_raises_confidence_and_fills_ean():
+    def catalogue(key):
+        return {"4047025331746": {"part_number": "3 397 007 297"}, "GDB1330": {"part_number": "GDB1330"}}.get(key)
+
+    raw = b"From: +4791234567\n\n2 stk GDB1330 og 1 stk 4047025331746 til Golf EL 12345"
+    from app.intake.sms import read_sms
+
+    r = extract(read_sms(raw), catalogue=catalogue)
+    assert pns(r) == ["GDB1330", "3 397 007 297"] and r.confidence > 0.92 > REVIEW_THRESHOLD
+
+
+@pytest.mark.parametrize("raw", [
+    b"", b"\x00\xff\xfe garbage \x80\x81", b"From: a@b\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type",
+    b"Subject: =?utf-8?q?broken\n\n\xff\xfe", b"Content-Type: text/plain; charset=nonsense-9\n\nHei 2 stk GDB1330",
+    b"Content-Transfer-Encoding: base64\n\n!!!not base64!!!",
+])
+def test_malformed_mail_never_crashes(raw):
+    result = parse_bytes(raw, "email")
+    assert result.kind in ("order", "other", "follow_up", "cancellation", "auto_reply")
+    assert isinstance(result.to_dict(), dict)
+
+
+def test_fuzz_random_bytes_never_crash():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        raw = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400)))
+        assert isinstance(parse_bytes(raw, "email").to_dict(), dict)
+        assert isinstance(parse_bytes(raw, "sms").to_dict(), dict)
+
+
+def test_parsing_is_fast():
+    import time
+    from pathlib import Path
+
+    raws = [p.read_bytes() for p in (Path(__file__).parent / "messages").glob("*.eml")]
+    parse_bytes(raws[0], "email")
+    start = time.perf_counter()
+    for raw in raws * 3:
+        parse_bytes(raw, "email")
+    per_message = (time.perf_counter() - start) / (len(raws) * 3)
+    assert per_message < 0.02, f"{per_message * 1000:.1f} ms per message"
