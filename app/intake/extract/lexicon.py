@@ -5,6 +5,7 @@ message costs no compilation after the first one.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from functools import cache
@@ -82,22 +83,15 @@ def brand_set() -> frozenset[str]:
 
 
 @cache
-def part_noun_stems() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(long stems matched anywhere in a word, short stems matched at a word's start or end)."""
-    stems = [s.strip().lower() for s in common("part_nouns")]
-    return tuple(s for s in stems if len(s) >= 4), tuple(s for s in stems if len(s) < 4)
+def _part_noun_re() -> re.Pattern:
+    """Long stems match anywhere in a word (bremseskiver, Bremsscheiben); short ones at a word's start or end."""
+    stems = [x.strip().lower() for x in common("part_nouns")]
+    long_alts = "|".join(re.escape(x) for x in sorted((x for x in stems if len(x) >= 4), key=len, reverse=True))
+    short_alts = "|".join(re.escape(x) for x in sorted((x for x in stems if len(x) < 4), key=len, reverse=True))
+    return re.compile(rf"(?:{long_alts})|(?<![^\W\d_])(?:{short_alts})|(?:{short_alts})(?![^\W\d_])", re.I)
 
 
+@functools.lru_cache(maxsize=4096)
 def has_part_noun(text: str) -> bool:
     """Whether any word of `text` names a part (brake, filter, bremseskiver, jarrupalat ...)."""
-    long_stems, short_stems = part_noun_stems()
-    low = text.lower()
-    for word in re.findall(r"[^\W\d_][\w-]*", low):
-        if any(s in word for s in long_stems):
-            return True
-        if any(word.startswith(s) or word.endswith(s) for s in short_stems):
-            return True
-    for phrase in long_stems:
-        if " " in phrase and phrase in low:
-            return True
-    return False
+    return bool(_part_noun_re().search(text))
