@@ -89,7 +89,7 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
             col = cols.get(kind)
             return row[col].strip() if col is not None and col < len(row) else ""
 
-        if any(total.match(c) for c in row) and not cell("part"):
+        if any(total.match(c) for c in row) and not find_part_numbers(cell("part"), context=True):
             continue
         raw_pn, raw_ean = cell("part"), cell("ean")
         pn = None
