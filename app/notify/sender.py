@@ -128,7 +128,8 @@ def _deliver(message: OutboxMessage, config) -> str | None:
     from app.notify.mailer import send_email  # built with email intake; imported only when mail is sent
 
     result = send_email(config, message)
-    return result if isinstance(result, str) else None
+    # the Message-ID is kept when it fits; SMS delivery reports are what need the provider id
+    return result if isinstance(result, str) and len(result) <= 64 else None
 
 
 def _finish(message_id: int, *, status: str, error: str | None = None, provider_id: str | None = None,

@@ -1,6 +1,7 @@
 """The sender: one send per outbox row, retries with backoff, nothing leaves without credentials."""
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -145,3 +146,35 @@ def test_cli_sends_once(app, fake_twilio, db, runner):
     assert "sent 2" in result.output and len(fake_twilio.sent) == 2
     status = runner.invoke(args=["outbox", "status"])
     assert "sent" in status.output
+
+
+def test_email_goes_out_once_over_smtp(app, db, now):
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                          SMTP_STARTTLS=False, SMTP_USER=None, MAIL_FROM="osl@parts.example", TWILIO_ACCOUNT_SID=None)
+        message = outbox.enqueue(kind="accepted", channel="email", recipient="verksted@bil.example",
+                                 subject="Branch OSL: order OSL-000001", body="Vi har mottatt bestilling OSL-000001.",
+                                 now=now, idempotency_key="accepted:1")
+        db.session.commit()
+        assert sender.send_due(now).sent == [message.id]
+        assert sender.send_due(now + timedelta(hours=1)).sent == []
+    finally:
+        controller.stop()
+    [envelope] = received
+    assert envelope.rcpt_tos == ["verksted@bil.example"]
+    assert b"OSL-000001" in envelope.content
+    assert row(db, message.id).status == "sent"
