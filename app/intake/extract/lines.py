@@ -302,6 +302,9 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         qty = find_quantity(blanked, lang, part_noun_after=has_part_noun)
         desc_text = _strip_spans(blanked, qty.spans)
         desc = clean_description(desc_text, lang)
+        question = sentence.rstrip().endswith("?")
+        if local and question and not qty.explicit and not intent_re.search(sentence):
+            continue  # "Har dere 0 986 494 123 på lager?" asks about stock, it orders nothing
         if local:
             groups: list[list[PartMatch]] = [[local[0]]]
             for prev, cur in zip(local, local[1:]):
@@ -317,7 +320,6 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             continue
         if not has_part_noun(chunk) or desc is None:
             continue
-        question = sentence.rstrip().endswith("?")
         requested = qty.explicit or sentence_has_pn or bool(intent_re.search(sentence))
         if (requested and not question) or (question and requested and qty.explicit) or (bullet and order_intent):
             out.append(Item(None, desc, qty, literal=chunk.strip()))
