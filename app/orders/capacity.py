@@ -47,6 +47,20 @@ def lock_staff(staff_id: int) -> Staff:
     return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
 
 
+def claimed_count(staff_id: int) -> int:
+    """How many orders the staff member holds (claimed, not yet ready)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Order).where(Order.holder_id == staff_id, Order.status == "claimed")
+    ) or 0
+
+
+def oldest_claimed(staff_id: int, limit: int = 3) -> list[str]:
+    return list(db.session.scalars(
+        select(Order.reference).where(Order.holder_id == staff_id, Order.status == "claimed")
+        .order_by(Order.claimed_at, Order.id).limit(limit)
+    ))
+
+
 def held_by(staff: Staff) -> list[Order]:
     return list(db.session.scalars(
         select(Order).where(Order.holder_id == staff.id, Order.status == "claimed").order_by(Order.claimed_at)
@@ -55,12 +69,12 @@ def held_by(staff: Staff) -> list[Order]:
 
 def ensure_staff_can_take(staff: Staff) -> None:
     """Raise OverCapacity naming what to finish first when the staff member is at their limit."""
-    held = held_by(staff)
+    held = claimed_count(staff.id)
     limit = staff.effective_hold_limit
-    if len(held) >= limit:
-        oldest = ", ".join(o.reference for o in held[:3])
+    if held >= limit:
+        oldest = ", ".join(oldest_claimed(staff.id))
         raise OverCapacity(
-            f"{staff.name} holds {len(held)} of {limit} orders; mark one ready or release it first "
+            f"{staff.name} holds {held} of {limit} orders; mark one ready or release it first "
             f"(oldest: {oldest})." if held else f"{staff.name} may hold no orders (limit {limit})."
         )
 

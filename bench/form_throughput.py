@@ -1,0 +1,110 @@
+"""Order-form POST throughput against a bare Flask endpoint that inserts one row with the same stack.
+
+Both run in this process through Flask's test client on the same kind of database (a SQLite file in
+WAL mode, or PostgreSQL with --pg), so the ratio shows what the form, CSRF, validation, capacity
+checks, the audit event and the reference cost on top of one INSERT. Target: ratio >= 0.5.
+
+    .venv/bin/python bench/form_throughput.py [--requests 400] [--pg]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from common import csrf_from, fresh_app, login, pg_url
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.database import configure_engine
+
+
+def bare_app(url: str):
+    """The baseline: Flask + Flask-SQLAlchemy + the same engine set-up, one INSERT per POST."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    db = SQLAlchemy(model_class=Base)
+
+    class Row(db.Model):
+        __tablename__ = "bare_row"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        text: Mapped[str] = mapped_column(String(200))
+
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+        db.create_all()
+
+    @app.post("/bare")
+    def bare():
+        from flask import request
+
+        db.session.add(Row(text=request.form.get("text", "")))
+        db.session.commit()
+        return "", 201
+
+    return app
+
+
+def setup_partdesk(url: str | None):
+    app, url = fresh_app(url)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Branch, Staff, Workshop
+
+        branch = Branch(code="OSL", name="Oslo", hourly_limit=10**9, open_limit=10**9)
+        staff = Staff(login="kari", name="Kari", role="staff", branch=branch)
+        staff.set_password("bench-pass-1")
+        db.session.add_all([branch, staff, Workshop(customer_number="10023", name="Bilverksted AS", home_branch=branch)])
+        db.session.commit()
+        ids = (branch.id, db.session.query(Workshop).one().id)
+    return app, url, ids
+
+
+def run(n: int, url: str | None) -> None:
+    app, url, (branch_id, workshop_id) = setup_partdesk(url)
+    client = app.test_client()
+    login(client, "kari", "bench-pass-1")
+    token = csrf_from(client.get("/orders/new").get_data(as_text=True))
+    form = {
+        "csrf_token": token, "branch_id": str(branch_id), "workshop": "Bilverksted AS (10023)", "workshop_id": str(workshop_id),
+        "lines-0-part_number": "0 986 494 123", "lines-0-description": "Bremseklosser foran", "lines-0-quantity": "2",
+        "lines-1-part_number": "HU 719/7 x", "lines-1-description": "Oljefilter", "lines-1-quantity": "1",
+        "plate": "EL 12345", "fulfilment": "pickup", "customer_reference": "AO-4471", "contact_name": "Per",
+        "save": "Save order",
+    }
+    first = client.post("/orders/new", data=form)
+    assert first.status_code == 302, first.get_data(as_text=True)[:2000]
+
+    bare = bare_app(url).test_client()
+    rounds, per_round = 4, max(1, n // 4)
+    form_s = bare_s = 0.0
+    for _ in range(rounds):  # interleave, so background noise hits both alike
+        start = time.perf_counter()
+        for _ in range(per_round):
+            assert client.post("/orders/new", data=form).status_code == 302
+        form_s += time.perf_counter() - start
+        start = time.perf_counter()
+        for _ in range(per_round):
+            assert bare.post("/bare", data={"text": "Bremseklosser foran"}).status_code == 201
+        bare_s += time.perf_counter() - start
+    total = rounds * per_round
+    form_rps, bare_rps = total / form_s, total / bare_s
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    print(f"database: {kind}; requests: {total} each")
+    print(f"order form POST: {form_rps:8.1f} req/s ({1000 / form_rps:.2f} ms each)")
+    print(f"bare insert POST: {bare_rps:8.1f} req/s ({1000 / bare_rps:.2f} ms each)")
+    print(f"ratio form/bare: {form_rps / bare_rps:.2f} (target >= 0.50)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--pg", action="store_true", help="use BENCH_DATABASE_URL / TEST_DATABASE_URL")
+    args = parser.parse_args()
+    run(args.requests, pg_url() if args.pg else None)
