@@ -178,3 +178,28 @@ def test_email_goes_out_once_over_smtp(app, db, now):
     assert envelope.rcpt_tos == ["verksted@bil.example"]
     assert b"OSL-000001" in envelope.content
     assert row(db, message.id).status == "sent"
+
+
+def test_workers_running_at_once_send_each_row_exactly_once(app, fake_twilio, db, now):
+    import threading
+
+    rows = queue_sms(db, now, n=20)
+    errors = []
+
+    def worker():
+        try:
+            with app.app_context():
+                for _ in range(6):
+                    sender.send_due(now, limit=3)
+                db.session.remove()
+        except Exception as exc:  # surfaced below; a thread's exception is otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(m["Body"] for m in fake_twilio.sent) == sorted(m.body for m in rows)
+    assert all(row(db, m.id).status == "sent" for m in rows)
