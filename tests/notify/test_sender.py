@@ -5,7 +5,6 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from app.models import OutboxMessage
 from app.notify import outbox, sender
