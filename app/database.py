@@ -7,12 +7,15 @@ instead of reading a stale count.
 """
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 IMMEDIATE = "partdesk_sqlite_immediate"
+SYNCHRONOUS = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}.get(
+    os.environ.get("PARTDESK_SQLITE_SYNCHRONOUS", "full").lower(), "FULL")
 
 
 def configure_engine(engine: Engine) -> None:
@@ -26,7 +29,8 @@ def configure_engine(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a committed message survives a power cut before we mark it on the IMAP server
+        cur.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
