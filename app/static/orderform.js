@@ -180,8 +180,21 @@
     });
   }
 
+  function guardDoubleSubmit() {
+    // a double click on Save during a call must not record the order twice
+    var form = document.getElementById("order-form");
+    if (!form) { return; }
+    var sent = false;
+    form.addEventListener("submit", function (ev) {
+      if (sent) { ev.preventDefault(); return; }
+      sent = true;
+      setTimeout(function () { sent = false; }, 5000);  // the server may be slow: let a retry through later
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupPicker();
     setupLines();
+    guardDoubleSubmit();
   });
 })();

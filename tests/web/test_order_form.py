@@ -149,6 +149,15 @@ def test_remove_line_without_js(client, make):
     assert 'name="lines-1-part_number"' not in html
 
 
+def test_too_many_lines_are_refused_not_dropped(client, make, db):
+    _setup(make)
+    login(client, "kari")
+    data = _form(client, workshop="20001", **{f"lines-{i}-part_number": f"P{i}" for i in range(1, 101)})
+    response = client.post("/orders/new", data=data)
+    assert response.status_code == 422
+    assert "At most 100 lines" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Order)).first() is None
+
 def test_phone_prefills_the_workshop(client, make):
     _, _, workshop = _setup(make)
     login(client, "kari")
@@ -209,8 +218,9 @@ def test_typed_markup_is_shown_escaped(client, make):
     make.staff(branch, login="kari")
     make.workshop(branch, number="20001", name="<script>alert(1)</script> Motor")
     login(client, "kari")
-    client.post("/orders/new", data=_form(client, workshop="20001", notes="<script>alert(2)</script>",
-                                          **{"lines-0-description": "<img src=x onerror=alert(3)>"}))
+    response = client.post("/orders/new", data=_form(client, workshop="20001", notes="<script>alert(2)</script>",
+                                                     **{"lines-0-description": "<img src=x onerror=alert(3)>"}))
+    assert response.status_code == 302, response.get_data(as_text=True)
     for path in ("/", "/orders/OSL-000001"):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html

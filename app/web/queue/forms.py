@@ -48,7 +48,8 @@ class LineForm(Form):
 class OrderFieldsForm(FlaskForm):
     """The fields of an order, shared by the phone form and the review page."""
 
-    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
+    # no max_entries: WTForms would silently drop the lines past it; validate_lines refuses instead
+    lines = FieldList(FormField(LineForm), min_entries=1)
     add_line = SubmitField("Add line")
     remove_line = HiddenField()  # set by the value of the pressed "Remove" button; never rendered
     plate = StringField("Plate", validators=[Optional(), Length(max=20)])
@@ -80,6 +81,8 @@ class OrderFieldsForm(FlaskForm):
         self.workshop_id.data = str(workshop.id) if workshop else ""
 
     def validate_lines(self, field):
+        if len(field.entries) > MAX_LINES:
+            raise ValidationError(f"At most {MAX_LINES} lines in one order; split it in two.")
         if all(entry.form.is_blank for entry in field.entries):
             raise ValidationError("Give at least one line with a part number or a description.")
 
