@@ -5,8 +5,9 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import text
-from sqlalchemy.pool import StaticPool
 
 from app import create_app
 from app.config import TestConfig
@@ -21,12 +22,23 @@ def _overrides(tmp_path) -> dict:
     return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"}
 
 
+class FreshRequestClient(FlaskClient):
+    """The tests keep an app context open (for db.session); each request must still start without
+    the previous request's logged-in user and CSRF token cached on `g`, as it would in production."""
+
+    def open(self, *args, **kwargs):
+        for key in ("_login_user", "csrf_token"):
+            g.pop(key, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path):
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     config.update(_overrides(tmp_path))
     config["INSTANCE_DIR"] = tmp_path
     app = create_app(config)
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
             _reset_postgres()

@@ -11,6 +11,7 @@ BLUEPRINTS = [
     ("app.web.queue.routes", None),
     ("app.web.dashboard.routes", "/manager"),
     ("app.phone.routes", "/twilio"),
+    ("app.web.screenpop.routes", None),
 ]
 
 

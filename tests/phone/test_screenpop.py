@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import g, render_template
+from flask import render_template
 from flask_login import login_user
 
 from app.phone import routes as phone_routes
@@ -13,13 +13,6 @@ from tests.conftest import login
 from tests.phone.conftest import BRANCH_NUMBER
 
 CALLER = "+4790000001"
-
-
-@pytest.fixture(autouse=True)
-def registered(app):
-    # until the lead adds the blueprint to app.web.BLUEPRINTS
-    if "screenpop" not in app.blueprints:
-        app.register_blueprint(screenpop.bp)
 
 
 @pytest.fixture
@@ -44,7 +37,6 @@ def ring(twilio, caller=CALLER, sid="CA1"):
 
 
 def active(client):
-    g.pop("_login_user", None)  # the fixture's app context outlives requests; Flask-Login caches the user in g
     response = client.get("/calls/active")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     return response.get_json()["calls"]
