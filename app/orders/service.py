@@ -65,11 +65,7 @@ def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: dat
         inbound_message_id=data.inbound_message_id, created_by_id=by.id if by else None,
         created_at=now, updated_at=now, admitted_at=now if decision.admitted else None,
     )
-    for i, line in enumerate(data.lines):
-        order.lines.append(OrderLine(
-            position=i, part_number=line.part_number or None,
-            part_number_norm=normalise_part_number(line.part_number) if line.part_number else None,
-            description=line.description or None, quantity=line.quantity))
+    order.lines.extend(_order_lines(data.lines))
     db.session.add(order)
     db.session.flush()
     reason = decision.reason
@@ -80,6 +76,39 @@ def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: dat
     status_changed.send(order, from_status=None, to_status=order.status, by=by, now=now, reason=reason,
                         action="received")
     return order
+
+
+def _order_lines(lines: list[LineInput]) -> list[OrderLine]:
+    return [OrderLine(position=i, part_number=line.part_number or None,
+                      part_number_norm=normalise_part_number(line.part_number) if line.part_number else None,
+                      description=line.description or None, quantity=line.quantity)
+            for i, line in enumerate(lines)]
+
+
+EDITABLE = ("urgent", "fulfilment", "plate", "vin", "customer_reference", "contact_name", "contact_phone", "notes")
+
+
+def update_order(order: Order, data: OrderInput, *, by: Staff, now: datetime) -> list[str]:
+    """Overwrite the order's fields and lines with what staff corrected; record the changed ones
+    as one 'edited' event. Returns the names of the changed fields."""
+    changed = []
+    for name in EDITABLE:
+        value = bool(getattr(data, name)) if name == "urgent" else getattr(data, name)
+        if getattr(order, name) != value:
+            setattr(order, name, value)
+            changed.append(name)
+    if data.workshop_id is not None and order.workshop_id != data.workshop_id:
+        order.workshop_id = data.workshop_id
+        changed.append("workshop")
+    old = [(ln.part_number, ln.description, ln.quantity) for ln in order.lines]
+    new = [(ln.part_number, ln.description, ln.quantity) for ln in data.lines]
+    if old != new:
+        order.lines.clear()
+        order.lines.extend(_order_lines(data.lines))
+        changed.append("lines")
+    if changed:
+        lifecycle.record(order, "edited", by=by, now=now, reason="Corrected in review: " + ", ".join(changed) + ".")
+    return changed
 
 
 def claim(order: Order, staff: Staff, *, now: datetime, override: bool = False) -> None:

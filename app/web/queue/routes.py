@@ -14,7 +14,6 @@ from app.models import Branch, Order, Workshop
 from app.orders import lifecycle, service, workshops
 from app.orders.errors import DomainError
 from app.web.queue import queries
-from app.web.queue.editing import apply_edits
 from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFilterForm, ReviewForm,
                                  workshop_label)
 from app.web.queue.message import attachments, body_text
@@ -225,7 +224,7 @@ def review(reference: str):
     if form.validate_on_submit():
         now = datetime.now(UTC)
         try:
-            apply_edits(order, form.order_input(order.channel), by=current_user, now=now)
+            service.update_order(order, form.order_input(order.channel), by=current_user, now=now)
             db.session.flush()
             service.accept_review(order, current_user, now=now)
             db.session.commit()
