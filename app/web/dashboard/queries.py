@@ -151,8 +151,11 @@ def collect(branches: list[Branch], now: datetime, scope: str = "chain") -> Stat
         done_hourly[i] += n
     # Cancelled and redirected orders leave the backlog at their last change (updated_at, indexed).
     closed_hourly = [0] * CHART_HOURS
-    for i, n in _hourly(Order.updated_at, now, _unindexed_branch(ids), _unindexed_status(CLOSED)):
+    redirected_24h = 0
+    for i, status, n in _hourly(Order.updated_at, now, _unindexed_branch(ids), _unindexed_status(CLOSED),
+                                by=Order.status):
         closed_hourly[i] += n
+        redirected_24h += n if status == "redirected" else 0
 
     intake_hourly = [sum(col) for col in zip(*intake_by_channel.values(), strict=True)]
     chart = _backlog_series(now - CHART_HOURS * HOUR, open_total, intake_hourly, done_hourly, closed_hourly)
@@ -171,8 +174,7 @@ def collect(branches: list[Branch], now: datetime, scope: str = "chain") -> Stat
         urgent_waiting=urgent_waiting, intake_by_channel=intake_by_channel,
         throughput_last_hour=throughput_last_hour, throughput_per_hour=rate, held=held,
         redirected_total=_count(in_scope, Order.status == "redirected"),
-        redirected_24h=_count(Order.updated_at > now - CHART_HOURS * HOUR, Order.updated_at <= now,
-                              _unindexed_branch(ids), _unindexed_status(["redirected"])),
+        redirected_24h=redirected_24h,
         clear_minutes=clear_minutes, staff=staff_load(ids), mailboxes=mailboxes(ids, now), chart=chart,
     )
 
