@@ -13,6 +13,7 @@ from app.models.core import (  # noqa: F401
     Workshop,
     WorkshopEmail,
     WorkshopPhone,
+    open_filter,
 )
 from app.models.handback import ExportBatch  # noqa: F401
 from app.models.intake import CatalogueItem, InboundMessage, Mailbox  # noqa: F401

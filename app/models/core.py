@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, bindparam
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -188,6 +188,25 @@ class Order(db.Model):
 
     def __repr__(self) -> str:
         return f"<Order {self.reference} {self.status}>"
+
+
+def open_filter():
+    """status IN the open statuses, rendered with literal values so that the planner (SQLite and
+    PostgreSQL alike) can prove it matches the partial queue indexes below."""
+    return Order.status.in_(bindparam("open_statuses", list(OPEN_STATUSES), expanding=True, literal_execute=True))
+
+
+def _queue_indexes() -> None:
+    """Indexes that walk the queue in its order (urgent first, then oldest), so a page is read
+    without sorting every open order. Partial on the open statuses, so closed history costs nothing."""
+    is_open = Order.status.in_(OPEN_STATUSES)
+    order = (Order.urgent.desc(), Order.created_at, Order.id)
+    Index("ix_order_queue_open_branch", Order.branch_id, *order, sqlite_where=is_open, postgresql_where=is_open)
+    Index("ix_order_queue_open", *order, sqlite_where=is_open, postgresql_where=is_open)
+    Index("ix_order_queue_branch", Order.branch_id, *order)
+
+
+_queue_indexes()
 
 
 class OrderLine(db.Model):

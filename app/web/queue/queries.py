@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import OPEN_STATUSES, Branch, Order, OutboxMessage, Staff
+from app.models import Branch, Order, OutboxMessage, Staff, open_filter
 from app.orders import capacity
 
 PAGE_SIZE = 50
@@ -50,7 +50,7 @@ def _where(f: QueueFilter) -> list:
     if f.branch_id is not None:
         conditions.append(Order.branch_id == f.branch_id)
     if f.status == "open":
-        conditions.append(Order.status.in_(OPEN_STATUSES))
+        conditions.append(open_filter())
     elif f.status != "all":
         conditions.append(Order.status == f.status)
     if f.channel:
@@ -83,7 +83,7 @@ def branch_gauge(branch: Branch, now: datetime) -> BranchGauge:
 
 
 def staff_gauge(staff: Staff) -> StaffGauge:
-    return StaffGauge(held=len(capacity.held_by(staff)), limit=staff.effective_hold_limit)
+    return StaffGauge(held=capacity.claimed_count(staff.id), limit=staff.effective_hold_limit)
 
 
 def branches() -> list[Branch]:

@@ -1,8 +1,8 @@
 """Initial schema: branches, workshops, staff, orders, inbound messages, outbox, exports, calls
 
-Revision ID: 7db27a095ed4
+Revision ID: 0bd2ea7ab5d0
 Revises: 
-Create Date: 2026-11-23 19:28:54.754481
+Create Date: 2026-11-23 19:45:45.151568
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '7db27a095ed4'
+revision = '0bd2ea7ab5d0'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -253,6 +253,9 @@ def upgrade():
         batch_op.create_index('ix_order_branch_status_created', ['branch_id', 'status', 'created_at'], unique=False)
         batch_op.create_index('ix_order_done_at', ['branch_id', 'done_at'], unique=False)
         batch_op.create_index('ix_order_holder_status', ['holder_id', 'status'], unique=False)
+        batch_op.create_index('ix_order_queue_branch', ['branch_id', sa.literal_column('urgent DESC'), 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_order_queue_open', [sa.literal_column('urgent DESC'), 'created_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"), postgresql_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"))
+        batch_op.create_index('ix_order_queue_open_branch', ['branch_id', sa.literal_column('urgent DESC'), 'created_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"), postgresql_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"))
         batch_op.create_index('ix_order_status_urgent_created', ['status', 'urgent', 'created_at'], unique=False)
         batch_op.create_index('ix_order_updated', ['updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_order_workshop_id'), ['workshop_id'], unique=False)
@@ -339,6 +342,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_order_workshop_id'))
         batch_op.drop_index('ix_order_updated')
         batch_op.drop_index('ix_order_status_urgent_created')
+        batch_op.drop_index('ix_order_queue_open_branch', sqlite_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"), postgresql_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"))
+        batch_op.drop_index('ix_order_queue_open', sqlite_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"), postgresql_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"))
+        batch_op.drop_index('ix_order_queue_branch')
         batch_op.drop_index('ix_order_holder_status')
         batch_op.drop_index('ix_order_done_at')
         batch_op.drop_index('ix_order_branch_status_created')
