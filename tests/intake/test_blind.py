@@ -1,0 +1,55 @@
+"""Blind batches (tests/intake/messages/blind*/): messages written with their gold labels before the engine
+saw them. The product bar: >= 90% of clear orders fully right without review, and no message wrong without
+review (a silent wrong order)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.intake.parse import parse_file
+from tests.intake.scoring import compare
+
+MESSAGES = Path(__file__).resolve().parent / "messages"
+BATCHES = sorted(p for p in MESSAGES.glob("blind*") if p.is_dir())
+
+
+def score(folder: Path) -> dict:
+    report, clear_total, clear_right, wrong_unreviewed, missed_review, kind_wrong = [], 0, 0, 0, 0, 0
+    for gold_path in sorted(folder.glob("*.gold.json")):
+        stem = gold_path.name.removesuffix(".gold.json")
+        msg = next(p for p in (folder / f"{stem}.eml", folder / f"{stem}.sms.txt") if p.exists())
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        got = parse_file(msg)
+        diffs = compare(gold, got)
+        kind_wrong += gold["kind"] != got["kind"]
+        if gold["kind"] == "order" and not gold.get("must_review"):
+            clear_total += 1
+            clear_right += not diffs
+        missed_review += bool(gold.get("must_review") and not got["needs_review"])
+        wrong_unreviewed += bool(diffs and not got["needs_review"])
+        report.append(f"{'OK ' if not diffs else 'BAD'} {msg.name}: {'; '.join(diffs)}"
+                      + (f"  [review: {got['review_reasons']}]" if diffs and got["needs_review"] else ""))
+    return {"report": report, "clear_total": clear_total, "clear_right": clear_right, "kind_wrong": kind_wrong,
+            "missed_review": missed_review, "wrong_unreviewed": wrong_unreviewed, "total": len(report)}
+
+
+def _summary(s: dict) -> str:
+    return (f"clear orders fully right {s['clear_right']}/{s['clear_total']}; kind wrong {s['kind_wrong']}/{s['total']}; "
+            f"ambiguous missed {s['missed_review']}; wrong without review {s['wrong_unreviewed']}/{s['total']}")
+
+
+@pytest.mark.parametrize("folder", BATCHES, ids=[b.name for b in BATCHES])
+def test_blind_batch_meets_the_bar(folder):
+    s = score(folder)
+    text = _summary(s) + "\n" + "\n".join(s["report"])
+    assert s["total"], "empty batch"
+    assert s["clear_right"] >= 0.9 * s["clear_total"], text
+    assert s["wrong_unreviewed"] == 0, text
+
+
+if __name__ == "__main__":
+    for b in BATCHES:
+        s = score(b)
+        print(f"== {b.name}\n" + "\n".join(s["report"]) + "\n" + _summary(s))
