@@ -17,7 +17,8 @@ M = timedelta(minutes=1)
 
 @pytest.fixture
 def scene(db, make, now):
-    """OSL: one done, one new urgent, one claimed, one needs review, one cancelled; GOT: one new, one held."""
+    """OSL: one done, one new urgent, one claimed, one needs review, one cancelled, one redirected;
+    GOT: one new, one held."""
     osl = make.branch("OSL", timezone="Europe/Oslo")
     got = make.branch("GOT", timezone="Europe/Stockholm")
     kari = make.staff(osl, login="kari", name="Kari")
@@ -34,6 +35,8 @@ def scene(db, make, now):
     make.order(osl, now=now - 10 * M, channel="web", review_reasons=["No part number"])
     o5 = make.order(osl, now=now - 5 * M, channel="email")
     service.cancel(o5, kari, now=now - 4 * M, reason="Duplicate")
+    gone = make.order(osl, now=now - 50 * M, channel="voicemail")
+    service.redirect(gone, None, now=now - 45 * M)
     make.order(got, now=now - 60 * M + 30 * timedelta(seconds=1), channel="email")
     got.paused = True
     db.session.commit()
@@ -62,13 +65,13 @@ def test_branch_figures(scene, now):
     # fewer than 2 done in two hours: the branch's own rate, 1 active staff... 2 staff x 60 / 6 min
     assert stats.throughput_per_hour == 20
     assert stats.clear_minutes == 9  # 3 open at 20 an hour
-    assert stats.held == 0 and stats.redirected_total == 0
+    assert stats.held == 0 and stats.redirected_24h == 1
     assert stats.intake_by_channel["email"][-1] == 1 and stats.intake_by_channel["web"][-1] == 1
     assert {c: sum(h) for c, h in stats.intake_by_channel.items()} == {
-        "email": 2, "sms": 1, "phone": 1, "voicemail": 0, "web": 1}
+        "email": 2, "sms": 1, "phone": 1, "voicemail": 1, "web": 1}
     # backlog at the end of each hour, walked back from now: 3 now, 3 an hour ago, 1 two hours ago, 0 before
     assert [b.backlog for b in stats.chart[-4:]] == [0, 1, 3, 3]
-    assert [b.intake for b in stats.chart[-4:]] == [0, 1, 2, 2]
+    assert [b.intake for b in stats.chart[-4:]] == [0, 1, 2, 3]  # the redirected one came and went
     assert [b.done for b in stats.chart[-4:]] == [0, 0, 0, 1]
     loads = {s.login: (s.held, s.limit) for s in stats.staff}
     assert loads == {"kari": (1, 5), "boss": (0, 5)}

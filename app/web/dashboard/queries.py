@@ -66,7 +66,6 @@ class Stats:
     throughput_last_hour: int
     throughput_per_hour: float
     held: int
-    redirected_total: int
     redirected_24h: int
     clear_minutes: int | None
     staff: list[StaffLoad] = field(default_factory=list)
@@ -79,7 +78,7 @@ class Stats:
             "oldest": {"reference": self.oldest_reference, "age_minutes": self.oldest_age_minutes},
             "urgent_waiting": self.urgent_waiting, "intake_by_channel": self.intake_by_channel,
             "throughput_last_hour": self.throughput_last_hour, "throughput_per_hour": round(self.throughput_per_hour, 2),
-            "held": self.held, "redirected_total": self.redirected_total, "redirected_24h": self.redirected_24h,
+            "held": self.held, "redirected_24h": self.redirected_24h,
             "clear_minutes": self.clear_minutes,
             "staff": [{"name": s.name, "login": s.login, "branch": s.branch, "held": s.held, "limit": s.limit}
                       for s in self.staff],
@@ -173,7 +172,6 @@ def collect(branches: list[Branch], now: datetime, scope: str = "chain") -> Stat
         oldest_age_minutes=int((now - oldest.created_at).total_seconds() // 60) if oldest else None,
         urgent_waiting=urgent_waiting, intake_by_channel=intake_by_channel,
         throughput_last_hour=throughput_last_hour, throughput_per_hour=rate, held=held,
-        redirected_total=_count(in_scope, Order.status == "redirected"),
         redirected_24h=redirected_24h,
         clear_minutes=clear_minutes, staff=staff_load(ids), mailboxes=mailboxes(ids, now), chart=chart,
     )
