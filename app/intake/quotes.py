@@ -96,8 +96,9 @@ def _forward_marker() -> re.Pattern:
 @cache
 def _signoff_line() -> re.Pattern:
     offs = "|".join(fragment(w) for w in words("signoffs"))
-    name = r"(?:[A-ZÆØÅÄÖÜÉ][\w.'-]*|/\w+)"
-    return re.compile(rf"^\s*(?:{offs})(?:[\s,.!:;-]+{name}(?:[\s,]+{name}){{0,3}})?[\s,.!:;-]*$", re.I)
+    # Names are capitalised: "Merci de nous livrer :" opens a list, it signs nothing off.
+    name = r"(?:(?-i:[A-ZÆØÅÄÖÜÉ])[\w.'-]*|/\w+)"
+    return re.compile(rf"^\s*(?:{offs})(?:[\s,.!:;-]+{name}(?:[\s,]+{name}){{0,3}})?[\s,.!;-]*$", re.I)
 
 
 @cache

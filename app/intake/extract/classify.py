@@ -1,6 +1,8 @@
 """What kind of message this is: order, follow_up, cancellation, auto_reply or other."""
 from __future__ import annotations
 
+import re
+
 from app.intake.extract.lexicon import common_pattern, pattern
 from app.intake.mime import MailDoc
 
@@ -17,6 +19,14 @@ def is_bounce(doc: MailDoc, subject: str) -> bool:
     return doc.is_bounce or bool(common_pattern("bounce_subjects").search(subject or ""))
 
 
+def asks_price(text: str) -> bool:
+    """A quote request anywhere, or a price word in a sentence that is a question."""
+    if pattern("quote_request").search(text):
+        return True
+    price = pattern("price_question")
+    return any(price.search(q) for q in re.findall(r"[^.!?\n]*\?", text))
+
+
 def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_ref: str | None,
              is_reply: bool, attachment_order: bool) -> str:
     """Decide the kind from headers first, then the new text. `text` is the new text only."""
@@ -25,8 +35,11 @@ def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_re
         return "other"
     if is_auto_reply(doc, subject, text):
         return "auto_reply"
-    if (doc.list_mail or doc.bulk or common_pattern("newsletter_words").search(text)) and not has_lines:
+    newsletter = bool(common_pattern("newsletter_words").search(text))
+    if (doc.list_mail or doc.bulk or newsletter) and not has_lines:
         return "other"
+    if (doc.list_mail or doc.bulk) and newsletter:
+        return "other"  # a mailing with an unsubscribe link: its part numbers and prices are offers
     if pattern("cancel").search(both) and (not has_lines or order_ref):
         return "cancellation"
     if has_lines:
@@ -34,6 +47,8 @@ def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_re
     if pattern("follow_up").search(both) or (
             (order_ref or is_reply) and "?" in text and not pattern("order_intent").search(text)):
         return "follow_up"
+    if asks_price(both):
+        return "other"  # a price or stock question, or a request for a quote
     if attachment_order or pattern("same_as_last").search(both) or pattern("order_intent").search(both):
         return "order"
     return "other"

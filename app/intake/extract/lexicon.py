@@ -88,7 +88,8 @@ def _part_noun_re() -> re.Pattern:
     stems = [x.strip().lower() for x in common("part_nouns")]
     long_alts = "|".join(re.escape(x) for x in sorted((x for x in stems if len(x) >= 4), key=len, reverse=True))
     short_alts = "|".join(re.escape(x) for x in sorted((x for x in stems if len(x) < 4), key=len, reverse=True))
-    return re.compile(rf"(?:{long_alts})|(?<![^\W\d_])(?:{short_alts})|(?:{short_alts})(?![^\W\d_])", re.I)
+    viscosity = r"(?<!\w)\d{1,2}\s?w-?\d{2}(?!\w)"  # 5W-30 names an oil by itself
+    return re.compile(rf"(?:{long_alts})|(?<![^\W\d_])(?:{short_alts})|(?:{short_alts})(?![^\W\d_])|{viscosity}", re.I)
 
 
 @functools.lru_cache(maxsize=4096)

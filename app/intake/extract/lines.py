@@ -232,8 +232,17 @@ def _vehicle_tail(lang: str) -> re.Pattern:
                       rf"(?:(?:{vehicle})(?!\w)|\s{{3,}}|\s*$).*$", re.I | re.S)
 
 
+@cache
+def _request_phrase() -> re.Pattern:
+    alts = "|".join(w for w in words("fillers") if " " in w)
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
+
+
 def clean_description(text: str, lang: str) -> str | None:
     text = _price().sub(" ", text)
+    m = _request_phrase().search(text)
+    if m and not has_part_noun(text[:m.start()]):
+        text = text[m.end():]  # "no rush but can we get wiper blades" -> "wiper blades"
     text = _vehicle_tail(lang).sub("", " " + text)
     text = re.sub(r"(?<!\w)(?:reg\.?(?:\s?nr\.?)?|immat\.?|kenteken|kennzeichen)(?!\w)", " ", text, flags=re.I)
     text = re.sub(r"\s+", " ", text)
@@ -242,6 +251,7 @@ def clean_description(text: str, lang: str) -> str | None:
         if new == text:
             break
         text = new
+    text = re.sub(r"^\s*(?:(?:of|av|af|von|van|de)\s+|d')(?=\w)", "", text, flags=re.I)  # "a pair of wiper blades"
     text = _tail_noise().sub("", text)
     text = re.sub(r"^[\s,:;.!?\-–()]+|[\s,:;.!?\-–(]+$", "", text)
     text = re.sub(r"\(\s*\)", "", text).strip()
@@ -303,6 +313,8 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         desc_text = _strip_spans(blanked, qty.spans)
         desc = clean_description(desc_text, lang)
         question = sentence.rstrip().endswith("?")
+        if _asks_price(sentence, lang, question):
+            continue  # "Hva koster et sett bremseskiver?", "un devis pour ...": a price question orders nothing
         if local and question and not qty.explicit and not intent_re.search(sentence):
             continue  # "Har dere 0 986 494 123 på lager?" asks about stock, it orders nothing
         if local:
@@ -326,6 +338,12 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
     return out
 
 
+def _asks_price(sentence: str, lang: str, question: bool) -> bool:
+    langs = (lang, "en")
+    return bool(pattern("quote_request", langs).search(sentence)
+                or question and pattern("price_question", langs).search(sentence))
+
+
 @cache
 def _brand_words() -> frozenset[str]:
     return frozenset(w for b in common("brands") for w in b.split())
@@ -339,7 +357,8 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
         left, right = sentence[start:m.start()], sentence[m.end():nxt]
         left_pn = any(start <= p.start < m.start() for p in pns)
         right_pn = any(m.end() <= p.start < nxt for p in pns)
-        if (_quantity_start(right, lang) and (left_pn or has_part_noun(left))) or (left_pn and right_pn):
+        right_has_part = right_pn or has_part_noun(right)  # "W 712/75, 2 kpl": a trailing count, not a new line
+        if (_quantity_start(right, lang) and right_has_part and (left_pn or has_part_noun(left))) or (left_pn and right_pn):
             cuts.append((start, m.start()))
             start = m.end()
     cuts.append((start, len(sentence)))

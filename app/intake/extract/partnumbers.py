@@ -78,6 +78,11 @@ def _not_prefix() -> frozenset[str]:
 
 
 @cache
+def _size_units() -> frozenset[str]:
+    return frozenset(u.replace("\\", "") for u in common("size_units"))
+
+
+@cache
 def _models() -> frozenset[str]:
     return frozenset(m.lower().replace("\\", "") for m in common("models"))
 
@@ -149,8 +154,8 @@ def _followed_by_unit(cores: list[tuple[str, int]], k: int) -> bool:
     if k + 1 >= len(cores):
         return False
     nxt = cores[k + 1][0].lower().rstrip(".")
-    return nxt in {"stk", "st", "kpl", "pcs", "pc", "stück", "stuks", "x", "pieces", "sett", "sæt", "sats",
-                   "satz", "par", "paar", "pair", "jeu", "sarja", "kit", "set"}
+    return nxt in _size_units() or nxt in {"stk", "st", "kpl", "pcs", "pc", "stück", "stuks", "x", "pieces", "sett",
+                                           "sæt", "sats", "satz", "par", "paar", "pair", "jeu", "sarja", "kit", "set"}
 
 
 def brand_before(text: str, tokens: list[tuple[int, str]], i: int) -> str | None:
@@ -169,13 +174,15 @@ def brand_before(text: str, tokens: list[tuple[int, str]], i: int) -> str | None
 def _accept(parts: list[str], has_prefix: bool, brand: str | None, context: bool) -> bool:
     joined = "".join(parts)
     norm = normalise_part_number(joined)
-    if len(norm) < 4 or len(norm) > 24:
-        return False
+    if len(norm) > 24 or len(norm) < 3 or len(norm) == 3 and not (brand and re.fullmatch(r"[A-Za-z]\d{2}", norm)):
+        return False  # three characters only for a letter+two digits right after a brand (Varta E11)
     has_letter = any(c.isalpha() for c in norm)
     if has_letter:
         if len(parts) == 1 and re.fullmatch(r"[A-Za-z]{1,3}\d{1,2}", parts[0]) and not brand:
             return False  # A4, XC60-like model codes, H7 bulbs: not part numbers on their own
         return True
+    if len(parts) == 5 and [len(p) for p in parts] == [2, 2, 1, 3, 3]:
+        return True  # BMW OE: 13 71 7 532 754
     # digits only from here
     if len(parts) == 1:
         token = parts[0]
