@@ -42,7 +42,12 @@ class _VerifiedTLS:
     def ssl_wrap_socket(self):
         import socket
 
-        self.sock = tls_context().wrap_socket(self.sock, server_hostname=self.host)
+        context = tls_context()
+        if getattr(self, "_starttls", False):
+            # imaplib2's reader thread can block inside recv() on a TLS 1.3 post-handshake
+            # record after STARTTLS (seen with Dovecot); TLS 1.2 has none. Implicit TLS keeps 1.3.
+            context.maximum_version = ssl.TLSVersion.TLSv1_2
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
         self.read_fd = self.sock.fileno()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
 
@@ -80,6 +85,7 @@ class Connection:
                 self.imap = _Plain(settings.host, port, timeout=settings.timeout)
             try:
                 if settings.security == "starttls":
+                    self.imap._starttls = True
                     self.imap.starttls()
                 elif settings.security not in ("tls", "none"):
                     raise ValueError(f"Unknown IMAP security '{settings.security}': use tls, starttls or none.")
@@ -184,22 +190,35 @@ class Connection:
             raise IMAPError(f"IDLE failed: {data!r}")
 
     def interrupt(self) -> None:
-        """Cut an IDLE short from another thread (any new command ends it)."""
+        """Cut an IDLE short from another thread (on shutdown): the connection is closed under it,
+        so idle() raises and the worker sees its stop flag."""
+        import socket
+
         try:
-            self.imap.noop(callback=lambda _result: None)
-        except Exception:  # noqa: BLE001 - the connection may be gone already; nothing to interrupt
+            self.imap.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:  # already gone
             pass
 
     def noop(self) -> None:
         typ, data = self.imap.noop()
         _check(typ, data, "NOOP")
 
-    def close(self) -> None:
-        try:
-            with _quiet_threads():
-                self.imap.logout()
-        except Exception:  # noqa: BLE001 - closing a broken connection must not raise
-            pass
+    def close(self, wait: float = 5.0) -> None:
+        """Log out; never raises, and never waits more than `wait` seconds on a dead connection."""
+        import threading
+
+        def _logout():
+            try:
+                with _quiet_threads():
+                    self.imap.logout()
+            except Exception:  # noqa: BLE001 - closing a broken connection must not raise
+                pass
+
+        thread = threading.Thread(target=_logout, name="imap-logout", daemon=True)
+        thread.start()
+        thread.join(wait)
+        if thread.is_alive():
+            self.interrupt()
 
 
 def _check(typ, data, what: str) -> None:

@@ -134,7 +134,9 @@ class Dovecot:
         self.config.write_text(CONFIG.format(base=self.base, dh=dh, port=self.port, ssl_port=self.ssl_port))
 
     def start(self) -> None:
-        subprocess.run(["dovecot", "-c", str(self.config)], check=True)
+        with open(self.base / "dovecot.stderr", "ab") as err:  # the daemon must not hold our pipes
+            subprocess.run(["dovecot", "-c", str(self.config)], check=True, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -197,9 +199,10 @@ class Dovecot:
                 name = line.decode().rsplit(' "/" ', 1)[-1].strip('"')
                 if name.upper() != "INBOX":
                     imap.delete(f'"{name}"')
-            imap.select("INBOX")
-            imap.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
-            imap.expunge()
+            typ, data = imap.select("INBOX")
+            if int(data[0]) > 0:
+                imap.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
+                imap.expunge()
         finally:
             imap.logout()
 
