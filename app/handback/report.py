@@ -1,22 +1,19 @@
 """End-of-outage report: per branch, orders by channel and outcome, and how long workshops waited.
 
-Percentiles are nearest-rank (the value at position ceil(p * n)), computed by the database:
-percentile_disc on PostgreSQL, ORDER BY ... LIMIT 1 OFFSET on SQLite. Nothing is sorted in Python.
+Percentiles are nearest-rank (the value at position ceil(p * n)), computed by the database with
+percentile_disc on PostgreSQL and window functions on SQLite, one pass per measure; only the
+values at those ranks come back to Python, so memory does not grow with the history.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.database import is_sqlite
 from app.extensions import db
 from app.handback.csvsafe import to_csv
 from app.models import CHANNELS, STATUSES, Branch, Order
-
-PERCENTILES = (0.5, 0.9)
-
 
 @dataclass
 class Waits:
@@ -62,29 +59,44 @@ def build() -> list[BranchReport]:
         .group_by(Order.branch_id, Order.channel, Order.status)
     ):
         branches[branch_id].counts.setdefault(channel, {})[status] = n
-    for branch_id, report in branches.items():
-        report.to_claim = _waits(branch_id, Order.claimed_at)
-        report.to_done = _waits(branch_id, Order.done_at)
+    for attr, column in (("to_claim", Order.claimed_at), ("to_done", Order.done_at)):
+        for branch_id, waits in _waits(column).items():
+            setattr(branches[branch_id], attr, waits)
     return list(branches.values())
 
 
-def _waits(branch_id: int, end_column) -> Waits:
+def _waits(end_column) -> dict[int, Waits]:
+    """Median and 90th percentile of end - receipt per branch, in one pass. PostgreSQL has
+    percentile_disc; elsewhere each branch's values are ranked by a window function and only the
+    rows at rank ceil(p * n) come back (the same nearest-rank definition)."""
     seconds = _seconds(end_column, Order.created_at)
-    where = (Order.branch_id == branch_id, end_column.is_not(None))
     if not is_sqlite(db.session):
-        row = db.session.execute(
-            select(func.count(), *[func.percentile_disc(p).within_group(seconds) for p in PERCENTILES]).where(*where)
-        ).one()
-        return Waits(row[0], *(float(v) if v is not None else None for v in row[1:]))
-    n = db.session.scalar(select(func.count()).select_from(Order).where(*where)) or 0
-    values = []
-    for p in PERCENTILES:
-        if n == 0:
-            values.append(None)
-            continue
-        offset = max(math.ceil(p * n) - 1, 0)
-        values.append(db.session.scalar(select(seconds).where(*where).order_by(seconds).limit(1).offset(offset)))
-    return Waits(n, *values)
+        rows = db.session.execute(
+            select(Order.branch_id, func.count(), func.percentile_disc(0.5).within_group(seconds),
+                   func.percentile_disc(0.9).within_group(seconds))
+            .where(end_column.is_not(None)).group_by(Order.branch_id)
+        )
+        return {branch_id: Waits(n, float(p50), float(p90)) for branch_id, n, p50, p90 in rows}
+    inner = select(Order.branch_id, seconds.label("secs")) \
+        .where(end_column.is_not(None)).subquery()
+    ranked = select(
+        inner.c.branch_id, inner.c.secs,
+        func.row_number().over(partition_by=inner.c.branch_id, order_by=inner.c.secs).label("rn"),
+        func.count().over(partition_by=inner.c.branch_id).label("n"),
+    ).subquery()
+    # ceil(p * n) in integer arithmetic, for p = 1/2 and 9/10
+    p50, p90 = (ranked.c.n + 1) // 2, (ranked.c.n * 9 + 9) // 10
+    out: dict[int, Waits] = {}
+    for branch_id, n, rn, secs, is50, is90 in db.session.execute(
+        select(ranked.c.branch_id, ranked.c.n, ranked.c.rn, ranked.c.secs, ranked.c.rn == p50, ranked.c.rn == p90)
+        .where(or_(ranked.c.rn == p50, ranked.c.rn == p90))
+    ):
+        waits = out.setdefault(branch_id, Waits(count=n))
+        if is50:
+            waits.p50 = float(secs)
+        if is90:
+            waits.p90 = float(secs)
+    return out
 
 
 def minutes(seconds: float | None) -> str:
