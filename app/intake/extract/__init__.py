@@ -146,6 +146,10 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
     if same:
         reasons.append(f"The message asks for '{same.group(0)}' (same as last time); look up the previous order "
                        "and confirm the parts.")
+    fix = pattern("correction").search(text)
+    if fix:
+        reasons.append(f"The message corrects itself ('{_short(fix.group(0))}'); check which parts and quantities "
+                       "are meant.")
     if pattern("cancel").search(text) and items:
         reasons.append("The message cancels something and also lists parts; check what should change.")
     for n, item in enumerate(items, 1):

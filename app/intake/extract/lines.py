@@ -238,12 +238,19 @@ def _request_phrase() -> re.Pattern:
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
 
 
+@cache
+def _comma_vehicle() -> re.Pattern:
+    vehicle = "|".join(common("makes") + common("models"))
+    return re.compile(rf",\s*(?:{vehicle})(?!\w)[^,]*$", re.I)
+
+
 def clean_description(text: str, lang: str) -> str | None:
     text = _price().sub(" ", text)
     m = _request_phrase().search(text)
     if m and not has_part_noun(text[:m.start()]):
         text = text[m.end():]  # "no rush but can we get wiper blades" -> "wiper blades"
     text = _vehicle_tail(lang).sub("", " " + text)
+    text = _comma_vehicle().sub("", text)
     text = re.sub(r"(?<!\w)(?:reg\.?(?:\s?nr\.?)?|immat\.?|kenteken|kennzeichen)(?!\w)", " ", text, flags=re.I)
     text = re.sub(r"\s+", " ", text)
     for _ in range(4):
@@ -358,11 +365,18 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
         left_pn = any(start <= p.start < m.start() for p in pns)
         right_pn = any(m.end() <= p.start < nxt for p in pns)
         right_has_part = right_pn or has_part_noun(right)  # "W 712/75, 2 kpl": a trailing count, not a new line
-        if (_quantity_start(right, lang) and right_has_part and (left_pn or has_part_noun(left))) or (left_pn and right_pn):
+        if ((_quantity_start(right, lang) and right_has_part and (left_pn or has_part_noun(left))) or (left_pn and right_pn)
+                or (not left_pn and not right_pn and _part_noun_start(right) and has_part_noun(left))):
             cuts.append((start, m.start()))
             start = m.end()
     cuts.append((start, len(sentence)))
     return cuts
+
+
+def _part_noun_start(text: str) -> bool:
+    """'... jarrulevyä taakse ja palat': the words after 'and' name another part (description lines only)."""
+    first = re.match(r"\s*(?:(?:the|de|het|die|der|den|les|des|la|le)\s+)?([^\W\d_][\w-]*)", text, re.I)
+    return bool(first and has_part_noun(first.group(1)))
 
 
 def _merge_descriptions(items: list[Item]) -> list[Item]:
