@@ -51,7 +51,9 @@ def register_extensions(app: Flask) -> None:
     def _writers_lock_early():
         # A state-changing request starts as a writer so its capacity checks see the latest rows.
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            begin_write(db.session)
+            view = app.view_functions.get(request.endpoint)
+            if not getattr(view, "own_transaction", False):
+                begin_write(db.session)
 
     @login_manager.user_loader
     def _load_user(user_id: str):

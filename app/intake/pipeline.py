@@ -11,13 +11,13 @@ import logging
 import re
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from app.database import begin_write, is_sqlite
 from app.extensions import db
 from app.intake import ack
-from app.models import InboundMessage, Order, Workshop
+from app.models import Branch, InboundMessage, Order, Workshop
 from app.orders import lifecycle
 from app.orders.references import ORDER_REF
 from app.orders.service import LineInput, OrderInput, create_order
@@ -105,7 +105,7 @@ def route(message: InboundMessage, *, now: datetime) -> str:
     parsed = parse(message.raw, message.channel)
     kind = parsed.kind if parsed.kind in ("order", "follow_up", "cancellation", "auto_reply", "other") else "other"
     if getattr(parsed, "is_bounce", False):
-        kind = "auto_reply"
+        kind = "other"  # a bounce goes to the review inbox; like every non-order it is never answered
     data = json_safe(parsed.to_dict())
     message.sender = (parsed.from_addr or message.sender or "")[:320] or None
     message.subject = (parsed.subject or message.subject or "")[:500] or None
@@ -113,6 +113,10 @@ def route(message: InboundMessage, *, now: datetime) -> str:
     if existing is not None:  # made before a crash that lost only the status; never twice
         message.order_id, message.kind, message.parsed = existing.id, "order", data
         return "order"
+    backup = _backup_reply(parsed, now=now)
+    if backup is not None:
+        message.order_id, message.kind, message.parsed = backup.id, "follow_up", data
+        return "follow_up"
     if kind == "order":
         order = _create(message, parsed, now=now)
         data["ack"] = ack.acknowledge(message, parsed, order, now=now)
@@ -125,6 +129,22 @@ def route(message: InboundMessage, *, now: datetime) -> str:
             _note(order, message, parsed, kind, now=now)
     message.kind, message.parsed = kind, data
     return kind
+
+
+def _backup_reply(parsed, *, now: datetime) -> Order | None:
+    """A backup supplier answering about an order we sent them: filed as a note on that order."""
+    address = (parsed.from_addr or "").strip().lower()
+    if not address or not parsed.order_ref:
+        return None
+    is_backup = db.session.scalar(select(Branch.id).where(func.lower(Branch.backup_email) == address).limit(1))
+    if is_backup is None:
+        return None
+    from app.handback.redirect import attach_backup_reply
+
+    order = attach_backup_reply(parsed.order_ref, parsed.new_text or parsed.body_text or "", address, now=now)
+    if order is not None:
+        order.flagged = "Reply from the backup supplier: read it in the history."
+    return order
 
 
 def _create(message: InboundMessage, parsed, *, now: datetime) -> Order:

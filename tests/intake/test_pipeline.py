@@ -161,3 +161,21 @@ def test_process_pending_takes_what_a_crash_left_stored(db, workshop, store):
     assert pipeline.process_pending(10) == {"order": 3}
     assert {m.status for m in db.session.scalars(select(InboundMessage).where(InboundMessage.id.in_(ids)))} == {
         "processed"}
+
+
+def test_a_backup_suppliers_reply_quoting_the_reference_is_filed_on_the_order(db, branch, workshop, store):
+    branch.backup_email = "Ordre@Reservedeler.test"
+    db.session.commit()
+    outcome, message = run(db, store(email()))
+    order = db.session.get(Order, message.order_id)
+    reply = email(subject=f"SV: [{order.reference}] Bestilling videresendt",
+                  body="Hei, vi sender delene i dag med bil 3.\n\nMvh Reservedeler Syd",
+                  sender="Reservedeler Syd <ordre@reservedeler.test>")
+    outcome, message = run(db, store(reply))
+    assert outcome == "follow_up" and message.order_id == order.id
+    db.session.refresh(order)
+    assert order.flagged.startswith("Reply from the backup supplier")
+    note = order.events[-1]
+    assert note.action == "backup_reply" and "sender delene i dag" in note.reason
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1  # not a new order
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "ack")) == 1

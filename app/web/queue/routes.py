@@ -9,8 +9,9 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from app.database import begin_write, own_transaction
 from app.extensions import db
-from app.models import Branch, Order, Workshop
+from app.models import Branch, Order, Staff, Workshop
 from app.orders import lifecycle, service, workshops
 from app.orders.errors import DomainError
 from app.web.queue import queries
@@ -172,6 +173,7 @@ def _branch_choices(form: PhoneOrderForm) -> None:
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
+@own_transaction
 @login_required
 def new_order():
     form = PhoneOrderForm()
@@ -181,8 +183,9 @@ def new_order():
     elif form.edit_lines():
         return render_template("queue/new_order.html", form=form)
     if form.validate_on_submit():
-        order = service.create_order(form.branch_id.data, form.order_input("phone"), by=current_user,
-                                     now=datetime.now(UTC))
+        branch_id, data, staff_id = form.branch_id.data, form.order_input("phone"), current_user.id
+        begin_write(db.session)  # the write lock only from here to the commit
+        order = service.create_order(branch_id, data, by=db.session.get(Staff, staff_id), now=datetime.now(UTC))
         db.session.commit()
         return redirect(url_for("queue.created", reference=order.reference))
     status = 422 if form.is_submitted() else 200
