@@ -8,7 +8,7 @@ from collections.abc import Callable
 from app.intake.attachments import read_attachment
 from app.intake.extract import classify as classify_mod
 from app.intake.extract import language, signals, vehicle
-from app.intake.extract.lexicon import LANGUAGES, pattern
+from app.intake.extract.lexicon import LANGUAGES, has_part_noun, pattern
 from app.intake.extract.lines import Item, items_from_rows, items_from_text
 from app.intake.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
 from app.intake.extract.result import OrderLine, ParsedMessage
@@ -101,6 +101,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     attachment_order = bool(unread and (attachment_ref or not new_text.strip())) or bool(refused)
     pm.kind = classify_mod.classify(doc, subject, new_text, has_lines=bool(items), order_ref=pm.order_ref,
                                     is_reply=is_reply, attachment_order=attachment_order)
+    if pm.kind == "other" and _unread_order(doc, signal_text, pm):
+        pm.kind = "order"  # parts and a vehicle, no question, nothing read: a person must look, not drop it
     if pm.kind != "order":
         pm.lines, pm.needs_review, pm.review_reasons = [], False, []
         pm.confidence = 0.9 if (doc.auto_submitted or doc.is_bounce or pm.order_ref) else 0.75
@@ -118,6 +120,14 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         reasons.append(f"Low confidence ({pm.confidence:.2f}) in the lines read; check them against the message.")
     pm.review_reasons = reasons
     pm.needs_review = bool(reasons) or pm.confidence < REVIEW_THRESHOLD
+
+
+def _unread_order(doc: MailDoc, text: str, pm: ParsedMessage) -> bool:
+    if doc.bulk or doc.list_mail or doc.is_bounce or doc.auto_submitted or "?" in text:
+        return False
+    if classify_mod.asks_price(text) or classify_mod.is_bounce(doc, doc.subject or ""):
+        return False
+    return has_part_noun(text) and bool(pm.plate or pm.vin or vehicle.mentions_vehicle(text))
 
 
 def _mask_value(text: str, value: str) -> str:

@@ -339,7 +339,9 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             continue
         if not has_part_noun(chunk) or desc is None:
             continue
-        requested = qty.explicit or sentence_has_pn or bool(intent_re.search(sentence))
+        # a part named after 'and' in a sentence that already asked for one, or a plain "please"
+        requested = (qty.explicit or sentence_has_pn or bool(out) or bool(intent_re.search(sentence))
+                     or bool(_please().search(sentence)))
         if (requested and not question) or (question and requested and qty.explicit) or (bullet and order_intent):
             out.append(Item(None, desc, qty, literal=chunk.strip()))
     return out
@@ -373,10 +375,17 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
     return cuts
 
 
+@cache
+def _please() -> re.Pattern:
+    return re.compile(r"(?<!\w)(?:please|pls|plz|bitte|svp|s'il vous plaît|graag|gerne|gjerne|kiitos|takk|tack|tak)(?!\w)",
+                      re.I)
+
+
 def _part_noun_start(text: str) -> bool:
     """'... jarrulevyä taakse ja palat': the words after 'and' name another part (description lines only)."""
-    first = re.match(r"\s*(?:(?:the|de|het|die|der|den|les|des|la|le)\s+)?([^\W\d_][\w-]*)", text, re.I)
-    return bool(first and has_part_noun(first.group(1)))
+    first = re.match(r"\s*(?:(?:the|de|het|die|der|den|les|des|la|le)\s+)?([^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*)?)",
+                     text, re.I)
+    return bool(first and has_part_noun(first.group(1)))  # "air filter", "klosser bak"
 
 
 def _merge_descriptions(items: list[Item]) -> list[Item]:
