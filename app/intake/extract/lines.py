@@ -32,6 +32,7 @@ _ABBREV = re.compile(
 _SENT_END = re.compile(r"[.!?]+(?=\s+|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•·–>]|\d{1,2}\)|[a-z]\))\s+")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})\.\s+")
+_VOLUME_START = re.compile(r"\s*\d{1,3}(?:[.,]\d)?\s?(?:l|ltr|liter|litres?|liters?|litra|litraa|ml)(?!\w)", re.I)
 _CELL_SPLIT = re.compile(r"\s{2,}|\t|\s*\|\s*|\s*;\s*")
 
 
@@ -234,14 +235,14 @@ def _vehicle_tail(lang: str) -> re.Pattern:
 
 @cache
 def _request_phrase() -> re.Pattern:
-    alts = "|".join(w for w in words("fillers") if " " in w)
+    alts = "|".join(w for w in words("fillers") if " " in w or len(w) >= 6)
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
 
 
 @cache
 def _comma_vehicle() -> re.Pattern:
     vehicle = "|".join(common("makes") + common("models"))
-    return re.compile(rf",\s*(?:{vehicle})(?!\w)[^,]*$", re.I)
+    return re.compile(rf",\s*(?:{vehicle})(?!\w)[^,]*(?:,\s*\w{{0,8}})?\s*$", re.I)
 
 
 def clean_description(text: str, lang: str) -> str | None:
@@ -366,9 +367,10 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
         left, right = sentence[start:m.start()], sentence[m.end():nxt]
         left_pn = any(start <= p.start < m.start() for p in pns)
         right_pn = any(m.end() <= p.start < nxt for p in pns)
-        right_has_part = right_pn or has_part_noun(right)  # "W 712/75, 2 kpl": a trailing count, not a new line
+        # "W 712/75, 2 kpl": a trailing count, not a new line; "og 1 liter spylervæske": a volume is a product
+        right_has_part = right_pn or has_part_noun(right) or bool(_VOLUME_START.match(right))
         if ((_quantity_start(right, lang) and right_has_part and (left_pn or has_part_noun(left))) or (left_pn and right_pn)
-                or (not left_pn and not right_pn and _part_noun_start(right) and has_part_noun(left))):
+                or (not right_pn and _part_noun_start(right) and (left_pn or has_part_noun(left)))):
             cuts.append((start, m.start()))
             start = m.end()
     cuts.append((start, len(sentence)))
@@ -377,8 +379,7 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
 
 @cache
 def _please() -> re.Pattern:
-    return re.compile(r"(?<!\w)(?:please|pls|plz|bitte|svp|s'il vous plaît|graag|gerne|gjerne|kiitos|takk|tack|tak)(?!\w)",
-                      re.I)
+    return re.compile(r"(?<!\w)(?:please|pls|plz|bitte|svp|s'il vous plaît|graag|gerne|gjerne)(?!\w)", re.I)
 
 
 def _part_noun_start(text: str) -> bool:
