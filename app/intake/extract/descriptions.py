@@ -1,0 +1,68 @@
+"""Order-line descriptions as a clerk wants to read them: without prices, the vehicle they are for, greetings,
+request phrases ("can we get", "il me faudrait") and trailing thanks."""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from app.intake.extract.lexicon import common, has_part_noun, words
+
+
+@cache
+def _lead_noise() -> re.Pattern:
+    alts = "|".join(words("fillers") + common("greetings"))
+    return re.compile(rf"^[\s,:;.!?\-–]*(?:(?:{alts})(?!\w)[\s,:;.!?\-–]*)+", re.I)
+
+
+@cache
+def _tail_noise() -> re.Pattern:
+    return re.compile(r"[\s,:;.!?\-–(]*(?:(?:please|pls|takk|tack|tak|kiitos|bitte|danke|merci|svp|graag|thanks|"
+                      r"thx|ta)[\s,.!]*)*$", re.I)
+
+
+@cache
+def _price() -> re.Pattern:
+    cur = "|".join(common("currency"))
+    return re.compile(rf"(?:(?<!\w)(?:à|@|a|á|per|pr\.?|je)\s*)?(?:(?:{cur})\s?\d+(?:[.,]\d{{1,2}})?|\d+(?:[.,]\d{{1,2}})?\s?"
+                      rf"(?:{cur})(?!\w))(?:\s*(?:/|pr\.?|per|le|la|each|stk)\s*\w+)?", re.I)
+
+
+@cache
+def _vehicle_tail(lang: str) -> re.Pattern:
+    preps = "|".join(words("vehicle_preps", (lang, "en")) + ("til", "till", "for", "für", "pour", "voor", "to"))
+    vehicle = "|".join(common("makes") + common("models") + common("car_words"))
+    return re.compile(rf"\s(?:{preps})\s+(?:(?:en|ein|une|un|the|a|la|le|den|det|vores|vår|our|min)\s+)?"
+                      rf"(?:(?:{vehicle})(?!\w)|\s{{3,}}|\s*$).*$", re.I | re.S)
+
+
+@cache
+def _request_phrase() -> re.Pattern:
+    alts = "|".join(w for w in words("fillers") if " " in w or len(w) >= 6)
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
+
+
+@cache
+def _comma_vehicle() -> re.Pattern:
+    vehicle = "|".join(common("makes") + common("models"))
+    return re.compile(rf",\s*(?:{vehicle})(?!\w)[^,]*(?:,\s*\w{{0,8}})?\s*$", re.I)
+
+
+def clean_description(text: str, lang: str) -> str | None:
+    text = _price().sub(" ", text)
+    m = _request_phrase().search(text)
+    if m and not has_part_noun(text[:m.start()]):
+        text = text[m.end():]  # "no rush but can we get wiper blades" -> "wiper blades"
+    text = _vehicle_tail(lang).sub("", " " + text)
+    text = _comma_vehicle().sub("", text)
+    text = re.sub(r"(?<!\w)(?:reg\.?(?:\s?nr\.?)?|immat\.?|kenteken|kennzeichen)(?!\w)", " ", text, flags=re.I)
+    text = re.sub(r"\s+", " ", text)
+    for _ in range(4):
+        new = _lead_noise().sub("", text)
+        if new == text:
+            break
+        text = new
+    text = re.sub(r"^\s*(?:(?:of|av|af|von|van|de)\s+|d')(?=\w)", "", text, flags=re.I)  # "a pair of wiper blades"
+    text = _tail_noise().sub("", text)
+    text = re.sub(r"^[\s,:;.!?\-–()]+|[\s,:;.!?\-–(]+$", "", text)
+    text = re.sub(r"\(\s*\)", "", text).strip()
+    return text or None
