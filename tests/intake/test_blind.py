@@ -1,6 +1,10 @@
 """Blind batches (tests/intake/messages/blind*/): messages written with their gold labels before the engine
 saw them. The product bar: >= 90% of clear orders fully right without review, and no message wrong without
-review (a silent wrong order)."""
+review (a silent wrong order).
+
+First runs (before fixing; see FIRST_RUN.txt in each folder): blind2 15/23 clear orders fully right, 16/41
+wrong without review; blind3 (after the blind2 rules) 12/15, 4/26 wrong without review. Now: 23/23 and 15/15,
+0 wrong without review."""
 from __future__ import annotations
 
 import json

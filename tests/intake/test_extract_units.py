@@ -191,3 +191,59 @@ def test_parsing_is_fast():
         parse_bytes(raw, "email")
     per_message = (time.perf_counter() - start) / (len(raws) * 3)
     assert per_message < 0.02, f"{per_message * 1000:.1f} ms per message"
+
+
+# --- rules added from the blind batches (tests/intake/messages/blind*) ---
+
+def lines_of(result) -> list[tuple[str | None, int]]:
+    return [(line.part_number, line.quantity) for line in result.lines]
+
+
+@pytest.mark.parametrize(("body", "sender", "expected"), [
+    ("Tarvitsen 4 kpl sytytystulppia NGK BKR6E-11 ja öljynsuodattimen Golfiin ABC-123", "+358401112222",
+     [("BKR6E-11", 4), (None, 1)]),
+    ("2 stk bremseskiver og klosser bak til Octavia DR 45678", "+4791112222", [(None, 2), (None, 1)]),
+    ("Vi skal bruge 2 par viskerblade og 1 liter sprinklervæske til Octavia AB 12 345", "+4540112233", [(None, 2), (None, 1)]),
+    ("öljynsuodatin Mann W 712/75, 2 kpl, Corolla ABC-123", "+358401112222", [("W 712/75", 2)]),
+    ("Oil filter and air filter for Fiesta AB12 CDE please", "+447700900111", [(None, 1), (None, 1)]),
+])
+def test_every_part_named_is_its_own_line(body, sender, expected):
+    r = sms(body, sender)
+    assert not r.needs_review, r.review_reasons
+    assert lines_of(r) == expected
+
+
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Hva koster et sett bremseskiver foran til Tesla Model 3? Har dere det, eller må det bestilles?", "+4791112222"),
+    ("Pouvez-vous me faire un devis pour un embrayage Valeo 826704 pour Mégane 3 ? Merci", "+33612345678"),
+    ("Kunnen jullie een offerte maken voor een koppeling Polo?", "+31612345678"),
+    ("Takk for bremseklossene til Golfen, de passet fint.", "+4791112222"),
+])
+def test_price_questions_and_thanks_are_not_orders(body, sender):
+    r = sms(body, sender)
+    assert r.kind == "other" and not r.lines
+
+
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Kan dere sende bremseskiver bak til Octavia DR 45678, samme type som forrige gang", "+4791112222"),
+    ("Graag dezelfde filters als vorige keer voor de Sprinter", "+31612345678"),
+    ("Please send 2 x TRW GDB1550 for the Golf. Actually make that 4.", "+447700900111"),
+    ("Stoßdämpfer hinten Sachs 313 476 für Audi A6, 2 oder 4 Stück", "+4915112345678"),
+])
+def test_unclear_orders_go_to_review(body, sender):
+    r = sms(body, sender)
+    assert r.kind == "order" and r.needs_review
+
+
+def test_sign_off_word_opening_a_list_is_not_a_signature():
+    r = mail("Bonjour,\n\nMerci de nous livrer :\n- 2 disques de frein avant Bosch 0 986 479 C20\n"
+             "Véhicule : Peugeot 308 immat. AB-123-CD\n\nCordialement,\nGarage Martin\n", subject="Commande")
+    assert lines_of(r) == [("0 986 479 C20", 2)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1 accu Varta E11 voor Renault", ["E11"]), ("13 71 7 532 754 Luftfilter", ["13 71 7 532 754"]),
+    ("bromsvätska DOT4 1 liter", []),
+])
+def test_part_number_shapes_from_blind_batches(text, expected):
+    assert [p.text for p in find_part_numbers(text, context=True)] == expected
