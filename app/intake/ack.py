@@ -142,7 +142,7 @@ def refusal(parsed, raw: bytes, sender: str, *, now: datetime) -> str | None:
     if SYSTEM_SENDER.match(sender.split("@", 1)[0]):
         return f"{sender} is a system or no-reply address"
     recent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.kind == "ack", func.lower(OutboxMessage.recipient) == sender.lower(),
+        OutboxMessage.recipient == sender.lower(), OutboxMessage.kind == "ack",
         OutboxMessage.created_at >= now - timedelta(hours=1))) or 0
     if recent >= MAX_PER_HOUR:
         return f"{recent} automatic replies went to {sender} in the last hour"

@@ -35,16 +35,23 @@ def parse(raw: bytes, channel: str):
     return parse_bytes(raw, "email" if channel == "email" else channel)
 
 
+BATCH = 25  # messages per write transaction: one commit (and fsync) serves them all
+
+
 def process_pending(limit: int = 100, *, now: datetime | None = None, channels=("email",)) -> dict[str, int]:
-    """Process stored messages, oldest first, each on its own. Returns a count per outcome."""
+    """Process stored messages, oldest first. Returns a count per outcome.
+
+    Messages are parsed before the write starts (parsing is pure), then written BATCH at a time in
+    one transaction, each inside its own savepoint: a message that fails is marked failed without
+    undoing the others, and a crash before the commit leaves the whole batch stored for next time."""
     counts: dict[str, int] = {}
     ids = list(db.session.scalars(
         select(InboundMessage.id).where(InboundMessage.status == "stored", InboundMessage.channel.in_(channels))
         .order_by(InboundMessage.id).limit(limit)))
-    db.session.commit()  # end the read; each message starts its own write
-    for message_id in ids:
-        outcome = process_one(message_id, now=now or datetime.now(UTC))
-        counts[outcome] = counts.get(outcome, 0) + 1
+    db.session.commit()  # end the read
+    for start in range(0, len(ids), BATCH):
+        for outcome in _process_batch(ids[start:start + BATCH], now=now or datetime.now(UTC)).values():
+            counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 
@@ -52,25 +59,60 @@ def process_one(message_id: int, *, now: datetime) -> str:
     """Process one stored message. Returns what became of it: order, follow_up, cancellation,
     other, auto_reply, skipped (not stored / someone else has it), retry (database trouble, left
     stored) or failed (marked failed with the error, left for staff to retry)."""
+    return _process_batch([message_id], now=now)[message_id]
+
+
+def _parse_all(ids: list[int]) -> dict[int, object]:
+    """Parse outside the write lock. A message that cannot be parsed maps to its exception."""
+    rows = db.session.execute(
+        select(InboundMessage.id, InboundMessage.raw, InboundMessage.channel)
+        .where(InboundMessage.id.in_(ids), InboundMessage.status == "stored")).all()
+    db.session.commit()
+    parsed: dict[int, object] = {}
+    for message_id, raw, channel in rows:
+        try:
+            parsed[message_id] = parse(raw, channel)
+        except Exception as exc:  # noqa: BLE001 - recorded on the message below
+            log.exception("inbound message %s could not be parsed", message_id)
+            parsed[message_id] = exc
+    return parsed
+
+
+def _process_batch(ids: list[int], *, now: datetime) -> dict[int, str]:
+    parsed = _parse_all(ids)
+    outcomes: dict[int, str] = {}
     try:
         begin_write(db.session)
-        message = _lock(message_id)
-        if message is None or message.status != "stored":
-            db.session.rollback()
-            return "skipped"
-        outcome = route(message, now=now)
-        message.status, message.error = "processed", None
+        for message_id in ids:
+            message = _lock(message_id)
+            if message is None or message.status != "stored" or message_id not in parsed:
+                outcomes[message_id] = "skipped"
+                continue
+            outcomes[message_id] = _process_locked(message, parsed[message_id], now=now)
         db.session.commit()
-        return outcome
     except OperationalError:
         db.session.rollback()
-        log.exception("inbound message %s: database trouble, left stored for the next round", message_id)
-        return "retry"
-    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the rest
-        db.session.rollback()
-        log.exception("inbound message %s could not be processed", message_id)
-        _mark_failed(message_id, f"{type(exc).__name__}: {exc}")
-        return "failed"
+        log.exception("inbound messages %s: database trouble, left stored for the next round", ids)
+        return {message_id: "retry" for message_id in ids}
+    return outcomes
+
+
+def _process_locked(message: InboundMessage, parsed, *, now: datetime) -> str:
+    """Route one locked message inside a savepoint; on failure undo only its own changes."""
+    failure = parsed if isinstance(parsed, Exception) else None
+    if failure is None:
+        try:
+            with db.session.begin_nested():
+                outcome = route(message, now=now, parsed=parsed)
+                message.status, message.error = "processed", None
+            return outcome
+        except OperationalError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad message must not stop the rest
+            log.exception("inbound message %s could not be processed", message.id)
+            failure = exc
+    message.status, message.error = "failed", f"{type(failure).__name__}: {failure}"[:4000]
+    return "failed"
 
 
 def retry_failed(message_ids: list[int] | None = None) -> int:
@@ -88,21 +130,10 @@ def _lock(message_id: int) -> InboundMessage | None:
     return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
 
 
-def _mark_failed(message_id: int, error: str) -> None:
-    try:
-        begin_write(db.session)
-        db.session.execute(update(InboundMessage).where(InboundMessage.id == message_id,
-                                                        InboundMessage.status == "stored")
-                           .values(status="failed", error=error[:4000]))
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - it stays stored and is tried again next round
-        db.session.rollback()
-        log.exception("inbound message %s: could not record the failure", message_id)
-
-
-def route(message: InboundMessage, *, now: datetime) -> str:
-    """Parse the message and act on its kind. Adds to the session; the caller commits."""
-    parsed = parse(message.raw, message.channel)
+def route(message: InboundMessage, *, now: datetime, parsed=None) -> str:
+    """Act on the message's kind (parsing it first unless given). Adds to the session; the caller commits."""
+    if parsed is None:
+        parsed = parse(message.raw, message.channel)
     kind = parsed.kind if parsed.kind in ("order", "follow_up", "cancellation", "auto_reply", "other") else "other"
     if getattr(parsed, "is_bounce", False):
         kind = "other"  # a bounce goes to the review inbox; like every non-order it is never answered

@@ -11,12 +11,16 @@ from app.models.types import UTCDateTime, utcnow
 
 
 class OutboxMessage(db.Model):
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        # loop protection counts recent automatic replies per recipient
+        Index("ix_outbox_recipient_kind_created", "recipient", "kind", "created_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))  # accepted, held, ready, dispatched, redirected, cancelled, ack, backup...
     channel: Mapped[str] = mapped_column(String(10))  # sms | email
-    recipient: Mapped[str] = mapped_column(String(320))
+    recipient: Mapped[str] = mapped_column(String(320))  # email addresses stored lower-case
     subject: Mapped[str | None] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict] = mapped_column(JSON, default=dict)

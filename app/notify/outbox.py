@@ -16,6 +16,8 @@ def enqueue(*, kind: str, channel: str, recipient: str, body: str, now: datetime
     existing = db.session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)).first()
     if existing is not None:
         return existing
+    if channel == "email":
+        recipient = recipient.strip().lower()
     message = OutboxMessage(kind=kind, channel=channel, recipient=recipient, body=body, subject=subject,
                             order_id=order_id, headers=headers or {}, attachments=attachments or [],
                             idempotency_key=idempotency_key, created_at=now, next_attempt_at=now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 
@@ -85,7 +86,7 @@ def test_phone_order_to_ready_by_keyboard(browser, page, live_url, make, monkeyp
 
     # the manager's dashboard changes without a reload
     manager.evaluate("window.notReloaded = true")
-    manager.wait_for_function("document.querySelector('#open-total').textContent.trim() === '1'", timeout=8000)
+    expect(manager.locator("#open-total")).to_have_text("1", timeout=8000)
     assert manager.evaluate("window.notReloaded") is True
     assert manager.inner_text("#urgent-waiting") == "1"
 
@@ -107,6 +108,6 @@ def test_phone_order_to_ready_by_keyboard(browser, page, live_url, make, monkeyp
     assert f"{reference} is ready" in page.inner_text("body")
     screenshot(page, "workflow-4-ready")
 
-    manager.wait_for_function("document.querySelector('#open-total').textContent.trim() === '1'")
+    expect(manager.locator("#open-total")).to_have_text("1")
     screenshot(manager, "workflow-5-dashboard")
     assert not page.errors and not manager.context.pages[0].is_closed()

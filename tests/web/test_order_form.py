@@ -230,73 +230,42 @@ def test_typed_markup_is_shown_escaped(client, make):
 
 # --- in a real browser (headless Chromium): the suggestions and line buttons, under the real CSP ---
 
-def _chromium():
-    import shutil
-
-    import pytest
-
-    pytest.importorskip("playwright.sync_api")
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("no Chromium on this machine")
-    return path
-
-
-@pytest.fixture
-def live_url(app):
-    """The app served on a free local port from a thread (same database as the test)."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
 @pytest.mark.browser
-def test_keyboard_only_phone_order_in_a_browser(live_url, make, db):
-    from playwright.sync_api import sync_playwright
-
-    executable = _chromium()
+def test_keyboard_only_phone_order_in_a_browser(browser, live_url, make, db):
     _, _, workshop = _setup(make)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        page = browser.new_page()
-        problems = []
-        page.on("console", lambda msg: problems.append(msg.text)
-                if msg.type == "error" and "favicon" not in msg.location.get("url", "") else None)
-        page.on("pageerror", lambda exc: problems.append(str(exc)))
-        page.goto(f"{live_url}/login")
-        page.fill("#login", "kari")
-        page.fill("#password", "secret-pass-1")
-        page.press("#password", "Enter")
-        page.goto(f"{live_url}/orders/new")
-        assert page.evaluate("document.activeElement.id") == "workshop"  # autofocus
-        page.keyboard.type("nord")
-        page.wait_for_selector("#workshop-suggestions li")
-        page.keyboard.press("ArrowDown")
-        page.keyboard.press("Enter")  # picks, does not submit
-        assert page.input_value("#workshop") == "Bilservice Nord AS (20001)"
-        assert page.input_value("#workshop_id") == str(workshop.id)
-        assert page.is_hidden("#workshop-suggestions")
-        page.fill("#lines-0-part_number", "OC 90")
-        page.click(".add-line")  # JS clones a row: no round trip, nothing lost
-        assert page.evaluate("document.activeElement.name") == "lines-1-part_number"
-        page.keyboard.type("W 712")
-        page.click(".add-line")
-        page.keyboard.type("TO-BE-REMOVED")
-        page.click("tr.line-row:nth-child(3) .remove-line")
-        assert page.locator("tr.line-row").count() == 2
-        assert page.input_value("#lines-0-part_number") == "OC 90"
-        page.press("#lines-1-part_number", "Enter")  # Enter saves (never adds or removes a line)
-        page.wait_for_url("**/created")
-        assert page.inner_text("#reference") == "OSL-000001"
-        assert page.evaluate("document.activeElement.textContent") == "New order"
-        browser.close()
+    context = browser.new_context()
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda msg: problems.append(msg.text)
+            if msg.type == "error" and "favicon" not in msg.location.get("url", "") else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.goto(f"{live_url}/login")
+    page.fill("#login", "kari")
+    page.fill("#password", "secret-pass-1")
+    page.press("#password", "Enter")
+    page.goto(f"{live_url}/orders/new")
+    assert page.evaluate("document.activeElement.id") == "workshop"  # autofocus
+    page.keyboard.type("nord")
+    page.wait_for_selector("#workshop-suggestions li")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # picks, does not submit
+    assert page.input_value("#workshop") == "Bilservice Nord AS (20001)"
+    assert page.input_value("#workshop_id") == str(workshop.id)
+    assert page.is_hidden("#workshop-suggestions")
+    page.fill("#lines-0-part_number", "OC 90")
+    page.click(".add-line")  # JS clones a row: no round trip, nothing lost
+    assert page.evaluate("document.activeElement.name") == "lines-1-part_number"
+    page.keyboard.type("W 712")
+    page.click(".add-line")
+    page.keyboard.type("TO-BE-REMOVED")
+    page.click("tr.line-row:nth-child(3) .remove-line")
+    assert page.locator("tr.line-row").count() == 2
+    assert page.input_value("#lines-0-part_number") == "OC 90"
+    page.press("#lines-1-part_number", "Enter")  # Enter saves (never adds or removes a line)
+    page.wait_for_url("**/created")
+    assert page.inner_text("#reference") == "OSL-000001"
+    assert page.evaluate("document.activeElement.textContent") == "New order"
+    context.close()
     assert problems == []  # no CSP violations or script errors
     db.session.rollback()  # end this session's read snapshot to see what the server thread wrote
     order = db.session.scalars(select(Order)).one()

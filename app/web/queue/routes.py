@@ -186,8 +186,9 @@ def new_order():
         branch_id, data, staff_id = form.branch_id.data, form.order_input("phone"), current_user.id
         begin_write(db.session)  # the write lock only from here to the commit
         order = service.create_order(branch_id, data, by=db.session.get(Staff, staff_id), now=datetime.now(UTC))
+        reference = order.reference  # read before the commit expires it
         db.session.commit()
-        return redirect(url_for("queue.created", reference=order.reference))
+        return redirect(url_for("queue.created", reference=reference))
     status = 422 if form.is_submitted() else 200
     return render_template("queue/new_order.html", form=form), status
 
