@@ -28,6 +28,7 @@ from form_throughput import setup_partdesk
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+EXTRA = os.environ.get("BENCH_GUNICORN_EXTRA", "").split()
 
 LUA = """
 wrk.method = "POST"
@@ -53,7 +54,7 @@ def start(app_spec: str, url: str, workers: int, threads: int) -> tuple[subproce
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
     proc = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads),
-                             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
+                             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *EXTRA, app_spec],
                             cwd=ROOT, env=env)
     for _ in range(100):
         try:
