@@ -80,7 +80,7 @@ def read_attachment(att: Attachment) -> Attachment:
 def _read_csv(att: Attachment) -> None:
     from app.intake.mime import decode_bytes
 
-    text = decode_bytes(att.data).lstrip("\ufeff")
+    text = decode_bytes(att.data).lstrip("\ufeff").replace("\x00", "")  # NUL would reach a PostgreSQL text column
     sample = "\n".join(text.splitlines()[:20])
     delimiter = max(";,\t|", key=sample.count) if sample else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)

@@ -70,9 +70,10 @@ def _header(msg: Message, name: str) -> str:
     if raw is None:
         return ""
     try:
-        return str(make_header(decode_header(str(raw)))).strip()
+        text = str(make_header(decode_header(str(raw))))
     except Exception:  # a malformed encoded-word: keep the raw text
-        return str(raw).strip()
+        text = str(raw)
+    return text.replace("\x00", "").strip()  # NUL: meaningless in mail, refused by PostgreSQL text columns
 
 
 def _ids(value: str) -> list[str]:
@@ -177,6 +178,7 @@ def _read_body(msg: Message, doc: MailDoc) -> None:
                 filename = str(make_header(decode_header(filename)))
             except Exception:
                 pass
+            filename = filename.replace("\x00", "")
         is_body = ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename
         if is_body:
             (plain if ctype == "text/plain" else html).append(_part_text(part))
@@ -202,3 +204,4 @@ def _read_body(msg: Message, doc: MailDoc) -> None:
         doc.notes.append(f"Message text is longer than {MAX_TEXT_CHARS} characters; the rest was not read.")
         doc.body_text = doc.body_text[:MAX_TEXT_CHARS]
     doc.body_text = doc.body_text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    doc.body_text = doc.body_text.replace("\x00", "")  # NUL: refused by PostgreSQL text columns

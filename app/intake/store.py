@@ -46,7 +46,8 @@ def dedup_key(raw: bytes) -> str:
     except Exception:  # noqa: BLE001 - a header we cannot read is no Message-ID
         message_id = ""
     message_id = " ".join(message_id.split())
-    if message_id and len(message_id) + 4 <= KEY_LENGTH:
+    # a NUL cannot be stored in a PostgreSQL text column: such an id is keyed by the bytes instead
+    if message_id and len(message_id) + 4 <= KEY_LENGTH and "\x00" not in message_id:
         return f"mid:{message_id}"
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
@@ -59,7 +60,8 @@ def _summary(raw: bytes) -> tuple[str | None, str | None]:
 
         def text(name):
             value = headers.get(name)
-            return str(make_header(decode_header(str(value)))) if value else None
+            # NUL never reaches a text column (PostgreSQL refuses it, so the message would never be stored)
+            return str(make_header(decode_header(str(value)))).replace("\x00", "") if value else None
 
         sender = text("From")
         subject = text("Subject")

@@ -101,3 +101,19 @@ def test_store_and_process_never_lose_a_message(db, make, branch, intake, raw):
     else:  # the same Message-ID (or the same bytes) stored earlier: kept once, not lost
         stored = db.session.scalar(select(InboundMessage).where(InboundMessage.dedup_key == dedup_key(raw)))
         assert stored is not None and outcome == "skipped"
+
+
+NUL_MAIL = (b"From: Ola\x00 <post\x00@verksted.test>\r\nSubject: Best\x00illing\r\nMessage-ID: <a\x00b@verksted.test>\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+            b"Content-Type: text/plain\r\n\r\nVi trenger 2 stk bremseklosser 0 986 494 123\x00 til AB12345\r\n--b\r\n"
+            b"Content-Type: text/csv\r\nContent-Disposition: attachment; filename=\"liste\x00.csv\"\r\n\r\n"
+            b"Varenr;Antall\r\n0 986 494 124\x00;2\r\n--b--\r\n")
+
+
+def test_nul_bytes_everywhere_are_stored_and_processed(db, make, branch, intake):
+    # PostgreSQL refuses NUL in text columns: before the fix this message could not even be stored there
+    make.workshop(branch, emails=["post@verksted.test"])
+    message, outcome, created = intake(NUL_MAIL)
+    assert created
+    check_intake(db, message, outcome, NUL_MAIL)
+    assert outcome == "order" and "\x00" not in (message.sender or "") + (message.subject or "")

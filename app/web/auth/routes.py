@@ -26,7 +26,9 @@ def login():
         if throttle.address_locked(address):
             flash("Too many failed logins from this address. Wait 15 minutes or ask a manager.", "error")
             return render_template("auth/login.html", form=form), 429
-        staff = db.session.scalars(select(Staff).where(Staff.login == form.login.data.strip())).first()
+        name = form.login.data.strip()
+        # a NUL can name no account, and PostgreSQL refuses it in a query: a failed login, not a 500
+        staff = None if "\x00" in name else db.session.scalars(select(Staff).where(Staff.login == name)).first()
         if staff is not None and throttle.account_locked(staff, now):
             flash("This account is locked after too many failed logins. Try again later or ask a manager.", "error")
             return render_template("auth/login.html", form=form), 429
