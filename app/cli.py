@@ -48,7 +48,8 @@ def init_db():
 @click.option("--backup-name")
 @click.option("--backup-phone")
 @click.option("--backup-email")
-def create_branch(code, name, language, timezone, phone, email, backup_name, backup_phone, backup_email):
+@click.option("--staff-numbers", help="Comma-separated numbers the call flow rings when there is room.")
+def create_branch(code, name, language, timezone, phone, email, backup_name, backup_phone, backup_email, staff_numbers):
     """Create a branch with code CODE (e.g. OSL) and NAME."""
     from app.orders.workshops import normalise_phone
 
@@ -57,12 +58,14 @@ def create_branch(code, name, language, timezone, phone, email, backup_name, bac
         raise click.BadParameter("A branch code is 2 to 4 letters, e.g. OSL.", param_hint="CODE")
     if db.session.scalars(select(Branch).where(Branch.code == code)).first():
         raise click.ClickException(f"Branch {code} exists already.")
-    for label, value in (("--phone", phone), ("--backup-phone", backup_phone)):
+    numbers = [n.strip() for n in (staff_numbers or "").split(",") if n.strip()]
+    for label, value in (("--phone", phone), ("--backup-phone", backup_phone), *(("--staff-numbers", n) for n in numbers)):
         if value and not normalise_phone(value):
             raise click.BadParameter(f"'{value}' is not a phone number.", param_hint=label)
     branch = Branch(code=code, name=name, language=language, timezone=timezone,
                     phone_number=normalise_phone(phone), inbound_email=email, backup_name=backup_name,
-                    backup_phone=normalise_phone(backup_phone), backup_email=backup_email)
+                    backup_phone=normalise_phone(backup_phone), backup_email=backup_email,
+                    staff_numbers=",".join(normalise_phone(n) for n in numbers) or None)
     db.session.add(branch)
     db.session.commit()
     click.echo(f"Branch {code} created.")

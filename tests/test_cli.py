@@ -3,10 +3,12 @@ from app.models import Branch, Order, Staff, Workshop
 
 def test_create_branch_and_staff(runner, db):
     result = runner.invoke(args=["create-branch", "osl", "Oslo Alnabru", "--phone", "21 00 00 00",
-                                 "--backup-name", "Delepartner", "--backup-phone", "+47 22 99 99 99"])
+                                 "--backup-name", "Delepartner", "--backup-phone", "+47 22 99 99 99",
+                                 "--staff-numbers", "21 00 00 01, +47 912 34 567"])
     assert result.exit_code == 0, result.output
     branch = db.session.query(Branch).one()
     assert (branch.code, branch.phone_number, branch.backup_phone) == ("OSL", "+4721000000", "+4722999999")
+    assert branch.staff_numbers == "+4721000001,+4791234567"
     result = runner.invoke(args=["create-staff", "kari", "--name", "Kari", "--branch", "OSL"],
                            input="long-enough-pw\nlong-enough-pw\n")
     assert result.exit_code == 0, result.output
@@ -59,3 +61,23 @@ def test_seed_demo_prints_logins_and_is_not_repeated(runner, db):
     again = runner.invoke(args=["seed-demo"])
     assert "not added again" in again.output
     assert db.session.query(Order).count() == orders
+
+
+def test_add_mailbox_imap_and_drop_folder(runner, db, make, tmp_path, monkeypatch):
+    from app.models import Mailbox
+
+    make.branch("OSL")
+    result = runner.invoke(args=["intake", "add-mailbox", "osl-imap", "--branch", "osl", "--host", "imap.example",
+                                 "--user", "ordre@osl.example", "--password-env", "OSL_IMAP_PASSWORD"])
+    assert result.exit_code == 0, result.output
+    assert "OSL_IMAP_PASSWORD is not set" in result.output
+    box = db.session.query(Mailbox).filter_by(name="osl-imap").one()
+    assert (box.kind, box.port, box.security, box.password_env) == ("imap", 993, "tls", "OSL_IMAP_PASSWORD")
+    result = runner.invoke(args=["intake", "add-mailbox", "osl-drop", "--branch", "OSL",
+                                 "--drop-folder", str(tmp_path / "drop")])
+    assert result.exit_code == 0, result.output
+    assert db.session.query(Mailbox).filter_by(name="osl-drop").one().path == str(tmp_path / "drop")
+    bad = runner.invoke(args=["intake", "add-mailbox", "x", "--branch", "OSL", "--host", "imap.example"])
+    assert bad.exit_code != 0 and "needs --user, --password-env" in bad.output
+    assert runner.invoke(args=["intake", "add-mailbox", "osl-drop", "--branch", "OSL",
+                               "--drop-folder", str(tmp_path)]).exit_code != 0

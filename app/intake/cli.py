@@ -76,3 +76,49 @@ def retry_cmd(ids):
     db.session.commit()
     result = pipeline.process_pending(10_000)
     click.echo(f"{count} message(s) put back; " + ", ".join(f"{v} {k}" for k, v in sorted(result.items())))
+
+
+@cli.command("add-mailbox")
+@click.argument("name")
+@click.option("--branch", "branch_code", required=True, help="Branch code, e.g. OSL.")
+@click.option("--host", help="IMAP server; leave out with --drop-folder.")
+@click.option("--port", type=int, help="Default 993 for tls, 143 for starttls.")
+@click.option("--security", type=click.Choice(["tls", "starttls"]), default="tls", show_default=True)
+@click.option("--user", "username")
+@click.option("--password-env", help="Name of the environment variable that holds the password (never the password).")
+@click.option("--folder", default="INBOX", show_default=True)
+@click.option("--processed-folder", default="Partdesk/Processed", show_default=True)
+@click.option("--drop-folder", type=click.Path(file_okay=False), help="Read .eml files from this folder instead of IMAP.")
+def add_mailbox_cmd(name, branch_code, host, port, security, username, password_env, folder, processed_folder,
+                    drop_folder):
+    """Add a mailbox NAME that the worker reads for a branch: an IMAP account or a drop folder."""
+    import os
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Branch, Mailbox
+
+    branch = db.session.scalars(select(Branch).where(Branch.code == branch_code.upper())).first()
+    if branch is None:
+        raise click.BadParameter(f"No branch {branch_code}.", param_hint="--branch")
+    if db.session.scalars(select(Mailbox).where(Mailbox.name == name)).first():
+        raise click.ClickException(f"A mailbox named {name} exists already.")
+    if drop_folder:
+        if host:
+            raise click.UsageError("Give either --host (IMAP) or --drop-folder, not both.")
+        os.makedirs(drop_folder, exist_ok=True)
+        box = Mailbox(branch_id=branch.id, name=name, kind="drop", path=os.path.abspath(drop_folder))
+    else:
+        missing = [flag for flag, value in (("--host", host), ("--user", username), ("--password-env", password_env))
+                   if not value]
+        if missing:
+            raise click.UsageError(f"An IMAP mailbox needs {', '.join(missing)}.")
+        if password_env and not os.environ.get(password_env):
+            click.echo(f"Note: {password_env} is not set in this environment; the worker needs it.", err=True)
+        box = Mailbox(branch_id=branch.id, name=name, kind="imap", host=host,
+                      port=port or (993 if security == "tls" else 143), security=security, username=username,
+                      password_env=password_env, folder=folder, processed_folder=processed_folder or None)
+    db.session.add(box)
+    db.session.commit()
+    click.echo(f"Mailbox {name} added for {branch.code} ({box.kind}).")
