@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -149,7 +151,19 @@ def attachment(reference: str, index: int):
         abort(404)
     part = files[index]
     return send_file(io.BytesIO(part.data), mimetype="application/octet-stream", as_attachment=True,
-                     download_name=part.filename.replace("/", "_").replace("\\", "_") or f"attachment-{index}")
+                     download_name=download_name(part.filename, index))
+
+
+def download_name(filename: str, index: int) -> str:
+    """A sender's filename made safe to offer as a download: its last path component, without control
+    characters (a CR/LF would break the header), quotes, backslashes or leading dots; at most 150 characters."""
+    name = re.split(r"[/\\]", filename or "")[-1]
+    name = "".join("_" if unicodedata.category(c)[0] == "C" or c in '"\\' else c for c in name)
+    name = re.sub(r"\.{2,}", ".", name).strip(" .")
+    if len(name) > 150:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:140] + dot + ext[:9]) if dot and len(ext) <= 9 else name[:150]
+    return name or f"attachment-{index}"
 
 
 @bp.route("/workshops/search")
