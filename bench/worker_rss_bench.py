@@ -1,0 +1,166 @@
+"""Peak memory (RSS) of the intake worker taking one large message: a normal order email with a
+20 MB attachment (random bytes, so base64 makes the file about 27 MB), through a drop-folder mailbox.
+
+The worker runs as in production, as a subprocess: `flask --app app intake run --once`. Its peak
+RSS is read from the kernel when it exits (wait4 rusage ru_maxrss, which is VmHWM); /proc/<pid>/status
+is polled as a cross-check. Target: < 200 MB.
+
+Measured in the same run:
+  * baseline: a python process that reads the same file and parses it with email.message_from_bytes;
+  * the worker on an empty drop folder (the app's own footprint, imports and all), for reference.
+
+    .venv/bin/python bench/worker_rss_bench.py [--attachment-mb 20] [--pg]
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import fresh_app, pg_url
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TARGET_MB = 200
+
+BODY = ("Hei,\r\n\r\nVi trenger 2 stk bremseklosser 0 986 494 123 og 1 stk oljefilter HU 719/7 x til EL 12345.\r\n"
+        "Bilde av skaden og tilbudet ligger ved.\r\n\r\nVår ref: AO-4471\r\n\r\nMed vennlig hilsen\r\nPer Hansen\r\n"
+        "Bilverksted AS\r\nTlf 22 33 44 55\r\n")
+
+
+def big_message(attachment_bytes: int, seed: int = 7) -> bytes:
+    payload = random.Random(seed).randbytes(attachment_bytes)  # incompressible, like a photo or a scanned PDF
+    encoded = base64.encodebytes(payload).replace(b"\n", b"\r\n")
+    head = ("From: Verksted 1 <verksted1@workshop1.example>\r\nTo: oslo@partdesk.example\r\n"
+            "Subject: Bestilling med vedlegg\r\nMessage-ID: <rss-bench-1@workshop.example>\r\n"
+            "Date: Mon, 23 Nov 2026 08:00:00 +0100\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/mixed; boundary="==bench-boundary=="\r\n\r\n'
+            "--==bench-boundary==\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n" + BODY + "\r\n"
+            "--==bench-boundary==\r\nContent-Type: application/pdf; name=\"skade-og-tilbud.pdf\"\r\n"
+            "Content-Disposition: attachment; filename=\"skade-og-tilbud.pdf\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n")
+    return head.encode() + encoded + b"\r\n--==bench-boundary==--\r\n"
+
+
+# A small launcher runs each measured command, so the kernel's high-water mark is the command's own:
+# ru_maxrss survives execve, and a child forked straight from this (large) process would start its
+# count at our size. The launcher is a few MB when it forks; it polls the child's VmHWM as a check.
+LAUNCHER = """
+import json, os, resource, subprocess, sys, threading, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+polled, done = [0], threading.Event()
+def poll():
+    while not done.is_set():
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        polled[0] = max(polled[0], int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.01)
+threading.Thread(target=poll, daemon=True).start()
+out = proc.stdout.read()
+rc = proc.wait()
+done.set()
+print(json.dumps({"maxrss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "polled": polled[0],
+                  "seconds": time.perf_counter() - start, "rc": rc, "tail": out.decode(errors="replace")[-3000:]}))
+"""
+
+
+def peak_rss(args: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[int, int, float, int]:
+    """Run args; returns (ru_maxrss KiB from RUSAGE_CHILDREN, highest VmHWM KiB polled, seconds, exit status)."""
+    out = subprocess.run([sys.executable, "-c", LAUNCHER, *args], env=env, cwd=cwd, capture_output=True, text=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["rc"] != 0:
+        print(result["tail"])
+    return result["maxrss"], result["polled"], result["seconds"], result["rc"]
+
+
+def setup(url: str | None, folder: Path):
+    app, url = fresh_app(url)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Branch, Mailbox, Workshop, WorkshopEmail
+
+        branch = Branch(code="OSL", name="Oslo", hourly_limit=10**9, open_limit=10**9)
+        db.session.add(branch)
+        db.session.add(Workshop(customer_number="10001", name="Verksted 1", home_branch=branch,
+                                emails=[WorkshopEmail(address="verksted1@workshop1.example")]))
+        db.session.flush()
+        db.session.add(Mailbox(branch_id=branch.id, name="osl-drop", kind="drop", path=str(folder)))
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+def main(attachment_mb: float, url: str | None) -> int:
+    work = Path(tempfile.mkdtemp(prefix="partdesk-bench-rss-"))
+    drop = work / "drop"
+    drop.mkdir()
+    url = setup(url, drop)
+    raw = big_message(int(attachment_mb * 1024 * 1024))
+    sample = work / "big.eml"
+    sample.write_bytes(raw)
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret")
+    worker = [str(BIN / "flask"), "--app", "app", "intake", "run", "--once"]
+
+    # the worker's own footprint: one round over the empty folder
+    idle_rss, idle_poll, idle_s, idle_rc = peak_rss(worker, env, ROOT)
+
+    # baseline: read the file and parse it with the standard library
+    parse = ("import email, sys\nraw = open(sys.argv[1], 'rb').read()\nm = email.message_from_bytes(raw)\n"
+             "assert m.is_multipart() and len(m.get_payload()) == 2\n")
+    base_rss, base_poll, base_s, base_rc = peak_rss([sys.executable, "-c", parse, str(sample)])
+    python_rss, _, _, _ = peak_rss([sys.executable, "-c", "pass"])
+
+    # the worker on the big message; mtime in the past so the folder's settle time does not skip it
+    target = drop / "big.eml"
+    target.write_bytes(raw)
+    past = time.time() - 60
+    os.utime(target, (past, past))
+    rss, polled, seconds, rc = peak_rss(worker, env, ROOT)
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT status, length(raw), error FROM inbound_message")).all()
+        orders = conn.scalar(text('SELECT count(*) FROM "order"'))
+    engine.dispose()
+    moved = (drop / "processed" / "big.eml").exists()
+
+    mb = 1024.0
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    print(f"database: {kind}; message: {len(raw) / 2**20:.1f} MiB on disk ({attachment_mb:g} MiB attachment, base64)")
+    print(f"python -c pass:                                {python_rss / mb:7.1f} MiB")
+    print(f"baseline (read + email.message_from_bytes):    {base_rss / mb:7.1f} MiB  (polled {base_poll / mb:.1f}; "
+          f"{base_s:.2f} s; exit {base_rc})")
+    print(f"worker --once, empty drop folder:              {idle_rss / mb:7.1f} MiB  (polled {idle_poll / mb:.1f}; "
+          f"{idle_s:.2f} s; exit {idle_rc})")
+    print(f"worker --once, the big message:                {rss / mb:7.1f} MiB  (polled {polled / mb:.1f}; "
+          f"{seconds:.2f} s; exit {rc})")
+    print(f"stored: {[(s, n, (e or '')[:80]) for s, n, e in rows]}; orders {orders}; file moved to processed/: {moved}")
+    print(f"worker growth over its empty round: {(rss - idle_rss) / mb:.1f} MiB = "
+          f"{(rss - idle_rss) * 1024 / len(raw):.1f} x the message; baseline growth over bare python: "
+          f"{(base_rss - python_rss) / mb:.1f} MiB = {(base_rss - python_rss) * 1024 / len(raw):.1f} x")
+    print(f"ratio worker/baseline peak RSS: {rss / base_rss:.2f}")
+    ok = rc == 0 and rss / mb < TARGET_MB and len(rows) == 1
+    print(f"peak RSS {rss / mb:.1f} MiB, target < {TARGET_MB} MiB: " + ("PASS" if ok else "MISS"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--attachment-mb", type=float, default=20)
+    parser.add_argument("--pg", action="store_true")
+    args = parser.parse_args()
+    raise SystemExit(main(args.attachment_mb, pg_url() if args.pg else None))
