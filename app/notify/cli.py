@@ -24,8 +24,15 @@ def send(loop: bool, interval: float, limit: int):
     """Send the messages that are due, once (or for ever with --loop)."""
     from app.notify.sender import send_due
 
+    from app.phone.sms import recover_stale
+
     while True:
         try:
+            # an SMS whose webhook died between storing and reading it is read here, and its
+            # reply goes out in this same round
+            recovered = recover_stale(now=datetime.now(UTC))
+            if recovered:
+                click.echo(f"processed {recovered} SMS left unread by a crashed web process")
             report = send_due(datetime.now(UTC), limit=limit)
         except Exception as exc:  # the worker keeps going; the rows stay where they were
             db.session.rollback()

@@ -146,3 +146,46 @@ def reply_for_existing(inbound: InboundMessage) -> str | None:
     if inbound.kind in NOT_ORDERS and order.inbound_message_id != inbound.id:
         return messages.text(order.language, "flagged", branch=order.branch.name, ref=order.reference)
     return reply_for_order(order, order.language)
+
+
+def recover_stale(*, now: datetime, older_than_seconds: int = 120, limit: int = 50) -> int:
+    """Process SMS that were stored but never processed (the web process died between its two
+    transactions). The reply the webhook could not give goes out through the outbox instead.
+    Returns how many were processed; the caller runs this periodically (the intake worker does)."""
+    from datetime import timedelta
+
+    from app.database import begin_write
+    from app.notify import outbox
+
+    ids = list(db.session.scalars(
+        select(InboundMessage.id).where(InboundMessage.channel == "sms", InboundMessage.status == "stored",
+                                        InboundMessage.received_at < now - timedelta(seconds=older_than_seconds))
+        .order_by(InboundMessage.id).limit(limit)))
+    db.session.commit()
+    done = 0
+    for message_id in ids:
+        begin_write(db.session)
+        try:
+            stmt = select(InboundMessage).where(InboundMessage.id == message_id)
+            if not is_sqlite(db.session):
+                stmt = stmt.with_for_update(skip_locked=True)
+            inbound = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
+            if inbound is None or inbound.status != "stored":
+                db.session.rollback()
+                continue
+            reply = process(inbound, now=now)
+            if reply and inbound.sender:
+                outbox.enqueue(kind="sms_reply", channel="sms", recipient=inbound.sender, body=reply, now=now,
+                               idempotency_key=f"sms_reply:{inbound.id}", order_id=inbound.order_id)
+            db.session.commit()
+            done += 1
+        except Exception as exc:  # noqa: BLE001 - kept, shown as failed for staff
+            db.session.rollback()
+            log.exception("stale SMS %s could not be processed", message_id)
+            begin_write(db.session)
+            db.session.execute(
+                InboundMessage.__table__.update().where(InboundMessage.id == message_id,
+                                                        InboundMessage.status == "stored")
+                .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:1000]))
+            db.session.commit()
+    return done

@@ -149,3 +149,26 @@ def test_a_follow_up_flags_the_open_order(twilio, phone_branch, make, db, monkey
     assert order.flagged.startswith("follow-up by SMS")
     assert reply == messages.text("no", "flagged", branch=branch.name, ref=order.reference)
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_an_sms_left_stored_by_a_crash_is_processed_later_and_answered_through_the_outbox(phone_branch, make, db, now):
+    from datetime import timedelta
+
+    from app.phone import sms as sms_module
+
+    branch = phone_branch()
+    make.workshop(branch, name="Bilverksted AS", phones=["+4790000001"])
+    # the webhook stored and committed the raw SMS, then the process died before reading it
+    inbound = sms_module.store(message_sid="SM-crash", from_="+4790000001", to=BRANCH_NUMBER,
+                               body="Hei, 2 stk bremseklosser 0 986 494 123 til EL 12345", now=now)
+    db.session.commit()
+    assert sms_module.recover_stale(now=now + timedelta(seconds=30)) == 0  # the webhook may still be at it
+    assert sms_module.recover_stale(now=now + timedelta(minutes=5)) == 1
+    db.session.expire_all()
+    inbound = db.session.get(InboundMessage, inbound.id)
+    order = db.session.get(Order, inbound.order_id)
+    assert inbound.status == "processed" and order.channel == "sms"
+    assert [(ln.part_number, ln.quantity) for ln in order.lines] == [("0 986 494 123", 2)]
+    reply = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "sms_reply")).one()
+    assert reply.recipient == "+4790000001" and order.reference in reply.body
+    assert sms_module.recover_stale(now=now + timedelta(minutes=10)) == 0  # once only
