@@ -16,6 +16,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -156,13 +157,30 @@ def reset_uidvalidity(mailbox_id: int, uidvalidity: int, *, now: datetime) -> bo
     return changed
 
 
+def header_block(raw: bytes) -> bytes:
+    """The header section of a raw message (up to and including the blank line), at most 256 KiB."""
+    head = raw[:256 * 1024]
+    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := head.find(sep)) >= 0]
+    return head[:min(ends)] if ends else head
+
+
 def store_raw(raw: bytes, *, channel: str, branch_id: int | None, mailbox_id: int | None = None,
-              now: datetime) -> tuple[int, bool]:
+              now: datetime, max_bytes: int | None = None) -> tuple[int, bool]:
     """Store one message from a channel without UIDs (drop folder, SMS) and commit.
-    Returns (id, created): a message stored before gives its first id and False."""
+    Returns (id, created): a message stored before gives its first id and False.
+
+    A message over max_bytes (default: the app's MAX_MESSAGE_BYTES) keeps only its headers and is stored
+    as failed with the reason, as the IMAP worker does, so it is neither parsed nor lost."""
+    if max_bytes is None and has_app_context():
+        max_bytes = current_app.config.get("MAX_MESSAGE_BYTES")
+    item = Incoming(raw)
+    if max_bytes and len(raw) > max_bytes:
+        item = Incoming(header_block(raw), error=(
+            f"The message is {len(raw)} bytes, over the limit of {max_bytes}; only its headers were stored. "
+            "Open it in the mailbox or drop folder."))
     begin_write(db.session)
     try:
-        message = _insert(Incoming(raw), channel=channel, branch_id=branch_id, mailbox_id=mailbox_id,
+        message = _insert(item, channel=channel, branch_id=branch_id, mailbox_id=mailbox_id,
                           uidvalidity=None, now=now)
         if message is not None and mailbox_id is not None:
             mailbox = lock_mailbox(mailbox_id)
@@ -173,7 +191,7 @@ def store_raw(raw: bytes, *, channel: str, branch_id: int | None, mailbox_id: in
         raise
     if message is not None:
         return message.id, True
-    key = dedup_key(raw)
+    key = dedup_key(item.raw)
     return db.session.scalar(select(InboundMessage.id).where(InboundMessage.dedup_key == key)), False
 
 
