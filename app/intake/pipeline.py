@@ -11,13 +11,13 @@ import logging
 import re
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from app.database import begin_write, is_sqlite
 from app.extensions import db
 from app.intake import ack
-from app.models import Branch, InboundMessage, Order, Workshop
+from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop
 from app.orders import lifecycle
 from app.orders.references import ORDER_REF
 from app.orders.service import LineInput, OrderInput, create_order
@@ -29,10 +29,23 @@ ACK_REF = re.compile(r"<ack\.([A-Z]{2,4}-\d{6})\.[^>]*@partdesk>", re.IGNORECASE
 FULFILMENT = ("delivery", "pickup")
 
 
-def parse(raw: bytes, channel: str):
+def parse(raw: bytes, channel: str, catalogue=None):
     from app.intake.parse import parse_bytes
 
-    return parse_bytes(raw, "email" if channel == "email" else channel)
+    return parse_bytes(raw, "email" if channel == "email" else channel, catalogue=catalogue)
+
+
+def catalogue_lookup(number: str) -> dict | None:
+    """The catalogue entry whose normalised number or EAN is exactly this (never a near match)."""
+    item = db.session.scalars(select(CatalogueItem).where(
+        or_(CatalogueItem.number_norm == number, CatalogueItem.ean == number)).limit(1)).first()
+    if item is None:
+        return None
+    return {"part_number": item.number, "brand": item.brand, "description": item.description}
+
+
+def _catalogue():
+    return catalogue_lookup if db.session.scalar(select(CatalogueItem.id).limit(1)) is not None else None
 
 
 BATCH = 25  # messages per write transaction: one commit (and fsync) serves them all
@@ -67,14 +80,15 @@ def _parse_all(ids: list[int]) -> dict[int, object]:
     rows = db.session.execute(
         select(InboundMessage.id, InboundMessage.raw, InboundMessage.channel)
         .where(InboundMessage.id.in_(ids), InboundMessage.status == "stored")).all()
-    db.session.commit()
+    catalogue = _catalogue()
     parsed: dict[int, object] = {}
     for message_id, raw, channel in rows:
         try:
-            parsed[message_id] = parse(raw, channel)
+            parsed[message_id] = parse(raw, channel, catalogue)
         except Exception as exc:  # noqa: BLE001 - recorded on the message below
             log.exception("inbound message %s could not be parsed", message_id)
             parsed[message_id] = exc
+    db.session.commit()  # end the read before the write starts
     return parsed
 
 

@@ -145,7 +145,7 @@ def test_auto_replies_and_other_mail_make_no_order_and_no_reply(db, workshop, st
 def test_a_failure_is_recorded_and_retryable(db, workshop, store, monkeypatch):
     message_id = store(email())
 
-    def broken(raw, channel):
+    def broken(raw, channel, catalogue=None):
         raise RuntimeError("parser exploded")
     monkeypatch.setattr(pipeline, "parse", broken)
     outcome, message = run(db, message_id)
@@ -179,3 +179,14 @@ def test_a_backup_suppliers_reply_quoting_the_reference_is_filed_on_the_order(db
     assert note.action == "backup_reply" and "sender delene i dag" in note.reason
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1  # not a new order
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "ack")) == 1
+
+
+def test_the_catalogue_gives_the_part_number_for_an_ean_only_line(db, workshop, store):
+    from app.models import CatalogueItem
+
+    db.session.add(CatalogueItem(number="0 986 494 123", number_norm="0986494123", brand="Bosch",
+                                 description="Bremseklosser", ean="4047025123457"))
+    db.session.commit()
+    outcome, message = run(db, store(email(body="Hei\n\nTrenger 2 stk 4047025123457 til EL 12345.\n\nMvh Ola")))
+    order = db.session.get(Order, message.order_id)
+    assert [(line.part_number, line.quantity) for line in order.lines] == [("0 986 494 123", 2)]

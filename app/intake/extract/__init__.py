@@ -215,7 +215,7 @@ def _confidence(pm: ParsedMessage, items: list[Item], catalogue: Catalogue | Non
                     line.part_number_normalised = normalise_part_number(line.part_number)
                 score += 0.02
             elif line.part_number_normalised:
-                score -= 0.1
+                score -= 0.03  # a partial catalogue must not push clear orders into review
     return max(0.0, min(0.99, score))
 
 
