@@ -134,11 +134,33 @@ def _release_gate(session) -> None:
         gate.release()
 
 
+_TX_CACHE = "partdesk_tx_cache"
+
+
+def tx_cache(name: str) -> dict:
+    """A dict that lives as long as the session's current transaction (locks held, figures
+    worked out once per unit of work); emptied when the outermost transaction ends."""
+    return db_session_info().setdefault(_TX_CACHE, {}).setdefault(name, {})
+
+
+def db_session_info() -> dict:
+    from app.extensions import db
+
+    return db.session.info
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session, transaction):
     # the outermost transaction ended: committed, rolled back or closed
     if transaction.parent is None:
+        session.info.pop(_TX_CACHE, None)
         _release_gate(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_soft_rollback(session, previous_transaction):
+    # a rollback to a savepoint gives back the row locks taken inside it (PostgreSQL): forget them
+    session.info.pop(_TX_CACHE, None)
 
 
 @contextmanager

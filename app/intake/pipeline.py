@@ -148,6 +148,13 @@ def route(message: InboundMessage, *, now: datetime, parsed=None) -> str:
     """Act on the message's kind (parsing it first unless given). Adds to the session; the caller commits."""
     if parsed is None:
         parsed = parse(message.raw, message.channel)
+    with db.session.no_autoflush:  # one flush at the end (and where an id is needed), not one per query
+        kind = _route(message, parsed, now=now)
+    db.session.flush()
+    return kind
+
+
+def _route(message: InboundMessage, parsed, *, now: datetime) -> str:
     kind = parsed.kind if parsed.kind in ("order", "follow_up", "cancellation", "auto_reply", "other") else "other"
     if getattr(parsed, "is_bounce", False):
         kind = "other"  # a bounce goes to the review inbox; like every non-order it is never answered

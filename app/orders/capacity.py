@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.database import is_sqlite
+from app.database import is_sqlite, tx_cache
 from app.extensions import db
 from app.models import Branch, Order, Staff
 from app.orders.errors import OverCapacity
@@ -32,11 +32,17 @@ class Decision:
 
 
 def lock_branch(branch_id: int) -> Branch:
-    """Load the branch row locked for this transaction (FOR UPDATE; SQLite holds the write lock)."""
+    """Load the branch row locked for this transaction (FOR UPDATE; SQLite holds the write lock).
+    Once locked, the row is ours until the transaction ends, so later calls reuse it."""
+    locked = tx_cache("locked_branches")
+    branch = locked.get(branch_id)
+    if branch is not None and branch in db.session:
+        return branch
     stmt = select(Branch).where(Branch.id == branch_id)
     if not is_sqlite(db.session):
         stmt = stmt.with_for_update()
     branch = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+    locked[branch_id] = branch
     return branch
 
 
@@ -98,7 +104,15 @@ def held_count(branch_id: int) -> int:
 
 
 def throughput_per_hour(branch: Branch, now: datetime) -> float:
-    """Orders done per hour over the last two hours; before there is any, the branch's own rate."""
+    """Orders done per hour over the last two hours; before there is any, the branch's own rate.
+    Worked out once per transaction: a batch of estimates shares it."""
+    cache = tx_cache("throughput")
+    if branch.id not in cache:
+        cache[branch.id] = _throughput_per_hour(branch, now)
+    return cache[branch.id]
+
+
+def _throughput_per_hour(branch: Branch, now: datetime) -> float:
     done = db.session.scalar(
         select(func.count()).select_from(Order).where(Order.branch_id == branch.id, Order.done_at >= now - 2 * HOUR)
     ) or 0
