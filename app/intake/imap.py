@@ -184,7 +184,13 @@ class Connection:
         self._processed_ready = True
 
     def idle(self, seconds: float) -> None:
-        """Wait until the server reports a change or `seconds` pass. A wake-up signal only."""
+        """Wait until the server reports a change or `seconds` pass. A wake-up signal only.
+
+        Returns at once when the server already announced new mail (EXISTS) in answer to an earlier
+        command: it will not announce it again in IDLE, so waiting would sit on it for `seconds`."""
+        typ, data = self.imap.response("EXISTS")
+        if any(data or []):
+            return
         typ, data = self.imap.idle(timeout=seconds)
         if typ not in ("OK", None):
             raise IMAPError(f"IDLE failed: {data!r}")

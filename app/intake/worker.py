@@ -128,6 +128,7 @@ class MailboxWorker:
         self.options.max_bytes = app.config.get("MAX_MESSAGE_BYTES", self.options.max_bytes)
         self.conn: imap.Connection | None = None
         self.name = str(mailbox_id)
+        self.failures = 0  # unexpected failures (the database away) in a row; reset by a heartbeat
 
     def interrupt(self) -> None:
         if self.conn is not None:
@@ -141,7 +142,16 @@ class MailboxWorker:
             lease = Lease(self.mailbox_id, ttl=self.options.lease_seconds)
             waited = False
             while not self.stop.is_set():
-                if not lease.acquire():
+                try:
+                    acquired = lease.acquire()
+                except Exception as exc:  # noqa: BLE001 - the database is away: wait, then try again
+                    if once:
+                        raise
+                    self._database_trouble(exc)
+                    _release(lease, self.name)
+                    db.session.remove()
+                    continue
+                if not acquired:
                     if not waited:
                         log.info("mailbox %s is worked by another worker; waiting", self.name)
                         waited = True
@@ -157,15 +167,26 @@ class MailboxWorker:
                 except Exception as exc:  # noqa: BLE001 - e.g. the database away: wait and start over
                     if once:
                         raise
-                    db.session.rollback()
-                    log.exception("mailbox %s: unexpected failure; starting over in 5 s", self.name)
-                    record_error(self.mailbox_id, exc)
-                    self.stop.wait(5)
+                    self._database_trouble(exc)
                 finally:
-                    lease.release()
+                    _release(lease, self.name)
                     db.session.remove()
                 if once:
                     return
+
+    def _database_trouble(self, exc: BaseException) -> None:
+        """Log, record if the database lets us, and wait: 2 s doubling to 30 s while it lasts.
+        Nothing was marked on the server: marking only follows a committed store."""
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - a dead connection may refuse even that
+            pass
+        wait = min(2.0 * 2 ** self.failures, 30.0) * random.uniform(0.8, 1.2)
+        self.failures += 1
+        log.exception("mailbox %s: unexpected failure (%s attempt in a row); starting over in %.0f s", self.name,
+                      _ordinal(self.failures), wait)
+        record_error(self.mailbox_id, exc)
+        self.stop.wait(wait)
 
     def _serve_imap(self, lease: Lease, once: bool) -> None:
         backoff = 1.0
@@ -181,7 +202,7 @@ class MailboxWorker:
                 sweep = True
                 while not self.stop.is_set():
                     try:
-                        sync(self.conn, self.mailbox_id, self.options, sweep=sweep)
+                        stored = sync(self.conn, self.mailbox_id, self.options, sweep=sweep)
                     except StaleMailbox:
                         continue  # UIDVALIDITY moved between our reads; the next sync adopts it
                     sweep = False
@@ -189,8 +210,11 @@ class MailboxWorker:
                     if not lease.renew():
                         raise LeaseLost()
                     heartbeat(self.mailbox_id)
+                    self.failures = 0
                     if once:
                         return
+                    if stored:
+                        continue  # mail that came while we stored may be announced already: look again
                     if self.conn.has_idle:
                         self.conn.idle(self.options.idle_seconds)
                     else:
@@ -224,9 +248,25 @@ class MailboxWorker:
             if not lease.renew():
                 raise LeaseLost()
             heartbeat(self.mailbox_id)
+            self.failures = 0
             if once:
                 return
             self.stop.wait(self.options.drop_poll_seconds)
+
+
+def _release(lease: Lease, name: str) -> None:
+    """Give the lease back; with the database away that fails, and must not end the thread: the
+    PostgreSQL lock went with its connection, a SQLite lease runs out by itself."""
+    try:
+        lease.release()
+    except Exception as exc:  # noqa: BLE001
+        lease.held = False
+        log.warning("mailbox %s: could not release the lease (%s: %s); it lapses by itself", name,
+                    type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+
+
+def _ordinal(n: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
 
 
 # -- drop folder ------------------------------------------------------------------------------------

@@ -66,6 +66,13 @@ class Worker:
             f.seek(offset)
             return f.read().decode(errors="replace")
 
+    def dump(self) -> str:
+        """Abort the process; with PYTHONFAULTHANDLER set it writes every thread's stack to the log."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGABRT)
+            self.proc.wait()
+        return self.tail()
+
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
@@ -90,7 +97,7 @@ def intake_worker(app, tmp_path):
 
     def _make(database_url: str | None = None, **env) -> Worker:
         full = {**os.environ, "DATABASE_URL": database_url or app.config["SQLALCHEMY_DATABASE_URI"],
-                "SECRET_KEY": "fault-test", "PARTDESK_INSTANCE": str(tmp_path), **env}
+                "SECRET_KEY": "fault-test", "PARTDESK_INSTANCE": str(tmp_path), "PYTHONFAULTHANDLER": "1", **env}
         worker = Worker(full, tmp_path / f"worker{len(made)}.log")
         made.append(worker)
         return worker
