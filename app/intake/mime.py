@@ -5,7 +5,7 @@ import email
 import email.policy
 import re
 from dataclasses import dataclass, field
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -65,12 +65,28 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+def _unescape_8bit(value: str) -> str:
+    """Raw 8-bit bytes in a header (UTF-8 sent without encoded-words, as many clients do) reach us as
+    surrogate escapes; turn them back into the text the sender meant."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
 def _header(msg: Message, name: str) -> str:
     raw = msg.get(name)
     if raw is None:
         return ""
     try:
-        text = str(make_header(decode_header(str(raw))))
+        if isinstance(raw, Header):  # compat32 hands raw 8-bit header bytes over as an 'unknown-8bit' Header
+            text = "".join(decode_bytes(chunk, None if charset in (None, "unknown-8bit") else charset)
+                           if isinstance(chunk, bytes) else chunk for chunk, charset in decode_header(raw))
+        else:
+            text = str(make_header(decode_header(_unescape_8bit(str(raw)))))
     except Exception:  # a malformed encoded-word: keep the raw text
         text = str(raw)
     return text.replace("\x00", "").strip()  # NUL: meaningless in mail, refused by PostgreSQL text columns

@@ -12,6 +12,7 @@ BLUEPRINTS = [
     ("app.web.dashboard.routes", "/manager"),
     ("app.phone.routes", "/twilio"),
     ("app.web.screenpop.routes", None),
+    ("app.web.inbox.routes", None),
 ]
 
 

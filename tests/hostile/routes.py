@@ -36,6 +36,7 @@ def argument_values(rule, fixtures: dict) -> list[dict]:
         "batch_id": [fixtures.get("batch_id", 1)],
         "kind": ["csv"],
         "filename": ["partdesk.css"],
+        "message_id": [fixtures.get("message_id", 1)],
     }
     missing = sorted(set(rule.arguments) - set(options))
     assert not missing, f"{rule.rule}: tests/hostile/routes.py has no value for {missing}; add one"
