@@ -1,7 +1,8 @@
 """Peak memory (RSS) of the intake worker taking one large message: a normal order email with a
 20 MB attachment (random bytes, so base64 makes the file about 27 MB), through a drop-folder mailbox.
 Since the app keeps only the headers of a message over MAX_MESSAGE_BYTES (15 MiB by default), a second
-case is measured too: the largest message still under that limit, which the worker parses in full.
+case is measured too: the largest message still under that limit, which the worker parses in full,
+and a third: three such messages arriving in one round (they are parsed in one pipeline batch).
 
 The worker runs as in production, as a subprocess: `flask --app app intake run --once`. Its peak
 RSS is read from the kernel when it exits (wait4 rusage ru_maxrss, which is VmHWM); /proc/<pid>/status
@@ -121,10 +122,15 @@ def largest_attachment_under(limit: int) -> int:
 
 
 def run_case(label: str, attachment_bytes: int, seq: int, url: str, drop: Path, work: Path, env: dict,
-             worker: list[str], idle_rss: int, python_rss: int) -> bool:
+             worker: list[str], idle_rss: int, python_rss: int, copies: int = 1) -> bool:
     raw = big_message(attachment_bytes).replace(b"<rss-bench-1@", f"<rss-bench-{seq}@".encode())
     sample = work / f"case{seq}.eml"
     sample.write_bytes(raw)
+    past = time.time() - 60
+    for extra in range(1, copies):  # more big messages in the same round (one pipeline batch)
+        other = drop / f"case{seq}-{extra}.eml"
+        other.write_bytes(raw.replace(f"<rss-bench-{seq}@".encode(), f"<rss-bench-{seq}-{extra}@".encode()))
+        os.utime(other, (past, past))
     # baseline: read the same file and parse it with the standard library
     parse = ("import email, sys\nraw = open(sys.argv[1], 'rb').read()\nm = email.message_from_bytes(raw)\n"
              "assert m.is_multipart() and len(m.get_payload()) == 2\n")
@@ -132,18 +138,20 @@ def run_case(label: str, attachment_bytes: int, seq: int, url: str, drop: Path, 
     # the worker; mtime in the past so the drop folder's settle time does not skip the file
     target = drop / sample.name
     target.write_bytes(raw)
-    past = time.time() - 60
     os.utime(target, (past, past))
     rss, polled, seconds, rc = peak_rss(worker, env, ROOT)
     engine = create_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT status, length(raw), error FROM inbound_message WHERE dedup_key = :k"),
-                            {"k": f"mid:<rss-bench-{seq}@workshop.example>"}).all()
+        rows = conn.execute(text("SELECT status, length(raw), error FROM inbound_message WHERE dedup_key LIKE :k"),
+                            {"k": f"mid:<rss-bench-{seq}@%"}).all()
+        rows += conn.execute(text("SELECT status, length(raw), error FROM inbound_message WHERE dedup_key LIKE :k"),
+                             {"k": f"mid:<rss-bench-{seq}-%"}).all()
         orders = conn.scalar(text('SELECT count(*) FROM "order"'))
     engine.dispose()
     moved = (drop / "processed" / sample.name).exists()
     mb = 1024.0
-    print(f"\n== {label}: {attachment_bytes / 2**20:.1f} MiB attachment, message {len(raw) / 2**20:.1f} MiB on disk")
+    print(f"\n== {label}: {attachment_bytes / 2**20:.1f} MiB attachment, message {len(raw) / 2**20:.1f} MiB on disk"
+          + (f", {copies} such messages in one round" if copies > 1 else ""))
     print(f"baseline (read + email.message_from_bytes):    {base_rss / mb:7.1f} MiB  (polled {base_poll / mb:.1f}; "
           f"{base_s:.2f} s; exit {base_rc})")
     print(f"worker --once, this message:                   {rss / mb:7.1f} MiB  (polled {polled / mb:.1f}; "
@@ -154,12 +162,12 @@ def run_case(label: str, attachment_bytes: int, seq: int, url: str, drop: Path, 
           f"{(rss - idle_rss) * 1024 / len(raw):.1f} x the message; baseline growth over bare python: "
           f"{(base_rss - python_rss) / mb:.1f} MiB = {(base_rss - python_rss) * 1024 / len(raw):.1f} x")
     print(f"ratio worker/baseline peak RSS: {rss / base_rss:.2f}")
-    ok = rc == 0 and rss / mb < TARGET_MB and len(rows) == 1
+    ok = rc == 0 and rss / mb < TARGET_MB and len(rows) == copies
     print(f"peak RSS {rss / mb:.1f} MiB, target < {TARGET_MB} MiB: " + ("PASS" if ok else "MISS"))
     return ok
 
 
-def main(attachment_mb: float, url: str | None, largest: bool) -> int:
+def main(attachment_mb: float, url: str | None, largest: bool, several: int) -> int:
     work = Path(tempfile.mkdtemp(prefix="partdesk-bench-rss-"))
     drop = work / "drop"
     drop.mkdir()
@@ -175,11 +183,14 @@ def main(attachment_mb: float, url: str | None, largest: bool) -> int:
     print(f"python -c pass:                                {python_rss / 1024:7.1f} MiB")
     print(f"worker --once, empty drop folder:              {idle_rss / 1024:7.1f} MiB  (polled {idle_poll / 1024:.1f}; "
           f"{idle_s:.2f} s)")
-    cases = [(f"{attachment_mb:g} MB attachment", int(attachment_mb * 2**20))]
+    cases = [(f"{attachment_mb:g} MB attachment", int(attachment_mb * 2**20), 1)]
     if largest:
-        cases.append(("largest message under MAX_MESSAGE_BYTES (parsed in full)", largest_attachment_under(limit)))
-    results = [run_case(label, size, seq, url, drop, work, env, worker, idle_rss, python_rss)
-               for seq, (label, size) in enumerate(cases, 1)]
+        cases.append(("largest message under MAX_MESSAGE_BYTES (parsed in full)", largest_attachment_under(limit), 1))
+    if several > 1:
+        cases.append((f"{several} such messages in one drop-folder round (one pipeline batch)",
+                      largest_attachment_under(limit), several))
+    results = [run_case(label, size, seq, url, drop, work, env, worker, idle_rss, python_rss, copies)
+               for seq, (label, size, copies) in enumerate(cases, 1)]
     return 0 if all(results) else 1
 
 
@@ -187,6 +198,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--attachment-mb", type=float, default=20)
     parser.add_argument("--no-largest", action="store_true", help="skip the largest-message-under-the-limit case")
+    parser.add_argument("--several", type=int, default=3, help="also N largest messages in one round (0: skip)")
     parser.add_argument("--pg", action="store_true")
     args = parser.parse_args()
-    raise SystemExit(main(args.attachment_mb, pg_url() if args.pg else None, not args.no_largest))
+    raise SystemExit(main(args.attachment_mb, pg_url() if args.pg else None, not args.no_largest, args.several))
