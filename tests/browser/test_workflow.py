@@ -92,19 +92,20 @@ def test_phone_order_to_ready_by_keyboard(browser, page, live_url, make, monkeyp
 
     # open it, claim it, mark it ready
     tab_to(page, "a[accesskey='o']")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_url}/orders/{reference}")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == f"{live_url}/orders/{reference}"
     body = page.inner_text("body")
     for part, description, quantity in lines:
         assert part in body and description in body
     tab_to(page, "button[value='claim'], form[action$='/do/claim'] button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "You hold" in page.inner_text("body")
     screenshot(page, "workflow-3-claimed")
     tab_to(page, "form[action$='/do/ready'] button")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert f"{reference} is ready" in page.inner_text("body")
     screenshot(page, "workflow-4-ready")
 
