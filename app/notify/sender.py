@@ -7,6 +7,7 @@ more than STUCK_AFTER is marked failed for a person to check; it is never sent a
 from __future__ import annotations
 
 import logging
+import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -116,10 +117,26 @@ def _send_one(message_id: int, now: datetime, config, report: Report) -> None:
         provider_id = _deliver(message, config)
     except Exception as exc:  # each message in its own try: a failure is logged and stays retryable
         log.warning("outbox %s (%s to %s) attempt failed: %s", message_id, message.kind, message.recipient, exc)
-        _failed_attempt(message_id, now, f"{type(exc).__name__}: {exc}"[:1000], report)
+        _failed_attempt(message_id, now, describe(exc)[:1000], report)
         return
     _finish(message_id, status="sent", provider_id=provider_id, sent_at=now)
     report.sent.append(message_id)
+
+
+def describe(exc: Exception) -> str:
+    """The failure in words staff can act on (the mail server's own answer where there is one)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"The mail server refused {rcpt} ({code}): {_text(msg)}" for rcpt, (code, msg)
+                         in exc.recipients.items()) or "The mail server refused every recipient."
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"The mail server answered {exc.smtp_code}: {_text(exc.smtp_error)}"
+    if isinstance(exc, (ConnectionError, TimeoutError, smtplib.SMTPServerDisconnected)):
+        return f"Could not reach the server ({type(exc).__name__}: {exc}); will try again."
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _deliver(message: OutboxMessage, config) -> str | None:
