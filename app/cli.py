@@ -102,14 +102,16 @@ def import_workshops_cmd(path: Path, dry_run: bool):
     """Import workshops from a CSV export (customer_number, name, emails, phones, branch)."""
     from app.orders.workshops import import_workshops
 
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    report = import_workshops(text, dry_run=dry_run)
+    from app.orders.csvtext import decode
+
+    report = import_workshops(decode(path.read_bytes()), dry_run=dry_run)
     if not dry_run:
         db.session.commit()
+    echo_import_report(report, dry_run=dry_run)
+
+
+def echo_import_report(report, *, dry_run: bool) -> None:
+    """What an import changed (or would), and every row it could not read, by line number."""
     for change in report.changes:
         click.echo(change)
     for line, reason in report.errors:

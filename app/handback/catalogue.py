@@ -6,8 +6,6 @@ twice changes nothing.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +14,7 @@ from stdnum import ean
 from stdnum.exceptions import ValidationError
 
 from app.extensions import db
+from app.orders import csvtext
 from app.models import CatalogueItem
 from app.orders.references import normalise_part_number
 
@@ -56,14 +55,8 @@ def import_catalogue(text: str, *, now: datetime, dry_run: bool = False) -> Cata
     """Create or update catalogue items from CSV text (comma, semicolon or tab). With dry_run nothing
     is written and the report says what would change. The caller commits."""
     report = CatalogueReport()
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        header = next(reader)
-    except StopIteration:
+    header, reader = csvtext.rows(text)
+    if header is None:
         report.errors.append((1, "The file is empty."))
         return report
     cols = _columns(header)
@@ -146,9 +139,4 @@ def _note(report: CatalogueReport, text: str) -> None:
         report.changes.append(text)
 
 
-def decode(raw: bytes) -> str:
-    """Text of an uploaded CSV: UTF-8 (with or without BOM), else Windows-1252 as spreadsheets save it."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+decode = csvtext.decode  # kept for callers of this module

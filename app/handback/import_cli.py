@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from app.cli import echo_import_report
 from app.database import write_transaction
 from app.extensions import db
 from app.handback.catalogue import decode, import_catalogue
@@ -21,10 +22,4 @@ def cli(path: Path, dry_run: bool):
         report = import_catalogue(text, now=datetime.now(UTC), dry_run=dry_run)
         if dry_run:
             db.session.rollback()
-    for change in report.changes:
-        click.echo(change)
-    for line, reason in report.errors:
-        click.echo(f"line {line}: {reason}", err=True)
-    verb = "would be" if dry_run else "were"
-    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged {verb} imported; "
-               f"{len(report.errors)} row(s) could not be read.")
+    echo_import_report(report, dry_run=dry_run)

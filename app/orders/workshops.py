@@ -1,14 +1,13 @@
 """Workshops: phone and email lookup, and import from an ERP's CSV export."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 import phonenumbers
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.orders import csvtext
 from app.models import Branch, Workshop, WorkshopEmail, WorkshopPhone
 
 DEFAULT_REGION = "NO"
@@ -100,15 +99,8 @@ def import_workshops(text: str, *, dry_run: bool = False) -> ImportReport:
     number and skipped; the rest are imported. Importing the same file twice changes nothing.
     With dry_run the changes are described and nothing is written (the caller rolls back)."""
     report = ImportReport()
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        header = next(reader)
-    except StopIteration:
+    header, reader = csvtext.rows(text)
+    if header is None:
         report.errors.append((1, "The file is empty."))
         return report
     cols = _columns(header)
