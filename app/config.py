@@ -50,7 +50,9 @@ class Config:
 
     # Intake
     DROP_FOLDER = os.environ.get("PARTDESK_DROP_FOLDER")
-    MAX_MESSAGE_BYTES = _int("PARTDESK_MAX_MESSAGE_BYTES", 15 * 1024 * 1024)
+    # stored whole up to this size (mail servers send up to ~35 MB once base64 is counted); the parser
+    # reads only the first 25 MB of a larger one and says so; beyond this, only the headers are kept
+    MAX_MESSAGE_BYTES = _int("PARTDESK_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
 
     # Login throttling
     LOGIN_MAX_FAILURES = _int("PARTDESK_LOGIN_MAX_FAILURES", 5)
