@@ -127,7 +127,7 @@ def _fill(app, n: int, days: float, now: datetime) -> float:
                     for row in rows:
                         copy.write_row(row)
                 raw.commit()
-                raw.autocommit = True
+                raw.driver_connection.autocommit = True
                 cur.execute('VACUUM ANALYZE "order"')  # what autovacuum does after a load this size
         finally:
             raw.close()

@@ -127,10 +127,31 @@ def _auth_failure(msg: Message, from_addr: str | None) -> str | None:
     return None
 
 
+# A message this large has its big encoded parts (photos, scans) cut out before parsing: the parser
+# would otherwise hold several decoded copies of them, and nothing reads such a part anyway (order
+# lists are read only up to the attachment limit). The stored raw message keeps them whole.
+TRIM_ABOVE = 4 * 1024 * 1024
+_BIG_ENCODED_RUN = re.compile(rb"(?:[A-Za-z0-9+/]{40,}={0,2}\r?\n){%d,}" % (6 * 1024 * 1024 // 76))
+
+
+def _trim_big_parts(raw: bytes, doc: MailDoc) -> bytes:
+    if len(raw) <= TRIM_ABOVE:
+        return raw
+
+    def cut(match: re.Match) -> bytes:
+        size = len(match.group(0)) * 3 // 4
+        doc.notes.append(f"An attachment of about {size // (1024 * 1024)} MB was too large to read here; "
+                         "it is kept whole in the stored message.")
+        return b"VG9vIGxhcmdlIHRvIHJlYWQgaGVyZS4=\r\n"  # "Too large to read here."
+
+    return _BIG_ENCODED_RUN.sub(cut, raw)
+
+
 def read_email(raw: bytes) -> MailDoc:
     """Read one message; on any failure the doc carries `read_error` instead of raising."""
     doc = MailDoc()
     try:
+        raw = _trim_big_parts(raw, doc)
         if len(raw) > MAX_MESSAGE_BYTES:
             doc.notes.append(f"Message is {len(raw)} bytes; only the first {MAX_MESSAGE_BYTES} were read.")
             raw = raw[:MAX_MESSAGE_BYTES]

@@ -204,6 +204,7 @@ def _queue_indexes() -> None:
     Index("ix_order_queue_open_branch", Order.branch_id, *order, sqlite_where=is_open, postgresql_where=is_open)
     Index("ix_order_queue_open", *order, sqlite_where=is_open, postgresql_where=is_open)
     Index("ix_order_queue_branch", Order.branch_id, *order)
+    Index("ix_order_queue", *order)
 
 
 _queue_indexes()

@@ -12,6 +12,7 @@ from app.models import Branch, Order, OutboxMessage, Staff, open_filter
 from app.orders import capacity
 
 PAGE_SIZE = 50
+COUNT_CAP = 2000
 
 
 @dataclass
@@ -29,6 +30,7 @@ class QueuePage:
     total: int
     page: int
     pages: int
+    capped: bool = False  # more than COUNT_CAP match: narrow the filter to see them all
 
 
 @dataclass
@@ -64,8 +66,10 @@ def queue_page(f: QueueFilter) -> QueuePage:
     """One page of orders, urgent first then oldest; filtering, ordering and paging happen in SQL
     and only the page's rows (with their lines, workshop and holder) are loaded."""
     conditions = _where(f)
-    total = db.session.scalar(select(func.count()).select_from(Order).where(*conditions)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
+    # counted up to COUNT_CAP only: a long history must not make every page count it all
+    counted = select(Order.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted)) or 0
+    pages = max(1, -(-min(total, COUNT_CAP) // PAGE_SIZE))
     page = min(max(1, f.page), pages)
     orders = list(db.session.scalars(
         select(Order).where(*conditions)
@@ -74,7 +78,7 @@ def queue_page(f: QueueFilter) -> QueuePage:
         .options(selectinload(Order.lines), selectinload(Order.workshop), selectinload(Order.holder),
                  selectinload(Order.branch))
     ))
-    return QueuePage(orders=orders, total=total, page=page, pages=pages)
+    return QueuePage(orders=orders, total=total, page=page, pages=pages, capped=total > COUNT_CAP)
 
 
 def branch_gauge(branch: Branch, now: datetime) -> BranchGauge:

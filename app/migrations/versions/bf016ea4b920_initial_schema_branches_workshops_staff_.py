@@ -1,8 +1,8 @@
 """Initial schema: branches, workshops, staff, orders, inbound messages, outbox, exports, calls
 
-Revision ID: 3e6a3bb09dcf
+Revision ID: bf016ea4b920
 Revises: 
-Create Date: 2026-11-23 20:02:06.375514
+Create Date: 2026-11-23 21:02:41.763315
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '3e6a3bb09dcf'
+revision = 'bf016ea4b920'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -253,6 +253,7 @@ def upgrade():
         batch_op.create_index('ix_order_branch_status_created', ['branch_id', 'status', 'created_at'], unique=False)
         batch_op.create_index('ix_order_done_at', ['branch_id', 'done_at'], unique=False)
         batch_op.create_index('ix_order_holder_status', ['holder_id', 'status'], unique=False)
+        batch_op.create_index('ix_order_queue', [sa.literal_column('urgent DESC'), 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_order_queue_branch', ['branch_id', sa.literal_column('urgent DESC'), 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_order_queue_open', [sa.literal_column('urgent DESC'), 'created_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"), postgresql_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"))
         batch_op.create_index('ix_order_queue_open_branch', ['branch_id', sa.literal_column('urgent DESC'), 'created_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"), postgresql_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"))
@@ -347,6 +348,7 @@ def downgrade():
         batch_op.drop_index('ix_order_queue_open_branch', sqlite_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"), postgresql_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"))
         batch_op.drop_index('ix_order_queue_open', sqlite_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"), postgresql_where=sa.text("status IN ('new', 'needs_review', 'claimed', 'ready', 'held')"))
         batch_op.drop_index('ix_order_queue_branch')
+        batch_op.drop_index('ix_order_queue')
         batch_op.drop_index('ix_order_holder_status')
         batch_op.drop_index('ix_order_done_at')
         batch_op.drop_index('ix_order_branch_status_created')
