@@ -25,9 +25,10 @@ class BareRow(db.Model):
     text: Mapped[str] = mapped_column(String(200))
 
 
-def create_bare() -> Flask:
+def create_bare(url: str | None = None) -> Flask:
+    """The bare app on `url` (default: DATABASE_URL, as gunicorn starts it); its table must exist."""
     app = Flask(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url or os.environ["DATABASE_URL"]
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

@@ -12,42 +12,15 @@ import argparse
 import time
 
 from common import csrf_from, fresh_app, login, pg_url
-from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from app.database import configure_engine
 
 
 def bare_app(url: str):
-    """The baseline: Flask + Flask-SQLAlchemy + the same engine set-up, one INSERT per POST."""
+    """The baseline: bench/bare_app.py (Flask + Flask-SQLAlchemy + the same engine set-up), one INSERT per POST."""
+    import bare_app as bare
 
-    class Base(DeclarativeBase):
-        pass
-
-    db = SQLAlchemy(model_class=Base)
-
-    class Row(db.Model):
-        __tablename__ = "bare_row"
-        id: Mapped[int] = mapped_column(primary_key=True)
-        text: Mapped[str] = mapped_column(String(200))
-
-    app = Flask(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = url
-    db.init_app(app)
+    app = bare.create_bare(url)
     with app.app_context():
-        configure_engine(db.engine)
-        db.create_all()
-
-    @app.post("/bare")
-    def bare():
-        from flask import request
-
-        db.session.add(Row(text=request.form.get("text", "")))
-        db.session.commit()
-        return "", 201
-
+        bare.BareRow.__table__.create(bare.db.engine, checkfirst=True)
     return app
 
 

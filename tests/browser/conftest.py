@@ -14,6 +14,15 @@ def log_in(page, live_url: str, login: str, password: str = "secret-pass-1") -> 
     page.wait_for_url(f"{live_url}/")
 
 
+def console_problems(page) -> list[str]:
+    """Collects script errors and console errors (CSP violations show up there) as the page runs."""
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text)
+            if msg.type == "error" and "favicon" not in msg.location.get("url", "") else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    return problems
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

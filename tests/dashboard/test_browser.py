@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import console_problems, log_in
+
 
 @pytest.mark.browser
 def test_panel_updates_without_reload(browser, live_url, make, db, monkeypatch):
@@ -16,14 +18,8 @@ def test_panel_updates_without_reload(browser, live_url, make, db, monkeypatch):
     make.order(osl, channel="email")
     context = browser.new_context()
     page = context.new_page()
-    problems = []
-    page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and "favicon" not in msg.location.get("url", "") else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.goto(f"{live_url}/login")
-    page.fill("#login", "boss")
-    page.fill("#password", "secret-pass-1")
-    page.press("#password", "Enter")
+    problems = console_problems(page)
+    log_in(page, live_url, "boss")
     page.goto(f"{live_url}/manager/?branch=OSL")
     assert page.inner_text("#open-total") == "1"
     page.evaluate("window.notReloaded = true")

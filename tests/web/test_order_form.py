@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from sqlalchemy import select
 
 from app.models import Order
+from tests.browser.conftest import console_problems, log_in
 
 from . import login, token
 
@@ -235,14 +235,8 @@ def test_keyboard_only_phone_order_in_a_browser(browser, live_url, make, db):
     _, _, workshop = _setup(make)
     context = browser.new_context()
     page = context.new_page()
-    problems = []
-    page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and "favicon" not in msg.location.get("url", "") else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.goto(f"{live_url}/login")
-    page.fill("#login", "kari")
-    page.fill("#password", "secret-pass-1")
-    page.press("#password", "Enter")
+    problems = console_problems(page)
+    log_in(page, live_url, "kari")
     page.goto(f"{live_url}/orders/new")
     assert page.evaluate("document.activeElement.id") == "workshop"  # autofocus
     page.keyboard.type("nord")
