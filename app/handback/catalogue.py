@@ -37,16 +37,6 @@ class CatalogueReport:
     changes: list[str] = field(default_factory=list)  # the first PREVIEW_LIMIT changes, for people
 
 
-def _columns(header: list[str]) -> dict[str, int]:
-    cols: dict[str, int] = {}
-    for i, name in enumerate(header):
-        key = name.strip().lower().lstrip("\ufeff")
-        for canonical, aliases in HEADER_ALIASES.items():
-            if key in aliases and canonical not in cols:
-                cols[canonical] = i
-    return cols
-
-
 def _brand_key(brand: str | None) -> str:
     return (brand or "").strip().casefold()
 
@@ -59,7 +49,7 @@ def import_catalogue(text: str, *, now: datetime, dry_run: bool = False) -> Cata
     if header is None:
         report.errors.append((1, "The file is empty."))
         return report
-    cols = _columns(header)
+    cols = csvtext.columns(header, HEADER_ALIASES)
     if "number" not in cols:
         report.errors.append((1, f"Missing column: number. Found: {', '.join(h.strip() for h in header)}."))
         return report

@@ -22,3 +22,14 @@ def rows(text: str):
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     return next(reader, None), reader
+
+
+def columns(header: list[str], aliases: dict[str, set[str]]) -> dict[str, int]:
+    """Column index of each canonical name, found by any of its aliases (case and BOM ignored)."""
+    cols: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = name.strip().lower().lstrip("\ufeff")
+        for canonical, names in aliases.items():
+            if key in names and canonical not in cols:
+                cols[canonical] = i
+    return cols

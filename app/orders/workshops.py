@@ -84,16 +84,6 @@ def _split(value: str | None) -> list[str]:
     return [p.strip() for p in value.replace(";", ",").replace("|", ",").split(",") if p.strip()]
 
 
-def _columns(header: list[str]) -> dict[str, int]:
-    cols: dict[str, int] = {}
-    for i, name in enumerate(header):
-        key = name.strip().lower().lstrip("\ufeff")
-        for canonical, aliases in HEADER_ALIASES.items():
-            if key in aliases and canonical not in cols:
-                cols[canonical] = i
-    return cols
-
-
 def import_workshops(text: str, *, dry_run: bool = False) -> ImportReport:
     """Create or update workshops from CSV text (comma or semicolon). Bad rows are reported by line
     number and skipped; the rest are imported. Importing the same file twice changes nothing.
@@ -103,7 +93,7 @@ def import_workshops(text: str, *, dry_run: bool = False) -> ImportReport:
     if header is None:
         report.errors.append((1, "The file is empty."))
         return report
-    cols = _columns(header)
+    cols = csvtext.columns(header, HEADER_ALIASES)
     missing = [c for c in ("customer_number", "name") if c not in cols]
     if missing:
         report.errors.append((1, f"Missing column(s): {', '.join(missing)}. Found: {', '.join(header)}."))
