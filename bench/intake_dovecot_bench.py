@@ -20,7 +20,6 @@ import argparse
 import imaplib
 import os
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
@@ -32,7 +31,14 @@ from common import fresh_app, pg_url
 from intake_throughput import generate
 from sqlalchemy import create_engine, text
 
-from tests.intake.dovecot import PASSWORD, USER, Dovecot, ensure_installed, make_certificates
+from tests.intake.dovecot import (
+    PASSWORD,
+    USER,
+    Dovecot,
+    ensure_installed,
+    make_certificates,
+    stop_process,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -127,12 +133,7 @@ def run_worker(url: str, server: Dovecot, total: int, log_path: Path, timeout: f
                     break
                 time.sleep(0.05)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
     with engine.connect() as conn:
         marks["statuses"] = dict(conn.execute(text("SELECT status, count(*) FROM inbound_message GROUP BY status")).all())
         marks["orders"] = conn.scalar(text('SELECT count(*) FROM "order"'))

@@ -12,13 +12,12 @@ import socket
 import struct
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.intake.dovecot import dovecot, dovecot_server  # noqa: F401 (fixtures)
+from tests.intake.dovecot import dovecot, dovecot_server, stop_process  # noqa: F401 (fixtures)
 from tests.intake.test_worker_dovecot import box, counts, wait_for  # noqa: F401 (fixture, helpers)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,13 +77,8 @@ class Worker:
         self.proc.wait()
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.proc is not None:
+            stop_process(self.proc)
 
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else "(no log)"

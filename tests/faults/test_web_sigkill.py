@@ -17,11 +17,11 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 import requests
 from sqlalchemy import create_engine, text
 
 from tests.faults.conftest import ROOT, executable, wait_for
+from tests.intake.dovecot import stop_process
 
 HERE = Path(__file__).resolve().parent
 CLIENTS = 4
@@ -143,12 +143,7 @@ def test_killing_the_web_worker_mid_request_leaves_no_half_written_order(app, db
         assert env_note, "no order went through after the kills"
     finally:
         stop.set()
-        master.send_signal(signal.SIGTERM)
-        try:
-            master.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            master.kill()
-            master.wait()
+        stop_process(master, timeout=30)
         log.close()
     gunicorn_log = (tmp_path / "gunicorn.log").read_text(errors="replace")
 

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from app.intake import worker
 from app.models import InboundMessage, Mailbox, Order
-from tests.intake.dovecot import USER, dovecot, dovecot_server  # noqa: F401 (fixtures)
+from tests.intake.dovecot import USER, dovecot, dovecot_server, stop_process  # noqa: F401 (fixtures)
 from tests.intake.mail import email
 
 pytestmark = [
@@ -193,12 +193,7 @@ def test_sigkill_at_random_moments_stores_each_message_once(app, db, box, doveco
     try:
         done = wait_for(lambda: counts(app)[1] == total and dovecot.count("INBOX") == 0, 90, step=0.5)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
     stderr = log.read_text(errors="replace")[-3000:]
     inbound, processed, orders = counts(app)
     print(f"\nSIGKILL x{kills}: stored after each kill {seen}; final {inbound} stored, {processed} processed, "
