@@ -3,7 +3,7 @@
 A message is stored under a unique dedup_key (its Message-ID, else the sha256 of its bytes). For
 IMAP the insert and the advance of Mailbox.last_uid commit together, so after a crash at any point
 a message is either stored and behind last_uid, or not stored and fetched again. A second insert
-of the same key (a retry, a race, a re-delivery) is an IntegrityError caught per message, meaning
+of the same key (a retry, a race, a re-delivery) inserts nothing (ON CONFLICT DO NOTHING), meaning
 "already stored".
 """
 from __future__ import annotations
@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.database import begin_write, is_sqlite
 from app.extensions import db
@@ -40,10 +41,10 @@ def headers_of(raw: bytes):
     return BytesHeaderParser(policy=compat32).parsebytes(raw[:256 * 1024], headersonly=True)
 
 
-def dedup_key(raw: bytes) -> str:
+def dedup_key(raw: bytes, headers=None) -> str:
     """'mid:<Message-ID>' when the message has one, else 'sha256:<hex of the bytes>'."""
     try:
-        message_id = str(headers_of(raw).get("Message-ID") or "").strip()
+        message_id = str((headers if headers is not None else headers_of(raw)).get("Message-ID") or "").strip()
     except Exception:  # noqa: BLE001 - a header we cannot read is no Message-ID
         message_id = ""
     message_id = " ".join(message_id.split())
@@ -53,12 +54,10 @@ def dedup_key(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def _summary(raw: bytes) -> tuple[str | None, str | None]:
+def _summary(headers) -> tuple[str | None, str | None]:
     from email.header import decode_header, make_header
 
     try:
-        headers = headers_of(raw)
-
         def text(name):
             value = headers.get(name)
             # NUL never reaches a text column (PostgreSQL refuses it, so the message would never be stored)
@@ -72,23 +71,27 @@ def _summary(raw: bytes) -> tuple[str | None, str | None]:
 
 
 def _insert(item: Incoming, *, channel: str, branch_id: int | None, mailbox_id: int | None,
-            uidvalidity: int | None, now: datetime) -> InboundMessage | None:
-    """Insert one message inside a savepoint. None when its key is stored already."""
-    key = dedup_key(item.raw)
-    if db.session.scalar(select(InboundMessage.id).where(InboundMessage.dedup_key == key)) is not None:
-        return None
-    sender, subject = _summary(item.raw)
-    message = InboundMessage(channel=channel, dedup_key=key, received_at=now, raw=item.raw, sender=sender,
-                             subject=subject, branch_id=branch_id, mailbox_id=mailbox_id, uidvalidity=uidvalidity,
-                             uid=item.uid, status="failed" if item.error else "stored", error=item.error)
+            uidvalidity: int | None, now: datetime) -> int | None:
+    """Insert one message; its id, or None when its key is stored already.
+
+    One INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id: a second copy of the same key (a
+    retry, a race with another worker, a re-delivery, the same message twice in one fetch) inserts
+    nothing and gives no id, on SQLite and PostgreSQL alike, without a savepoint or a look-up first."""
     try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        # someone stored the same key between our check and our insert: it is stored, once
-        log.info("inbound message %s was stored concurrently; keeping the first", key)
-        return None
-    return message
+        headers = headers_of(item.raw)
+    except Exception:  # noqa: BLE001 - keyed by its bytes and labelled later by the parser
+        headers = {}
+    key = dedup_key(item.raw, headers)
+    sender, subject = _summary(headers)
+    values = dict(channel=channel, dedup_key=key, received_at=now, raw=item.raw, sender=sender,
+                  subject=subject, branch_id=branch_id, mailbox_id=mailbox_id, uidvalidity=uidvalidity,
+                  uid=item.uid, status="failed" if item.error else "stored", error=item.error)
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(InboundMessage).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
+    message_id = db.session.scalar(stmt.returning(InboundMessage.id))
+    if message_id is None:
+        log.info("inbound message %s is stored already; keeping the first", key)
+    return message_id
 
 
 def lock_mailbox(mailbox_id: int) -> Mailbox:
@@ -123,10 +126,10 @@ def store_imap_batch(mailbox_id: int, uidvalidity: int, items: list[Incoming], *
             raise StaleMailbox(f"Mailbox {mailbox.name}: UIDVALIDITY is {mailbox.uidvalidity}, fetched under {uidvalidity}.")
         ids = []
         for item in items:
-            message = _insert(item, channel="email", branch_id=mailbox.branch_id, mailbox_id=mailbox.id,
-                              uidvalidity=uidvalidity, now=now)
-            if message is not None:
-                ids.append(message.id)
+            message_id = _insert(item, channel="email", branch_id=mailbox.branch_id, mailbox_id=mailbox.id,
+                                 uidvalidity=uidvalidity, now=now)
+            if message_id is not None:
+                ids.append(message_id)
             if item.uid and item.uid > (mailbox.last_uid or 0):
                 mailbox.last_uid = item.uid
         _count_today(mailbox, len(ids), now)
@@ -180,17 +183,17 @@ def store_raw(raw: bytes, *, channel: str, branch_id: int | None, mailbox_id: in
             "Open it in the mailbox or drop folder."))
     begin_write(db.session)
     try:
-        message = _insert(item, channel=channel, branch_id=branch_id, mailbox_id=mailbox_id,
-                          uidvalidity=None, now=now)
-        if message is not None and mailbox_id is not None:
+        message_id = _insert(item, channel=channel, branch_id=branch_id, mailbox_id=mailbox_id,
+                             uidvalidity=None, now=now)
+        if message_id is not None and mailbox_id is not None:
             mailbox = lock_mailbox(mailbox_id)
             _count_today(mailbox, 1, now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    if message is not None:
-        return message.id, True
+    if message_id is not None:
+        return message_id, True
     key = dedup_key(item.raw)
     return db.session.scalar(select(InboundMessage.id).where(InboundMessage.dedup_key == key)), False
 

@@ -132,14 +132,46 @@ def estimate_for_position(branch: Branch, position: int, now: datetime) -> datet
     return now + timedelta(minutes=minutes)
 
 
+def branch_counts(branch_id: int, now: datetime) -> tuple[int, int]:
+    """(open orders, orders admitted in the hour before now) of a branch, in one statement.
+
+    The caller holds the branch lock, so within its transaction only it changes these figures:
+    they are worked out once per transaction and kept up to date by `counted_admission` (a
+    batch of intake messages shares one query), and forgotten on any status change (`forget_counts`)."""
+    cache = tx_cache("branch_counts")
+    hit = cache.get(branch_id)
+    if hit is not None and hit[2] == now:
+        return hit[0], hit[1]
+    open_q = select(func.count()).select_from(Order).where(
+        Order.branch_id == branch_id, Order.status.in_(ADMITTED_OPEN)).scalar_subquery()
+    hourly_q = select(func.count()).select_from(Order).where(
+        Order.branch_id == branch_id, Order.admitted_at >= now - HOUR).scalar_subquery()
+    opened, hourly = db.session.execute(select(open_q, hourly_q)).one()
+    cache[branch_id] = (opened or 0, hourly or 0, now)
+    return opened or 0, hourly or 0
+
+
+def counted_admission(branch_id: int, now: datetime) -> None:
+    """An order was just admitted (open, admitted at now) under the branch lock: count it."""
+    cache = tx_cache("branch_counts")
+    hit = cache.get(branch_id)
+    if hit is not None and hit[2] == now:
+        cache[branch_id] = (hit[0] + 1, hit[1] + 1, now)
+    else:
+        cache.pop(branch_id, None)
+
+
+def forget_counts() -> None:
+    tx_cache("branch_counts").clear()
+
+
 def blocking_reason(branch: Branch, now: datetime) -> str | None:
     """Why a new order cannot be admitted right now, or None when there is room."""
     if branch.paused:
         return f"Branch {branch.name} has paused intake."
-    opened = open_count(branch.id)
+    opened, hourly = branch_counts(branch.id, now)
     if opened >= branch.open_limit:
         return f"Branch {branch.name} has {opened} open orders, its limit is {branch.open_limit}."
-    hourly = hourly_count(branch.id, now)
     if hourly >= branch.hourly_limit:
         return f"Branch {branch.name} has accepted {hourly} orders in the last hour, its limit is {branch.hourly_limit}."
     return None
@@ -153,5 +185,5 @@ def decide(branch: Branch, now: datetime, *, may_redirect: bool = True) -> Decis
     if branch.overflow_policy == "redirect" and may_redirect and branch.backup_name:
         return Decision("redirected", f"{reason} Sent to the backup supplier {branch.backup_name}.")
     position = held_count(branch.id) + 1
-    estimate = estimate_for_position(branch, position + open_count(branch.id), now)
+    estimate = estimate_for_position(branch, position + branch_counts(branch.id, now)[0], now)
     return Decision("held", f"{reason} Held as number {position} in line.", estimate)

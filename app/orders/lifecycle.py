@@ -5,6 +5,7 @@ from datetime import datetime
 
 from app.extensions import db
 from app.models import Order, OrderEvent, Staff
+from app.orders import capacity
 from app.orders.errors import IllegalMove
 from app.orders.signals import status_changed
 
@@ -65,6 +66,7 @@ def move(order: Order, *, to: str, by: Staff | None, now: datetime, reason: str 
         raise IllegalMove(f"Order {order.reference} cannot become {LABELS[to]}: {why}.")
     before = order.status
     order.status = to
+    capacity.forget_counts()
     if to == "claimed":
         order.holder_id = by.id if by else None
         order.claimed_at = order.claimed_at or now

@@ -67,12 +67,14 @@ def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: dat
     )
     order.lines.extend(_order_lines(data.lines))
     db.session.add(order)
-    db.session.flush()
+    if order.admitted_at is not None:
+        capacity.counted_admission(branch.id, now)
     reason = decision.reason
     if needs_review:
         reason = "; ".join(filter(None, [reason, *data.review_reasons]))
     lifecycle.record(order, "received", by=by, now=now, to_status=order.status,
                      reason=reason or f"Received by {data.channel}.")
+    db.session.flush()  # one flush for the order, its lines and its event; the outbox key needs the id
     status_changed.send(order, from_status=None, to_status=order.status, by=by, now=now, reason=reason,
                         action="received")
     return order
