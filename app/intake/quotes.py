@@ -90,7 +90,8 @@ def _wrote_line() -> re.Pattern:
 @cache
 def _forward_marker() -> re.Pattern:
     marks = "|".join(fragment(m) for m in words("forward_markers"))
-    return re.compile(rf"^[\s>*-]*(?:-{{2,}}|_{{2,}})?\s*(?:{marks})\s*:?\s*(?:-{{2,}}|_{{2,}})?\s*$", re.I | re.M)
+    # possessive (*+): a long run of blanks or dashes must not be tried every way (cubic time, a stalled worker)
+    return re.compile(rf"^[\s>*-]*+(?:-{{2,}}|_{{2,}})?\s*+(?:{marks})\s*+:?\s*+(?:-{{2,}}|_{{2,}})?\s*$", re.I | re.M)
 
 
 @cache

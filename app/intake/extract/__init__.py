@@ -21,8 +21,20 @@ Catalogue = Callable[[str], dict | None]
 __all__ = ["extract", "REVIEW_THRESHOLD", "ParsedMessage", "OrderLine", "normalise_part_number"]
 
 
+# A run of more than 64 characters that are neither letters nor digits (blanks, newlines, commas,
+# dashes, table borders) says nothing more than its first 64 do, but several regular expressions here
+# and in the reply-stripping library take time that grows with the square or cube of such a run: 20,000
+# blanks after "Tlf" kept a worker busy for hours. Such runs are cut to 64 before anything reads the text.
+_LONG_RUN = re.compile(r"[^\w]{65,}")
+
+
+def cut_long_runs(text: str | None) -> str | None:
+    return _LONG_RUN.sub(lambda m: m.group()[:64], text) if text else text
+
+
 def extract(doc: MailDoc, catalogue: Catalogue | None = None) -> ParsedMessage:
     """Read everything a clerk needs from one message. Never raises on message content."""
+    doc.body_text, doc.subject = cut_long_runs(doc.body_text), cut_long_runs(doc.subject)
     pm = ParsedMessage(
         channel=doc.channel, from_addr=doc.from_addr, from_name=doc.from_name, subject=doc.subject,
         date=doc.date, message_id=doc.message_id, in_reply_to=doc.in_reply_to, references=list(doc.references),

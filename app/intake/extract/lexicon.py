@@ -83,7 +83,7 @@ def brand_set() -> frozenset[str]:
 
 
 @cache
-def _part_noun_re() -> re.Pattern:
+def part_noun_re() -> re.Pattern:
     """Long stems match anywhere in a word (bremseskiver, Bremsscheiben); short ones at a word's start or end."""
     stems = [x.strip().lower() for x in common("part_nouns")]
     long_alts = "|".join(re.escape(x) for x in sorted((x for x in stems if len(x) >= 4), key=len, reverse=True))
@@ -95,4 +95,4 @@ def _part_noun_re() -> re.Pattern:
 @functools.lru_cache(maxsize=4096)
 def has_part_noun(text: str) -> bool:
     """Whether any word of `text` names a part (brake, filter, bremseskiver, jarrupalat ...)."""
-    return bool(_part_noun_re().search(text))
+    return bool(part_noun_re().search(text))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from app.intake.extract.descriptions import clean_description
-from app.intake.extract.lexicon import common, has_part_noun, lexicon, pattern, words
+from app.intake.extract.lexicon import common, has_part_noun, lexicon, part_noun_re, pattern, words
 from app.intake.extract.partnumbers import PartMatch, find_part_numbers, is_ean13
 from app.intake.extract.quantities import Quantity, find_quantity
 from app.intake.extract.signals import mask
@@ -303,18 +303,27 @@ def _brand_words() -> frozenset[str]:
 def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, int]]:
     cands = [m for m in _conj().finditer(sentence) if not any(p.start <= m.start() < p.end for p in pns)]
     cuts, start = [], 0
+    left_noun, checked_to = False, 0  # a part noun in sentence[start:checked_to]
     for n, m in enumerate(cands):
         nxt = cands[n + 1].start() if n + 1 < len(cands) else len(sentence)
-        left, right = sentence[start:m.start()], sentence[m.end():nxt]
+        right = sentence[m.end():nxt]
         left_pn = any(start <= p.start < m.start() for p in pns)
         right_pn = any(m.end() <= p.start < nxt for p in pns)
         # "W 712/75, 2 kpl": a trailing count, not a new line; "og 1 liter spylervæske": a volume is a product
         right_has_part = right_pn or has_part_noun(right) or bool(_VOLUME_START.match(right))
-        left_part = left_pn or has_part_noun(left)
+        # The left side grows until a cut: only its new stretch is searched (a word of 64 characters back,
+        # for a noun across the old end), or a long run of commas takes quadratic time.
+        if not left_noun:
+            pos = max(start, checked_to - 64)
+            left_noun = has_part_noun(sentence[start:m.start()]) if pos == start else \
+                bool(part_noun_re().search(sentence, pos, m.start()))
+            checked_to = m.start()
+        left_part = left_pn or left_noun
         if ((_quantity_start(right, lang) and right_has_part and left_part) or (left_pn and right_pn)
                 or (not right_pn and _part_noun_start(right) and left_part)):
             cuts.append((start, m.start()))
             start = m.end()
+            left_noun, checked_to = False, start
     cuts.append((start, len(sentence)))
     return cuts
 

@@ -126,11 +126,14 @@ def find_part_numbers(text: str, *, context: bool = False) -> list[PartMatch]:
         if j < len(tokens) and _is_code(cores[j][0], after_prefix=j > i) and cores[j][0].lower() not in _models():
             parts.append(cores[j][0])
             k = j + 1
-            while (k < len(tokens) and not tokens[k - 1][1].endswith((",", ";", ":"))
+            # past 24 normalised characters _accept refuses it: stop there, or "1 1 1 1 ..." takes quadratic time
+            norm_len = len(normalise_part_number("".join(parts)))
+            while (norm_len <= 24 and k < len(tokens) and not tokens[k - 1][1].endswith((",", ";", ":"))
                    and not re.search(r"[.]$", tokens[k - 1][1]) and _CONT.fullmatch(cores[k][0])
                    and cores[k][1] == 0 and not _followed_by_unit(cores, k)
                    and not _AFTER_PREFIX_NOT_CODE.fullmatch(cores[k][0])):
                 parts.append(cores[k][0])
+                norm_len += len(normalise_part_number(cores[k][0]))
                 k += 1
             if (k < len(tokens) and _SUFFIX.fullmatch(cores[k][0]) and tokens[k][1].rstrip(".,;:!?)") == cores[k][0]
                     and not tokens[k - 1][1].endswith((",", ".", ";", ":"))

@@ -48,7 +48,7 @@ def _res() -> dict[str, re.Pattern]:
         "times_before": re.compile(rf"{n}\s?[x×](?![\w-])", re.I),
         "times_after": re.compile(r"(?<![\w-])[x×]\s?(\d{1,3})(?![\w.,])", re.I),
         "label": re.compile(r"(?<!\w)(?:qty|quantity|antall|antal|anzahl|menge|määrä|aantal|quantité|qté|mengde"
-                            r"|ant|anz|kpl)\.?\s*[:=]?\s*(\d{1,3})(?![\w.,])", re.I),
+                            r"|ant|anz|kpl)\.?\s*+[:=]?\s*+(\d{1,3})(?![\w.,])", re.I),
         "set_n": re.compile(rf"{n}\s+(?:{s})(?!\w)", re.I),
         "unit_after_set": re.compile(rf"(?<!\w)(?:{s})(?!\w)", re.I),
         "set": re.compile(rf"(?<!\w)(?:{s})(?!\w)", re.I),

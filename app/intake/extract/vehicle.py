@@ -131,7 +131,7 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
 def _label_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
     before = text[max(0, start - 30):start]
     label = pattern("plate_labels", langs)
-    return bool(re.search(rf"(?:{label.pattern})\s*[:.#]?\s*$", before, re.I))
+    return bool(re.search(rf"(?:{label.pattern})\s*+[:.#]?\s*+$", before, re.I))
 
 
 def _nl_plausible(value: str) -> bool:
