@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
+from app.database import tx_cache
 from app.extensions import db
 from app.models import Branch, InboundMessage, Order, OutboxMessage
 from app.notify.outbox import enqueue
@@ -111,8 +112,9 @@ def language_for(*candidates: str | None) -> str:
     return "en"
 
 
-def refusal(parsed, raw: bytes, sender: str, *, now: datetime) -> str | None:
-    """Why no automatic reply may go to this message, or None when one may."""
+def refusal(parsed, raw: bytes | None, sender: str, *, now: datetime, headers=None) -> str | None:
+    """Why no automatic reply may go to this message, or None when one may. `headers`, when given,
+    are the message's headers already read (then `raw` is not needed)."""
     from app.intake.store import headers_of
 
     if not sender or "@" not in sender:
@@ -123,7 +125,8 @@ def refusal(parsed, raw: bytes, sender: str, *, now: datetime) -> str | None:
         return "the message is bulk or list mail"
     if parsed.auth_failed:
         return "sender authentication failed; a reply could go to a forged address"
-    headers = headers_of(raw)
+    if headers is None:
+        headers = headers_of(raw)
     auto = str(headers.get("Auto-Submitted") or "").strip().lower()
     if auto and auto != "no":
         return f"Auto-Submitted: {auto}"
@@ -141,12 +144,32 @@ def refusal(parsed, raw: bytes, sender: str, *, now: datetime) -> str | None:
         return "null return path (a bounce)"
     if SYSTEM_SENDER.match(sender.split("@", 1)[0]):
         return f"{sender} is a system or no-reply address"
-    recent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.recipient == sender.lower(), OutboxMessage.kind == "ack",
-        OutboxMessage.created_at >= now - timedelta(hours=1))) or 0
+    recent = recent_acks(sender.lower(), now=now)
     if recent >= MAX_PER_HOUR:
         return f"{recent} automatic replies went to {sender} in the last hour"
     return None
+
+
+def _recent_query(now: datetime):
+    return select(OutboxMessage.recipient, func.count()).where(
+        OutboxMessage.kind == "ack", OutboxMessage.created_at >= now - timedelta(hours=1)).group_by(OutboxMessage.recipient)
+
+
+def recent_acks(address: str, *, now: datetime) -> int:
+    """Acknowledgements queued to this address in the last hour (kept per transaction, see prefetch_recent)."""
+    cache = tx_cache("recent_acks")
+    if (address, now) not in cache:
+        row = db.session.execute(_recent_query(now).where(OutboxMessage.recipient == address)).first()
+        cache[(address, now)] = row[1] if row else 0
+    return cache[(address, now)]
+
+
+def prefetch_recent(addresses: list[str], *, now: datetime) -> None:
+    """recent_acks for many addresses in one statement (a batch of intake messages)."""
+    counts = dict(db.session.execute(_recent_query(now).where(OutboxMessage.recipient.in_(addresses))).all())
+    cache = tx_cache("recent_acks")
+    for address in addresses:
+        cache[(address, now)] = counts.get(address, 0)
 
 
 def queue_position(order: Order) -> int:
@@ -203,11 +226,13 @@ def message_id_for(order: Order) -> str:
     return f"<ack.{order.reference}.{secrets.token_hex(6)}@partdesk>"
 
 
-def acknowledge(message: InboundMessage, parsed, order: Order, *, now: datetime) -> str:
+def acknowledge(message: InboundMessage, parsed, order: Order, *, now: datetime, inbound_headers=None) -> str:
     """Queue the acknowledgement for an emailed order, unless a loop rule forbids it.
-    Returns what happened, in words, for the message's record."""
+    Returns what happened, in words, for the message's record. `inbound_headers`: the message's headers,
+    when the caller has read them already (else they are read from the stored raw)."""
     sender = (parsed.from_addr or "").strip().lower()
-    why_not = refusal(parsed, message.raw, sender, now=now)
+    why_not = refusal(parsed, None if inbound_headers is not None else message.raw, sender, now=now,
+                      headers=inbound_headers)
     if why_not:
         return f"not sent: {why_not}"
     workshop_language = None
@@ -226,5 +251,7 @@ def acknowledge(message: InboundMessage, parsed, order: Order, *, now: datetime)
         headers["References"] = " ".join([*(parsed.references or []), parsed.message_id])[-900:]
     enqueue(kind="ack", channel="email", recipient=sender, subject=subject, body=body, now=now,
             idempotency_key=f"ack:{message.id}", order_id=order.id, headers=headers)
-    db.session.flush()
+    cache = tx_cache("recent_acks")
+    if (sender, now) in cache:
+        cache[(sender, now)] += 1
     return f"queued in {language}"

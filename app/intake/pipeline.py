@@ -11,13 +11,14 @@ import logging
 import re
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 
-from app.database import begin_write, is_sqlite
+from app.database import begin_write, is_sqlite, tx_cache
 from app.extensions import db
 from app.intake import ack
-from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop
+from app.intake.store import headers_of
+from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, WorkshopEmail
 from app.orders import lifecycle
 from app.orders.references import ORDER_REF
 from app.orders.service import LineInput, OrderInput, create_order
@@ -76,7 +77,8 @@ def process_one(message_id: int, *, now: datetime) -> str:
 
 
 def _parse_all(ids: list[int]) -> dict[int, object]:
-    """Parse outside the write lock. A message that cannot be parsed maps to its exception."""
+    """Parse outside the write lock. A message that cannot be parsed maps to its exception; one that
+    can, to (parsed, its raw headers for the acknowledgement's loop rules)."""
     rows = db.session.execute(
         select(InboundMessage.id, InboundMessage.raw, InboundMessage.channel)
         .where(InboundMessage.id.in_(ids), InboundMessage.status == "stored")).all()
@@ -84,7 +86,7 @@ def _parse_all(ids: list[int]) -> dict[int, object]:
     parsed: dict[int, object] = {}
     for message_id, raw, channel in rows:
         try:
-            parsed[message_id] = parse(raw, channel, catalogue)
+            parsed[message_id] = (parse(raw, channel, catalogue), headers_of(raw))
         except Exception as exc:  # noqa: BLE001 - recorded on the message below
             log.exception("inbound message %s could not be parsed", message_id)
             parsed[message_id] = exc
@@ -97,8 +99,10 @@ def _process_batch(ids: list[int], *, now: datetime) -> dict[int, str]:
     outcomes: dict[int, str] = {}
     try:
         begin_write(db.session)
+        locked = _lock_all(ids)
+        _prefetch(locked, parsed, now=now)
         for message_id in ids:
-            message = _lock(message_id)
+            message = locked.get(message_id)
             if message is None or message.status != "stored" or message_id not in parsed:
                 outcomes[message_id] = "skipped"
                 continue
@@ -115,9 +119,10 @@ def _process_locked(message: InboundMessage, parsed, *, now: datetime) -> str:
     """Route one locked message inside a savepoint; on failure undo only its own changes."""
     failure = parsed if isinstance(parsed, Exception) else None
     if failure is None:
+        parsed, headers = parsed
         try:
             with db.session.begin_nested():
-                outcome = route(message, now=now, parsed=parsed)
+                outcome = route(message, now=now, parsed=parsed, headers=headers)
                 message.status, message.error = "processed", None
             return outcome
         except OperationalError:
@@ -137,33 +142,54 @@ def retry_failed(message_ids: list[int] | None = None) -> int:
     return db.session.execute(stmt.values(status="stored", error=None)).rowcount
 
 
-def _lock(message_id: int) -> InboundMessage | None:
-    stmt = select(InboundMessage).where(InboundMessage.id == message_id)
+def _lock_all(ids: list[int]) -> dict[int, InboundMessage]:
+    """The batch's messages, locked (another worker's locked ones are skipped), without their raw."""
+    stmt = select(InboundMessage).where(InboundMessage.id.in_(ids))
     if not is_sqlite(db.session):
         stmt = stmt.with_for_update(skip_locked=True)
-    return db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+    return {m.id: m for m in db.session.scalars(stmt.execution_options(populate_existing=True))}
 
 
-def route(message: InboundMessage, *, now: datetime, parsed=None) -> str:
+def _prefetch(locked: dict[int, InboundMessage], parsed: dict[int, object], *, now: datetime) -> None:
+    """Look up what every message of the batch needs in a few statements instead of a few each:
+    orders already made from them, their senders' workshops (by exact address) and how many
+    acknowledgements each sender got in the last hour."""
+    made = tx_cache("order_by_message")
+    made.update(db.session.execute(select(Order.inbound_message_id, Order.id)
+                                   .where(Order.inbound_message_id.in_(list(locked)))).all())
+    senders = {(p[0].from_addr or "").strip().lower() for p in parsed.values() if not isinstance(p, Exception)}
+    senders = sorted(a for a in senders if "@" in a)
+    if not senders:
+        return
+    by_email = tx_cache("workshop_by_email")
+    for address, workshop in db.session.execute(
+            select(WorkshopEmail.address, Workshop).join(Workshop, WorkshopEmail.workshop_id == Workshop.id)
+            .where(WorkshopEmail.address.in_(senders)).order_by(WorkshopEmail.id)):
+        by_email.setdefault(address, workshop)
+    ack.prefetch_recent(senders, now=now)
+
+
+def route(message: InboundMessage, *, now: datetime, parsed=None, headers=None) -> str:
     """Act on the message's kind (parsing it first unless given). Adds to the session; the caller commits."""
     if parsed is None:
-        parsed = parse(message.raw, message.channel)
-    with db.session.no_autoflush:  # one flush at the end (and where an id is needed), not one per query
-        kind = _route(message, parsed, now=now)
-    db.session.flush()
+        parsed, headers = parse(message.raw, message.channel), None
+    with db.session.no_autoflush:  # flushed where an id is needed and when the savepoint ends
+        kind = _route(message, parsed, now=now, headers=headers)
+        message.sender = (parsed.from_addr or message.sender or "")[:320] or None
+        message.subject = (parsed.subject or message.subject or "")[:500] or None
     return kind
 
 
-def _route(message: InboundMessage, parsed, *, now: datetime) -> str:
+def _route(message: InboundMessage, parsed, *, now: datetime, headers=None) -> str:
     kind = parsed.kind if parsed.kind in ("order", "follow_up", "cancellation", "auto_reply", "other") else "other"
     if getattr(parsed, "is_bounce", False):
         kind = "other"  # a bounce goes to the review inbox; like every non-order it is never answered
     data = json_safe(parsed.to_dict())
-    message.sender = (parsed.from_addr or message.sender or "")[:320] or None
-    message.subject = (parsed.subject or message.subject or "")[:500] or None
-    existing = db.session.scalar(select(Order).where(Order.inbound_message_id == message.id))
+    made = tx_cache("order_by_message")
+    existing = made[message.id] if message.id in made else \
+        db.session.scalar(select(Order.id).where(Order.inbound_message_id == message.id))
     if existing is not None:  # made before a crash that lost only the status; never twice
-        message.order_id, message.kind, message.parsed = existing.id, "order", data
+        message.order_id, message.kind, message.parsed = existing, "order", data
         return "order"
     backup = _backup_reply(parsed, now=now)
     if backup is not None:
@@ -171,7 +197,7 @@ def _route(message: InboundMessage, parsed, *, now: datetime) -> str:
         return "follow_up"
     if kind == "order":
         order = _create(message, parsed, now=now)
-        data["ack"] = ack.acknowledge(message, parsed, order, now=now)
+        data["ack"] = ack.acknowledge(message, parsed, order, now=now, inbound_headers=headers)
     elif kind in ("follow_up", "cancellation"):
         order = referenced_order(parsed)
         if order is None:
@@ -188,8 +214,7 @@ def _backup_reply(parsed, *, now: datetime) -> Order | None:
     address = (parsed.from_addr or "").strip().lower()
     if not address or not parsed.order_ref:
         return None
-    is_backup = db.session.scalar(select(Branch.id).where(func.lower(Branch.backup_email) == address).limit(1))
-    if is_backup is None:
+    if address not in _backup_addresses():
         return None
     from app.handback.redirect import attach_backup_reply
 
@@ -199,10 +224,25 @@ def _backup_reply(parsed, *, now: datetime) -> Order | None:
     return order
 
 
+def _backup_addresses() -> set[str]:
+    """The backup suppliers' addresses, looked up once per transaction (a batch shares them)."""
+    cache = tx_cache("backup_addresses")
+    if "all" not in cache:
+        cache["all"] = {a.strip().lower() for a in db.session.scalars(
+            select(Branch.backup_email).where(Branch.backup_email.is_not(None))) if a}
+    return cache["all"]
+
+
+def _workshop_by_email(address: str) -> Workshop | None:
+    """find_by_email, with the exact addresses of the batch's senders looked up together (_prefetch)."""
+    workshop = tx_cache("workshop_by_email").get(address)
+    return workshop if workshop is not None and workshop in db.session else find_by_email(address)[0]
+
+
 def _create(message: InboundMessage, parsed, *, now: datetime) -> Order:
     reasons = [str(r) for r in (parsed.review_reasons or [])]
     address = (parsed.from_addr or "").strip().lower()
-    workshop, how = find_by_email(address)
+    workshop = _workshop_by_email(address)
     if workshop is None:
         reasons.append(f"Unknown sender {address or '(no address)'}: not a known workshop address.")
     elif workshop.blocked or not workshop.active:

@@ -130,8 +130,9 @@ def store_imap_batch(mailbox_id: int, uidvalidity: int, items: list[Incoming], *
                                  uidvalidity=uidvalidity, now=now)
             if message_id is not None:
                 ids.append(message_id)
-            if item.uid and item.uid > (mailbox.last_uid or 0):
-                mailbox.last_uid = item.uid
+        last_uid = max([item.uid for item in items if item.uid] or [0])
+        if last_uid > (mailbox.last_uid or 0):
+            mailbox.last_uid = last_uid  # committed with the messages: one UPDATE for the batch
         _count_today(mailbox, len(ids), now)
         mailbox.heartbeat_at = now
         db.session.commit()

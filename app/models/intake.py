@@ -18,7 +18,7 @@ class InboundMessage(db.Model):
     channel: Mapped[str] = mapped_column(String(10))  # email | sms | voicemail | phone
     dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only when read: it can be 40 MB
     sender: Mapped[str | None] = mapped_column(String(320))
     subject: Mapped[str | None] = mapped_column(String(500))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
