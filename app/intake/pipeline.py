@@ -95,24 +95,51 @@ def _parse_all(ids: list[int]) -> dict[int, object]:
 
 
 def _process_batch(ids: list[int], *, now: datetime) -> dict[int, str]:
+    """Write a parsed batch in one transaction. First without savepoints (the usual case: nothing
+    fails); when a message fails, the whole attempt is rolled back and redone with a savepoint per
+    message, so only the failing one is marked failed."""
     parsed = _parse_all(ids)
-    outcomes: dict[int, str] = {}
     try:
-        begin_write(db.session)
-        locked = _lock_all(ids)
-        _prefetch(locked, parsed, now=now)
-        for message_id in ids:
-            message = locked.get(message_id)
-            if message is None or message.status != "stored" or message_id not in parsed:
-                outcomes[message_id] = "skipped"
-                continue
-            outcomes[message_id] = _process_locked(message, parsed[message_id], now=now)
-        db.session.commit()
+        try:
+            return _write_batch(ids, parsed, now=now, savepoints=False)
+        except OperationalError:
+            raise
+        except Exception:  # noqa: BLE001 - redone below, message by message, where the error is recorded
+            db.session.rollback()
+            log.info("inbound messages %s: one failed; processing them one by one", ids)
+            return _write_batch(ids, parsed, now=now, savepoints=True)
     except OperationalError:
         db.session.rollback()
         log.exception("inbound messages %s: database trouble, left stored for the next round", ids)
         return {message_id: "retry" for message_id in ids}
+
+
+def _write_batch(ids: list[int], parsed: dict[int, object], *, now: datetime, savepoints: bool) -> dict[int, str]:
+    outcomes: dict[int, str] = {}
+    begin_write(db.session)
+    locked = _lock_all(ids)
+    _prefetch(locked, parsed, now=now)
+    for message_id in ids:
+        message = locked.get(message_id)
+        if message is None or message.status != "stored" or message_id not in parsed:
+            outcomes[message_id] = "skipped"
+            continue
+        if savepoints:
+            outcomes[message_id] = _process_locked(message, parsed[message_id], now=now)
+        else:
+            outcomes[message_id] = _process_plain(message, parsed[message_id], now=now)
+    db.session.commit()
     return outcomes
+
+
+def _process_plain(message: InboundMessage, parsed, *, now: datetime) -> str:
+    """Route one locked message with no savepoint: any error aborts the batch (see _process_batch)."""
+    if isinstance(parsed, Exception):
+        return _mark_failed(message, parsed)
+    parsed, headers = parsed
+    outcome = route(message, now=now, parsed=parsed, headers=headers)
+    message.status, message.error = "processed", None
+    return outcome
 
 
 def _process_locked(message: InboundMessage, parsed, *, now: datetime) -> str:
@@ -130,6 +157,10 @@ def _process_locked(message: InboundMessage, parsed, *, now: datetime) -> str:
         except Exception as exc:  # noqa: BLE001 - one bad message must not stop the rest
             log.exception("inbound message %s could not be processed", message.id)
             failure = exc
+    return _mark_failed(message, failure)
+
+
+def _mark_failed(message: InboundMessage, failure: Exception) -> str:
     message.status, message.error = "failed", f"{type(failure).__name__}: {failure}"[:4000]
     return "failed"
 

@@ -190,3 +190,25 @@ def test_the_catalogue_gives_the_part_number_for_an_ean_only_line(db, workshop, 
     outcome, message = run(db, store(email(body="Hei\n\nTrenger 2 stk 4047025123457 til EL 12345.\n\nMvh Ola")))
     order = db.session.get(Order, message.order_id)
     assert [(line.part_number, line.quantity) for line in order.lines] == [("0 986 494 123", 2)]
+
+
+def test_one_message_failing_in_a_batch_fails_alone_and_the_rest_are_made_once(db, workshop, store, monkeypatch):
+    ids = [store(email()) for _ in range(3)]
+    real_create = pipeline._create
+
+    def create(message, parsed, *, now):
+        order = real_create(message, parsed, now=now)  # its order is written, then undone with the failure
+        if message.id == ids[1]:
+            raise RuntimeError("the database said no")
+        return order
+    monkeypatch.setattr(pipeline, "_create", create)
+    assert pipeline.process_pending(10) == {"order": 2, "failed": 1}
+    db.session.expire_all()
+    messages = {m.id: m for m in db.session.scalars(select(InboundMessage).where(InboundMessage.id.in_(ids)))}
+    assert [messages[i].status for i in ids] == ["processed", "failed", "processed"]
+    assert "the database said no" in messages[ids[1]].error and messages[ids[1]].order_id is None
+    orders = db.session.scalars(select(Order).order_by(Order.id)).all()
+    assert sorted(o.inbound_message_id for o in orders) == [ids[0], ids[2]]
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "ack")) == 2
+    # references are not burnt by the undone attempt either: the two orders are numbers 1 and 2
+    assert [o.reference for o in orders] == ["OSL-000001", "OSL-000002"]
