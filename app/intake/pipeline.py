@@ -186,6 +186,7 @@ def _prefetch(locked: dict[int, InboundMessage], parsed: dict[int, object], *, n
     orders already made from them, their senders' workshops (by exact address) and how many
     acknowledgements each sender got in the last hour."""
     made = tx_cache("order_by_message")
+    made.update(dict.fromkeys(locked))  # None: looked up, no order made from it yet
     made.update(db.session.execute(select(Order.inbound_message_id, Order.id)
                                    .where(Order.inbound_message_id.in_(list(locked)))).all())
     senders = {(p[0].from_addr or "").strip().lower() for p in parsed.values() if not isinstance(p, Exception)}
