@@ -55,18 +55,27 @@ def is_sqlite(session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def begin_write(session) -> None:
+def begin_write(session, *, keep_loaded: bool = False) -> None:
     """Start the session's transaction as a writer. Call before the first query of a unit of work.
 
     On SQLite this is BEGIN IMMEDIATE; if the session already has a transaction open, it is
     committed first only when it holds no changes (a read), otherwise we refuse: a deferred
     transaction that has read cannot safely become a writer later.
+
+    That commit expires what the read loaded, so nothing read before the lock is trusted after it.
+    `keep_loaded=True` keeps it loaded instead, for a caller that decides nothing on it (the phone
+    form: the staff member and the workshop it validated); what must be current under the lock (the
+    branch, the counts) is read again there anyway.
     """
     session = _real(session)
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write called inside a transaction with pending changes")
-        session.commit()
+        expire, session.expire_on_commit = session.expire_on_commit, session.expire_on_commit and not keep_loaded
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
     if is_sqlite(session):
         gate = _gate_for(session.get_bind())
         if gate is not None:

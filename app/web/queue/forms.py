@@ -5,6 +5,7 @@ import re
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from vininfo import Vin
 from wtforms import (BooleanField, SelectChoice, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
                      SelectField, StringField, SubmitField, TextAreaField)
@@ -187,7 +188,10 @@ def resolve_workshop(workshop_id: str | None, typed: str | None) -> Workshop | N
     if not typed:
         return None
     if workshop_id and workshop_id.isdigit():
-        picked = db.session.get(Workshop, int(workshop_id))
+        # with its phones and emails: the order's notification needs them, and reading them here keeps
+        # them out of the branch lock the order is saved under
+        picked = db.session.get(Workshop, int(workshop_id),
+                                options=[selectinload(Workshop.phones), selectinload(Workshop.emails)])
         # the text still says what was picked (without JS the hidden id survives an edit)
         if picked is not None and typed in (workshop_label(picked), picked.customer_number):
             return picked

@@ -198,7 +198,7 @@ def new_order():
         return render_template("queue/new_order.html", form=form)
     if form.validate_on_submit():
         branch_id, data, staff_id = form.branch_id.data, form.order_input("phone"), current_user.id
-        begin_write(db.session)  # the write lock only from here to the commit
+        begin_write(db.session, keep_loaded=True)  # the write lock only from here to the commit
         order = service.create_order(branch_id, data, by=db.session.get(Staff, staff_id), now=datetime.now(UTC))
         reference = order.reference  # read before the commit expires it
         db.session.commit()

@@ -1,0 +1,167 @@
+"""How much of the order form's cost is the form itself: the ceiling on form/bare throughput.
+
+Measured in one run, in this process, through Flask's test client on the same SQLite file (or PostgreSQL
+with --pg), each request posting the same 17 fields as form_throughput.py:
+
+  bare      bench/bare_app.py: one INSERT and a commit per POST (the baseline of form_throughput.py)
+  empty     Partdesk's app, a route that does nothing (the app's hooks: session, CSP headers)
+  login     + @login_required (Flask-Login loads the staff member from the database)
+  form      + the phone-order form: CSRF check and WTForms validation of the lines, plate, VIN,
+            workshop (which reads the workshop) and branch, no write
+  order     the real POST /orders/new: all of the above plus the order saved under the branch lock
+
+`form` is the least the order form can cost with the stack the brief sets (Flask-WTF, Flask-Login,
+SQLAlchemy) before a single row is written, so bare/form is the highest ratio any saving in the
+write can reach.
+
+    .venv/bin/python bench/form_floor.py [--requests 400] [--pg]
+    .venv/bin/python bench/form_floor.py --http [--clients 20] [--seconds 8] [--pg]   # gunicorn + wrk, as form_http.py
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from common import csrf_from, login, pg_url
+from form_throughput import bare_app, setup_partdesk
+
+
+def add_floor_routes(app) -> None:
+    from flask_login import login_required
+
+    from app.database import own_transaction
+    from app.web.queue import routes as queue_routes
+    from app.web.queue.forms import PhoneOrderForm
+
+    @app.post("/floor/empty")
+    @own_transaction
+    def floor_empty():
+        return "", 201
+
+    @app.post("/floor/login")
+    @own_transaction
+    @login_required
+    def floor_login():
+        return "", 201
+
+    @app.post("/floor/form")
+    @own_transaction
+    @login_required
+    def floor_form():
+        form = PhoneOrderForm()
+        queue_routes._branch_choices(form)
+        if not form.validate_on_submit():
+            return str(form.errors), 422
+        form.order_input("phone")
+        return "", 201
+
+
+def create_floor_app():
+    """For gunicorn (--http): Partdesk with the floor routes, on DATABASE_URL."""
+    import os
+
+    from app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"]})
+    add_floor_routes(app)
+    return app
+
+
+def run_http(url: str | None, clients: int, seconds: int, workers: int = 4, threads: int = 2) -> None:
+    """The same steps over HTTP: gunicorn and wrk, like form_http.py."""
+    import form_http
+
+    app, url, (branch_id, workshop_id) = setup_partdesk(url)
+    with app.app_context():
+        import bare_app as bare
+
+        from app.extensions import db
+
+        bare.BareRow.__table__.create(db.engine, checkfirst=True)
+        db.engine.dispose()
+    form = {"branch_id": str(branch_id), "workshop": "Bilverksted AS (10023)", "workshop_id": str(workshop_id),
+            "lines-0-part_number": "0 986 494 123", "lines-0-description": "Bremseklosser foran",
+            "lines-0-quantity": "2", "lines-1-part_number": "HU 719/7 x", "lines-1-description": "Oljefilter",
+            "lines-1-quantity": "1", "plate": "EL 12345", "fulfilment": "pickup", "customer_reference": "AO-4471",
+            "save": "Save order"}
+    partdesk, p_port = form_http.start("form_floor:create_floor_app()", url, workers, threads)
+    bare_proc, b_port = form_http.start("bare_app:create_bare()", url, workers, threads)
+    results: dict[str, list[float]] = {}
+    try:
+        cookie, body = form_http.session_for(p_port, form)
+        steps = {"bare": (b_port, "/bare", "text=Bremseklosser+foran", ""), "login": (p_port, "/floor/login", body, cookie),
+                 "form": (p_port, "/floor/form", body, cookie), "order": (p_port, "/orders/new", body, cookie)}
+        for _ in range(2):  # alternate, so drift hits all alike
+            for name, (port, path, data, jar) in steps.items():
+                outcome = form_http.wrk(port, path, data, jar, clients, seconds)
+                assert outcome["errors"] == 0 and outcome["non2xx3xx"] == 0, (name, outcome)
+                results.setdefault(name, []).append(outcome["rps"])
+    finally:
+        for proc in (partdesk, bare_proc):
+            proc.terminate()
+            proc.wait()
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    print(f"database: {kind}; over HTTP: gunicorn {workers} workers x {threads} threads; wrk {clients} clients, 2 x {seconds} s each")
+    rps = {name: sum(v) / len(v) for name, v in results.items()}
+    for name, value in rps.items():
+        print(f"{name:6} {value:8.1f} req/s  ratio to bare {value / rps['bare']:.2f}")
+    print(f"ceiling of form/bare with a free write: {rps['form'] / rps['bare']:.2f} (target of the order form: >= 0.50)")
+
+
+def run(n: int, url: str | None) -> None:
+    app, url, (branch_id, workshop_id) = setup_partdesk(url)
+    add_floor_routes(app)
+    client = app.test_client()
+    login(client, "kari", "bench-pass-1")
+    token = csrf_from(client.get("/orders/new").get_data(as_text=True))
+    form = {
+        "csrf_token": token, "branch_id": str(branch_id), "workshop": "Bilverksted AS (10023)", "workshop_id": str(workshop_id),
+        "lines-0-part_number": "0 986 494 123", "lines-0-description": "Bremseklosser foran", "lines-0-quantity": "2",
+        "lines-1-part_number": "HU 719/7 x", "lines-1-description": "Oljefilter", "lines-1-quantity": "1",
+        "plate": "EL 12345", "fulfilment": "pickup", "customer_reference": "AO-4471", "contact_name": "Per",
+        "save": "Save order",
+    }
+    bare = bare_app(url).test_client()
+    steps = {
+        "bare": (lambda: bare.post("/bare", data={"text": "Bremseklosser foran"}), 201),
+        "empty": (lambda: client.post("/floor/empty", data=form), 201),
+        "login": (lambda: client.post("/floor/login", data=form), 201),
+        "form": (lambda: client.post("/floor/form", data=form), 201),
+        "order": (lambda: client.post("/orders/new", data=form), 302),
+    }
+    for name, (call, status) in steps.items():  # warm up, and check each answers as it should
+        for _ in range(20):
+            response = call()
+            assert response.status_code == status, (name, response.status_code, response.get_data(as_text=True)[:500])
+    spent = dict.fromkeys(steps, 0.0)
+    rounds, per_round = 4, max(1, n // 4)
+    for _ in range(rounds):  # interleaved, so background noise hits all alike
+        for name, (call, _status) in steps.items():
+            start = time.perf_counter()
+            for _ in range(per_round):
+                call()
+            spent[name] += time.perf_counter() - start
+    total = rounds * per_round
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    print(f"database: {kind}; requests: {total} each")
+    for name in steps:
+        rps = total / spent[name]
+        print(f"{name:6} {rps:8.1f} req/s  {1000 * spent[name] / total:6.2f} ms each  "
+              f"ratio to bare {spent['bare'] / spent[name]:.2f}")
+    print(f"ceiling of form/bare with a free write: {spent['bare'] / spent['form']:.2f} (target of the order form: >= 0.50)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--pg", action="store_true", help="use BENCH_DATABASE_URL / TEST_DATABASE_URL")
+    parser.add_argument("--http", action="store_true", help="over HTTP with gunicorn and wrk")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    if args.http:
+        run_http(pg_url() if args.pg else None, args.clients, args.seconds, args.workers, args.threads)
+    else:
+        run(args.requests, pg_url() if args.pg else None)
