@@ -70,28 +70,60 @@ def _summary(headers) -> tuple[str | None, str | None]:
     return (sender or None) and sender[:320], (subject or None) and subject[:500]
 
 
-def _insert(item: Incoming, *, channel: str, branch_id: int | None, mailbox_id: int | None,
-            uidvalidity: int | None, now: datetime) -> int | None:
-    """Insert one message; its id, or None when its key is stored already.
-
-    One INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id: a second copy of the same key (a
-    retry, a race with another worker, a re-delivery, the same message twice in one fetch) inserts
-    nothing and gives no id, on SQLite and PostgreSQL alike, without a savepoint or a look-up first."""
+def _values(item: Incoming, *, channel: str, branch_id: int | None, mailbox_id: int | None,
+            uidvalidity: int | None, now: datetime) -> dict:
     try:
         headers = headers_of(item.raw)
     except Exception:  # noqa: BLE001 - keyed by its bytes and labelled later by the parser
         headers = {}
-    key = dedup_key(item.raw, headers)
     sender, subject = _summary(headers)
-    values = dict(channel=channel, dedup_key=key, received_at=now, raw=item.raw, sender=sender,
-                  subject=subject, branch_id=branch_id, mailbox_id=mailbox_id, uidvalidity=uidvalidity,
-                  uid=item.uid, status="failed" if item.error else "stored", error=item.error)
+    return dict(channel=channel, dedup_key=dedup_key(item.raw, headers), received_at=now, raw=item.raw, sender=sender,
+                subject=subject, branch_id=branch_id, mailbox_id=mailbox_id, uidvalidity=uidvalidity,
+                uid=item.uid, status="failed" if item.error else "stored", error=item.error)
+
+
+def _insert_statement():
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(InboundMessage).values(**values).on_conflict_do_nothing(index_elements=["dedup_key"])
-    message_id = db.session.scalar(stmt.returning(InboundMessage.id))
-    if message_id is None:
-        log.info("inbound message %s is stored already; keeping the first", key)
-    return message_id
+    return insert(InboundMessage).on_conflict_do_nothing(index_elements=["dedup_key"])
+
+
+CHUNK_BYTES = 4 * 1024 * 1024  # raws per multi-row INSERT: the database copies what one statement binds
+
+
+def _insert_all(rows: list[dict]) -> list[int]:
+    """Insert messages; the ids of the new ones, in the order given. A key stored already (a retry,
+    a race with another worker, a re-delivery, the same message twice in one fetch) inserts nothing.
+
+    INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING, on SQLite and PostgreSQL alike, without
+    a savepoint or a look-up first; several small messages go in one statement, a big one alone."""
+    stmt = _insert_statement().returning(InboundMessage.id, InboundMessage.dedup_key)
+    new: dict[str, int] = {}
+    chunk: list[dict] = []
+    size = 0
+    for row in [*rows, None]:
+        if chunk and (row is None or size + len(row["raw"]) > CHUNK_BYTES):
+            new.update((key, message_id) for message_id, key in db.session.execute(stmt, chunk))
+            chunk, size = [], 0
+        if row is not None:
+            chunk.append(row)
+            size += len(row["raw"])
+    ids, seen = [], set()
+    for row in rows:
+        key = row["dedup_key"]
+        if key in new and key not in seen:
+            ids.append(new[key])
+            seen.add(key)
+        else:
+            log.info("inbound message %s is stored already; keeping the first", key)
+    return ids
+
+
+def _insert(item: Incoming, *, channel: str, branch_id: int | None, mailbox_id: int | None,
+            uidvalidity: int | None, now: datetime) -> int | None:
+    """Insert one message; its id, or None when its key is stored already (see _insert_all)."""
+    ids = _insert_all([_values(item, channel=channel, branch_id=branch_id, mailbox_id=mailbox_id,
+                               uidvalidity=uidvalidity, now=now)])
+    return ids[0] if ids else None
 
 
 def lock_mailbox(mailbox_id: int) -> Mailbox:
@@ -124,12 +156,8 @@ def store_imap_batch(mailbox_id: int, uidvalidity: int, items: list[Incoming], *
         mailbox = lock_mailbox(mailbox_id)
         if mailbox.uidvalidity != uidvalidity:
             raise StaleMailbox(f"Mailbox {mailbox.name}: UIDVALIDITY is {mailbox.uidvalidity}, fetched under {uidvalidity}.")
-        ids = []
-        for item in items:
-            message_id = _insert(item, channel="email", branch_id=mailbox.branch_id, mailbox_id=mailbox.id,
-                                 uidvalidity=uidvalidity, now=now)
-            if message_id is not None:
-                ids.append(message_id)
+        ids = _insert_all([_values(item, channel="email", branch_id=mailbox.branch_id, mailbox_id=mailbox.id,
+                                   uidvalidity=uidvalidity, now=now) for item in items])
         last_uid = max([item.uid for item in items if item.uid] or [0])
         if last_uid > (mailbox.last_uid or 0):
             mailbox.last_uid = last_uid  # committed with the messages: one UPDATE for the batch

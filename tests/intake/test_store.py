@@ -51,6 +51,19 @@ def test_storing_again_stores_nothing_but_still_advances(db, mailbox, now):
     assert mailbox.last_uid == 10 and count(db) == 1
 
 
+def test_one_fetch_with_a_message_twice_and_a_big_one_stores_each_once_in_order(db, mailbox, now, monkeypatch):
+    from app.intake import store
+
+    monkeypatch.setattr(store, "CHUNK_BYTES", 200)  # several statements, one message alone in its own
+    big = b"From: post@verksted.test\r\nMessage-ID: <big@verksted.test>\r\n\r\n" + b"x" * 500 + b"\r\n"
+    other = RAW.replace(b"abc@", b"def@")
+    ids = store_imap_batch(mailbox.id, 7, [Incoming(RAW, 3), Incoming(big, 4), Incoming(RAW, 5), Incoming(NO_ID, 6),
+                                           Incoming(other, 7)], now=now)
+    assert len(ids) == 4 and count(db) == 4
+    assert [db.session.get(InboundMessage, i).uid for i in ids] == [3, 4, 6, 7]
+    assert db.session.get(InboundMessage, ids[1]).raw == big
+
+
 def test_a_failed_commit_stores_nothing_and_leaves_last_uid(db, mailbox, now):
     with pytest.raises(StaleMailbox):
         store_imap_batch(mailbox.id, 8, [Incoming(RAW, 3)], now=now)
