@@ -40,8 +40,19 @@ _EXTRA_LANGUAGES = {
 }
 
 
+_COMPILED: dict[tuple, tuple] = {}
+
+
 class _NordicEmailMessage(EmailMessage):
-    """mail-parser-reply's message with our language table consulted first."""
+    """mail-parser-reply's message with our language table consulted first, and its three big
+    regular expressions built once per set of languages (the library builds them per message)."""
+
+    def __post_init__(self):
+        super().__post_init__()
+        key = (tuple(self.languages), self.keep_hyphen_lists, self.default_language)
+        if key not in _COMPILED:
+            _COMPILED[key] = (self.HEADER_REGEX, self.SIGNATURE_REGEX, self.DISCLAIMERS_REGEX)
+        self._header_regex, self._signature_regex, self._disclaimers_regex = _COMPILED[key]
 
     def _get_language_regex(self, language: str, regex_key: str) -> str:
         extra = _EXTRA_LANGUAGES.get(language, {})
