@@ -14,6 +14,13 @@ def log_in(page, live_url: str, login: str, password: str = "secret-pass-1") -> 
     page.wait_for_url(f"{live_url}/")
 
 
+def wait_for_focus(page, element_id: str, timeout_ms: float = 5000) -> None:
+    """Fails unless the element with this id gets the focus. The browser applies `autofocus` at a
+    rendering step after the load event, a moment after `goto` returns, so look until it does."""
+    page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id",
+                           arg=element_id, timeout=timeout_ms)
+
+
 def console_problems(page) -> list[str]:
     """Collects script errors and console errors (CSP violations show up there) as the page runs."""
     problems: list[str] = []

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_focus
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_phone_order_to_ready_by_keyboard(browser, page, live_url, make, monkeyp
     # log in: the login field has the focus
     page.goto(f"{live_url}/login")
     page.bring_to_front()
-    assert page.evaluate("document.activeElement.id") == "login"
+    wait_for_focus(page, "login")
     page.keyboard.type("kari")
     page.keyboard.press("Tab")
     page.keyboard.type("secret-pass-1")
@@ -52,7 +52,7 @@ def test_phone_order_to_ready_by_keyboard(browser, page, live_url, make, monkeyp
     tab_to(page, "nav a[accesskey='n']")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_url}/orders/new")
-    assert page.evaluate("document.activeElement.id") == "workshop"
+    wait_for_focus(page, "workshop")
     page.keyboard.type("Bilverk")
     page.wait_for_selector("#workshop-suggestions li")
     page.keyboard.press("Enter")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Order
-from tests.browser.conftest import console_problems, log_in
+from tests.browser.conftest import console_problems, log_in, wait_for_focus
 
 from . import login, token
 
@@ -238,7 +238,7 @@ def test_keyboard_only_phone_order_in_a_browser(browser, live_url, make, db):
     problems = console_problems(page)
     log_in(page, live_url, "kari")
     page.goto(f"{live_url}/orders/new")
-    assert page.evaluate("document.activeElement.id") == "workshop"  # autofocus
+    wait_for_focus(page, "workshop")  # autofocus
     page.keyboard.type("nord")
     page.wait_for_selector("#workshop-suggestions li")
     page.keyboard.press("ArrowDown")
