@@ -23,7 +23,7 @@ import argparse
 import time
 
 from common import csrf_from, login, pg_url
-from form_throughput import bare_app, setup_partdesk
+from form_throughput import bare_app, order_form, setup_partdesk
 
 
 def add_floor_routes(app) -> None:
@@ -71,19 +71,7 @@ def run_http(url: str | None, clients: int, seconds: int, workers: int = 4, thre
     """The same steps over HTTP: gunicorn and wrk, like form_http.py."""
     import form_http
 
-    app, url, (branch_id, workshop_id) = setup_partdesk(url)
-    with app.app_context():
-        import bare_app as bare
-
-        from app.extensions import db
-
-        bare.BareRow.__table__.create(db.engine, checkfirst=True)
-        db.engine.dispose()
-    form = {"branch_id": str(branch_id), "workshop": "Bilverksted AS (10023)", "workshop_id": str(workshop_id),
-            "lines-0-part_number": "0 986 494 123", "lines-0-description": "Bremseklosser foran",
-            "lines-0-quantity": "2", "lines-1-part_number": "HU 719/7 x", "lines-1-description": "Oljefilter",
-            "lines-1-quantity": "1", "plate": "EL 12345", "fulfilment": "pickup", "customer_reference": "AO-4471",
-            "save": "Save order"}
+    _app, url, form = form_http.setup_for_http(url)
     partdesk, p_port = form_http.start("form_floor:create_floor_app()", url, workers, threads)
     bare_proc, b_port = form_http.start("bare_app:create_bare()", url, workers, threads)
     results: dict[str, list[float]] = {}
@@ -114,13 +102,7 @@ def run(n: int, url: str | None) -> None:
     client = app.test_client()
     login(client, "kari", "bench-pass-1")
     token = csrf_from(client.get("/orders/new").get_data(as_text=True))
-    form = {
-        "csrf_token": token, "branch_id": str(branch_id), "workshop": "Bilverksted AS (10023)", "workshop_id": str(workshop_id),
-        "lines-0-part_number": "0 986 494 123", "lines-0-description": "Bremseklosser foran", "lines-0-quantity": "2",
-        "lines-1-part_number": "HU 719/7 x", "lines-1-description": "Oljefilter", "lines-1-quantity": "1",
-        "plate": "EL 12345", "fulfilment": "pickup", "customer_reference": "AO-4471", "contact_name": "Per",
-        "save": "Save order",
-    }
+    form = order_form(branch_id, workshop_id, csrf_token=token, contact_name="Per")
     bare = bare_app(url).test_client()
     steps = {
         "bare": (lambda: bare.post("/bare", data={"text": "Bremseklosser foran"}), 201),

@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from common import pg_url
-from form_throughput import setup_partdesk
+from form_throughput import order_form, setup_partdesk
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -93,22 +93,24 @@ def wrk(port: int, path: str, body: str, cookie: str, clients: int, seconds: int
     return {k: float(v) for k, v in (kv.split("=") for kv in match.group(1).split())}
 
 
-def main(clients: int, seconds: int, url: str | None, workers: int, threads: int) -> None:
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install -y wrk")
+def setup_for_http(url: str | None):
+    """A fresh database with the bench's branch, staff and workshop, and the bare table (made here, not by
+    four workers racing at start-up); returns (app, url, the order form to post)."""
     app, url, (branch_id, workshop_id) = setup_partdesk(url)
     with app.app_context():
         from app.extensions import db
 
-        import bare_app  # its table is made here, not by four workers racing at start-up
+        import bare_app
 
         bare_app.BareRow.__table__.create(db.engine, checkfirst=True)
         db.engine.dispose()
-    form = {"branch_id": str(branch_id), "workshop": "Bilverksted AS (10023)", "workshop_id": str(workshop_id),
-            "lines-0-part_number": "0 986 494 123", "lines-0-description": "Bremseklosser foran",
-            "lines-0-quantity": "2", "lines-1-part_number": "HU 719/7 x", "lines-1-description": "Oljefilter",
-            "lines-1-quantity": "1", "plate": "EL 12345", "fulfilment": "pickup", "customer_reference": "AO-4471",
-            "save": "Save order"}
+    return app, url, order_form(branch_id, workshop_id)
+
+
+def main(clients: int, seconds: int, url: str | None, workers: int, threads: int) -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    app, url, form = setup_for_http(url)
     partdesk, p_port = start("app:create_app()", url, workers, threads)
     bare, b_port = start("bare_app:create_bare()", url, workers, threads)
     try:

@@ -85,16 +85,20 @@ def ensure_staff_can_take(staff: Staff) -> None:
         )
 
 
+def _open_query(branch_id: int):
+    return select(func.count()).select_from(Order).where(Order.branch_id == branch_id, Order.status.in_(ADMITTED_OPEN))
+
+
+def _hourly_query(branch_id: int, now: datetime):
+    return select(func.count()).select_from(Order).where(Order.branch_id == branch_id, Order.admitted_at >= now - HOUR)
+
+
 def open_count(branch_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Order).where(Order.branch_id == branch_id, Order.status.in_(ADMITTED_OPEN))
-    ) or 0
+    return db.session.scalar(_open_query(branch_id)) or 0
 
 
 def hourly_count(branch_id: int, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Order).where(Order.branch_id == branch_id, Order.admitted_at >= now - HOUR)
-    ) or 0
+    return db.session.scalar(_hourly_query(branch_id, now)) or 0
 
 
 def held_count(branch_id: int) -> int:
@@ -142,11 +146,8 @@ def branch_counts(branch_id: int, now: datetime) -> tuple[int, int]:
     hit = cache.get(branch_id)
     if hit is not None and hit[2] == now:
         return hit[0], hit[1]
-    open_q = select(func.count()).select_from(Order).where(
-        Order.branch_id == branch_id, Order.status.in_(ADMITTED_OPEN)).scalar_subquery()
-    hourly_q = select(func.count()).select_from(Order).where(
-        Order.branch_id == branch_id, Order.admitted_at >= now - HOUR).scalar_subquery()
-    opened, hourly = db.session.execute(select(open_q, hourly_q)).one()
+    opened, hourly = db.session.execute(select(_open_query(branch_id).scalar_subquery(),
+                                               _hourly_query(branch_id, now).scalar_subquery())).one()
     cache[branch_id] = (opened or 0, hourly or 0, now)
     return opened or 0, hourly or 0
 
