@@ -122,3 +122,12 @@ def add_mailbox_cmd(name, branch_code, host, port, security, username, password_
     db.session.add(box)
     db.session.commit()
     click.echo(f"Mailbox {name} added for {branch.code} ({box.kind}).")
+
+
+def _register_reading_commands() -> None:
+    from app.intake.calibrate import calibrate_cmd
+
+    cli.add_command(calibrate_cmd)
+
+
+_register_reading_commands()

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from app.intake.attachments import read_attachment
 from app.intake.extract import classify as classify_mod
-from app.intake.extract import language, signals, vehicle
+from app.intake.extract import ambiguity, accounting, confidence, evidence, language, signals, vehicle
+from app.intake.extract.accounting import Claim
 from app.intake.extract.lexicon import LANGUAGES, has_part_noun, pattern
 from app.intake.extract.lines import Item, items_from_rows, items_from_text
 from app.intake.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
@@ -15,7 +16,7 @@ from app.intake.extract.result import OrderLine, ParsedMessage
 from app.intake.mime import MailDoc
 from app.intake.quotes import clean_subject, split_quotes
 
-REVIEW_THRESHOLD = 0.6
+REVIEW_THRESHOLD = confidence.THRESHOLD
 Catalogue = Callable[[str], dict | None]
 
 __all__ = ["extract", "REVIEW_THRESHOLD", "ParsedMessage", "OrderLine", "normalise_part_number"]
@@ -59,6 +60,10 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     split = split_quotes(doc.body_text, doc.subject)
     new_text = split.new_text
     pm.new_text = new_text
+    # Evidence is given as spans of one text: the subject, a newline, then the sender's new text.
+    off = len(subject) + 1
+    pm.evidence_text = f"{subject}\n{new_text}"
+    claims: list[Claim] = []
     hint = language.hint_from(doc.content_language, doc.from_addr)
     lang = language.detect(f"{subject}\n{new_text}", hint)
     pm.language = lang
@@ -67,21 +72,37 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     # Mask what is certainly not a part number or quantity, in subject and text alike.
     masked_subject, masked = subject, new_text
     pm.order_ref, _ = signals.find_order_ref(subject, new_text)
+    for base, text in ((0, subject), (off, new_text)):
+        for m in signals.ORDER_REF.finditer(text):
+            claims.append(Claim(base + m.start(), base + m.end(), "order_ref"))
+            if m.group(1) == pm.order_ref and "order_ref" not in pm.evidence:
+                pm.evidence["order_ref"] = [(base + m.start(), base + m.end())]
     masked_subject = signals.ORDER_REF.sub(lambda m: " " * len(m.group()), masked_subject)
     masked = signals.ORDER_REF.sub(lambda m: " " * len(m.group()), masked)
-    masked = signals.mask(masked, signals.labelled_number_spans(masked))
-    masked_subject = signals.mask(masked_subject, signals.labelled_number_spans(masked_subject))
+    body_labelled, subject_labelled = signals.labelled_number_spans(masked), signals.labelled_number_spans(masked_subject)
+    claims += [Claim(off + s, off + e, "labelled_number") for s, e in body_labelled]
+    claims += [Claim(s, e, "labelled_number") for s, e in subject_labelled]
+    masked = signals.mask(masked, body_labelled)
+    masked_subject = signals.mask(masked_subject, subject_labelled)
     ref, span = signals.find_customer_reference(masked_subject)
     if ref:
         masked_subject = signals.mask(masked_subject, [span])
+        claims.append(Claim(*span, "customer_reference"))
     ref2, span2 = signals.find_customer_reference(masked)
     if ref2:
         masked = signals.mask(masked, [span2])
+        claims.append(Claim(off + span2[0], off + span2[1], "customer_reference"))
     pm.customer_reference = ref or ref2
+    if pm.customer_reference:
+        pm.evidence["customer_reference"] = [span if ref else (off + span2[0], off + span2[1])]
 
     vin = vehicle.find_vin(masked) or vehicle.find_vin(masked_subject)
     if vin:
         pm.vin = vin.value.upper()
+        for base, text in ((off, masked), (0, masked_subject)):
+            spans = _value_spans(text, vin.value)
+            claims += [Claim(base + s, base + e, "vin") for s, e in spans]
+            pm.evidence.setdefault("vin", []).extend((base + s, base + e) for s, e in spans)
         masked = _mask_value(masked, vin.value)
         masked_subject = _mask_value(masked_subject, vin.value)
     countries = _countries(doc, lang)
@@ -89,16 +110,24 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     subject_plates = vehicle.find_plates(masked_subject, lang, countries=countries, whole_text_is_subject=True)
     masked = signals.mask(masked, [(p.start, p.end) for p in plates])
     masked_subject = signals.mask(masked_subject, [(p.start, p.end) for p in subject_plates])
+    claims += [Claim(off + p.start, off + p.end, "plate") for p in plates]
+    claims += [Claim(p.start, p.end, "plate") for p in subject_plates]
     for p in subject_plates:
+        claims += [Claim(off + s, off + e, "plate") for s, e in _value_spans(masked, p.value)]
         masked = _mask_value(masked, p.value)
     pm.plate = (plates or subject_plates or [None])[0] and (plates or subject_plates)[0].value
+    if pm.plate:
+        first = plates[0] if plates else subject_plates[0]
+        pm.evidence["plate"] = [(off + first.start, off + first.end) if plates else (first.start, first.end)]
 
     signal_text = f"{subject}\n{new_text}"
     pm.urgent = signals.is_urgent(signal_text)
     pm.fulfilment = signals.fulfilment(signal_text)
+    pm.evidence.update(evidence.signal_spans(signal_text, pm.urgent, pm.fulfilment))
 
     order_intent = bool(pattern("order_intent").search(signal_text))
     items, conditionals = items_from_text(masked, lang, order_intent=order_intent)
+    items = [item.shifted(off) for item in items]
     for att in doc.attachments:
         read_attachment(att)
         if att.parsed:
@@ -123,15 +152,68 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         if pm.kind in ("follow_up", "cancellation"):
             pm.urgent = pm.urgent and pm.kind == "follow_up"
             pm.fulfilment = None
+        pm.evidence = {k: v for k, v in pm.evidence.items() if getattr(pm, k, None)}
         return
 
+    items = ambiguity.drop_summaries(items)
     pm.lines = [_to_line(item) for item in items]
     reasons = _review_reasons(pm, doc, items, conditionals, signal_text, unread, refused, attachment_ref, lang)
-    pm.confidence = _confidence(pm, items, catalogue)
+    for item in items:
+        claims += [Claim(s, e, "part_number") for s, e in item.spans.get("part_number", [])]
+        claims += [Claim(s, e, "quantity") for s, e in item.spans.get("quantity", [])]
+        claims += [Claim(s, e, "table_row") for s, e in item.spans.get("line", [])]
+    line_spans = [sp for item in items for sp in item.spans.get("chunk", []) + item.spans.get("line", [])]
+    books = accounting.account(pm.evidence_text, claims, line_spans)
+    reasons += books.reasons(lambda t: _line_number(items, t.start))
+    reasons += ambiguity.reasons(pm, items, signal_text, lang, plates=[p.value for p in plates + subject_plates],
+                                 vins=[pm.vin] if pm.vin else [])
+    confirmed = _apply_catalogue(pm, catalogue)
+    pm.features = confidence.features(pm, items, books, doc, is_reply=is_reply, confirmed=confirmed,
+                                      hard_reasons=len(reasons))
+    pm.confidence = confidence.score(pm.features)
     if pm.confidence < REVIEW_THRESHOLD and not reasons:
         reasons.append(f"Low confidence ({pm.confidence:.2f}) in the lines read; check them against the message.")
     pm.review_reasons = reasons
     pm.needs_review = bool(reasons) or pm.confidence < REVIEW_THRESHOLD
+
+
+def _apply_catalogue(pm: ParsedMessage, catalogue: Catalogue | None) -> tuple[int, int] | None:
+    """Look each part number up in the catalogue (an EAN is replaced by the catalogue's part number).
+    Returns (confirmed, not found), or None without a catalogue."""
+    if catalogue is None:
+        return None
+    found = missing = 0
+    for line in pm.lines:
+        if not line.part_number_normalised:
+            continue
+        try:
+            entry = catalogue(line.part_number_normalised)
+        except Exception:
+            entry = None
+        if not entry:
+            missing += 1
+            continue
+        found += 1
+        line.catalogue_entry = entry
+        if is_ean13(line.part_number or "") and entry.get("part_number"):
+            line.part_number = entry["part_number"]
+            line.part_number_normalised = normalise_part_number(line.part_number)
+    return found, missing
+
+
+def _line_number(items: list[Item], pos: int) -> int:
+    """The order line (1-based) whose text stands nearest to `pos`."""
+    best, dist = 1, None
+    for n, item in enumerate(items, 1):
+        for s, e in item.spans.get("chunk", []) + item.spans.get("line", []):
+            d = 0 if s <= pos < e else min(abs(pos - s), abs(pos - e))
+            if dist is None or d < dist:
+                best, dist = n, d
+    return best
+
+
+def _value_spans(text: str, value: str) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(re.escape(value), text, flags=re.I)]
 
 
 def _unread_order(doc: MailDoc, text: str, pm: ParsedMessage) -> bool:
@@ -154,8 +236,9 @@ def _countries(doc: MailDoc, lang: str) -> tuple[str, ...]:
 
 def _to_line(item: Item) -> OrderLine:
     pn = item.part_number
+    spans = {k: v for k, v in item.spans.items() if k in ("part_number", "quantity", "description", "line", "cells")}
     return OrderLine(pn, item.description, item.quantity.value, normalise_part_number(pn) if pn else None,
-                     source=item.source)
+                     source=item.source, evidence=spans)
 
 
 def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditionals: list[str], text: str,
@@ -205,30 +288,6 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
 def _short(text: str, limit: int = 80) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def _confidence(pm: ParsedMessage, items: list[Item], catalogue: Catalogue | None) -> float:
-    if not items:
-        return 0.3
-    score = 0.92
-    score -= 0.08 * sum(1 for i in items if i.part_number is None)
-    if catalogue is not None:
-        for line in pm.lines:
-            entry = None
-            if line.part_number_normalised:
-                try:
-                    entry = catalogue(line.part_number_normalised)
-                except Exception:
-                    entry = None
-            if entry:
-                line.catalogue_entry = entry
-                if is_ean13(line.part_number or "") and entry.get("part_number"):
-                    line.part_number = entry["part_number"]
-                    line.part_number_normalised = normalise_part_number(line.part_number)
-                score += 0.02
-            elif line.part_number_normalised:
-                score -= 0.03  # a partial catalogue must not push clear orders into review
-    return max(0.0, min(0.99, score))
 
 
 def known_languages() -> tuple[str, ...]:

@@ -24,6 +24,15 @@ class Item:
     numeric_cell: bool = False
     brand_only: bool = False
     flags: list[str] = field(default_factory=list)
+    # Evidence: for "part_number", "quantity" and "description", the (start, end) spans in the text that was
+    # read (offsets into the masked text given to items_from_text), or ("file", row, col) cells of a table.
+    spans: dict[str, list] = field(default_factory=dict)
+    row: int | None = None  # the table row (0-based) an attachment line came from
+
+    def shifted(self, offset: int) -> "Item":
+        self.spans = {k: v if k == "cells" else [(s + offset, e + offset) for s, e in v]
+                      for k, v in self.spans.items()}
+        return self
 
 
 _ABBREV = re.compile(
@@ -110,8 +119,10 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
         und = re.fullmatch(r"\s*(\d{1,3})\s*(?:-|–|/|or|eller|oder|ou|of|tai)\s*(\d{1,3})\s*", qty_text, re.I)
         quantity = Quantity(int(und.group(1)), [], True, qty_text) if und else Quantity(q or 1, [], q is not None, None)
         numeric = cols.get("part") is not None and (r, cols["part"]) in numeric_cells and not is_ean13(pn or "")
+        cells = [(kind, cols[kind]) for kind in ("part", "ean", "desc", "qty") if cols.get(kind) is not None
+                 and cols[kind] < len(row) and row[cols[kind]].strip()]
         items.append(Item(pn, desc, quantity, source=source, literal=" | ".join(c for c in row if c),
-                          numeric_cell=numeric))
+                          numeric_cell=numeric, row=r, spans={"cells": [(r, c, k) for k, c in cells]}))
     return items
 
 
@@ -207,6 +218,19 @@ def _strip_spans(text: str, spans) -> str:
     return mask(text, spans)
 
 
+def word_spans(text: str, description: str | None) -> list[tuple[int, int]]:
+    """Where the words of a cleaned description stand in the text it was cleaned from, in order."""
+    out, pos = [], 0
+    lower = text.lower()
+    for word in re.findall(r"[^\W_]+(?:[-'.][^\W_]+)*", description or ""):
+        at = lower.find(word.lower(), pos)
+        if at < 0:
+            continue
+        out.append((at, at + len(word)))
+        pos = at + len(word)
+    return out
+
+
 def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list[Item], list[str]]:
     """Items in the masked new text, and the literal texts of conditional requests ("evt. en pakning")."""
     raw_lines, pos = [], 0
@@ -219,7 +243,12 @@ def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list
     used = set()
     if table:
         rows, used = table
-        items.extend(items_from_rows(rows, "text"))
+        row_lines = [i for i in sorted(used) if raw_lines[i][1].strip()]
+        for item in items_from_rows(rows, "text"):
+            if item.row is not None and item.row < len(row_lines):
+                base, text = raw_lines[row_lines[item.row]]
+                item.spans = {"line": [(base, base + len(text))]}
+            items.append(item)
     numbered = _numbered_lines(raw_lines)
     cond_re = pattern("conditional", (lang, "en"))
     intent_re = pattern("order_intent")
@@ -231,7 +260,7 @@ def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list
             line = " " * bullet.end() + line[bullet.end():]
         for s, e in _sentences(line, base):
             sentence = masked[s:e] if not bullet else line[s - base:e - base]
-            for item in _sentence_items(sentence, lang, bool(bullet), order_intent, intent_re):
+            for item in _sentence_items(sentence, lang, bool(bullet), order_intent, intent_re, offset=s):
                 if cond_re.search(item.literal):
                     conditionals.append(item.literal.strip())
                     continue
@@ -246,7 +275,8 @@ def _numbered_lines(lines: list[tuple[int, str]]) -> set[int]:
     return set()
 
 
-def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, intent_re) -> list[Item]:
+def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, intent_re, *,
+                    offset: int = 0) -> list[Item]:
     context = has_part_noun(sentence) or bool(re.search(r"\d\s*(?:x|stk|st|kpl|pcs)\b", sentence, re.I))
     pns = find_part_numbers(sentence, context=context or bullet)
     chunks = _chunks(sentence, pns, lang)
@@ -261,6 +291,9 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         qty = find_quantity(blanked, lang, part_noun_after=has_part_noun)
         desc_text = _strip_spans(blanked, qty.spans)
         desc = clean_description(desc_text, lang)
+        at = offset + cs
+        qty_spans = [(at + a, at + b) for a, b in qty.spans]
+        desc_spans = [(at + a, at + b) for a, b in word_spans(desc_text, desc)]
         question = sentence.rstrip().endswith("?")
         if _asks_price(sentence, lang, question):
             continue  # "Hva koster et sett bremseskiver?", "un devis pour ...": a price question orders nothing
@@ -277,7 +310,10 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             for g in groups:
                 alt = " or ".join(p.text for p in g[1:]) or None
                 brand_only = desc is not None and all(w.lower() in _brand_words() for w in desc.split())
-                out.append(Item(g[0].text, desc, qty, alternative=alt, literal=chunk.strip(), brand_only=brand_only))
+                out.append(Item(g[0].text, desc, qty, alternative=alt, literal=chunk.strip(), brand_only=brand_only,
+                                spans={"part_number": [(at + p.start, at + p.end) for p in g],
+                                       "quantity": qty_spans, "description": desc_spans,
+                                       "chunk": [(at, offset + ce)]}))
             continue
         if not has_part_noun(chunk) or desc is None:
             continue
@@ -285,7 +321,8 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         requested = (qty.explicit or sentence_has_pn or bool(out) or bool(intent_re.search(sentence))
                      or bool(_please().search(sentence)))
         if (requested and not question) or (question and requested and qty.explicit) or (bullet and order_intent):
-            out.append(Item(None, desc, qty, literal=chunk.strip()))
+            out.append(Item(None, desc, qty, literal=chunk.strip(),
+                            spans={"quantity": qty_spans, "description": desc_spans, "chunk": [(at, offset + ce)]}))
     return out
 
 
@@ -349,6 +386,9 @@ def _merge_descriptions(items: list[Item]) -> list[Item]:
                 and (item.description is None or item.brand_only)):
             prev = out.pop()
             item.description = " ".join(x for x in (prev.description, item.description) if x)
+            for key, spans in prev.spans.items():
+                if key != "quantity" or not item.quantity.explicit:
+                    item.spans[key] = sorted(set(item.spans.get(key, [])) | set(spans))
             if not item.quantity.explicit:
                 item.quantity = prev.quantity
         out.append(item)

@@ -14,6 +14,9 @@ class OrderLine:
     part_number_normalised: str | None = None
     source: str = "text"                 # "text", "subject" or the attachment's filename
     catalogue_entry: dict | None = None
+    # spans in ParsedMessage.evidence_text per field ("part_number", "quantity", "description"; "line" for a
+    # table typed in the text), or "cells": (row, column, field) of the attachment `source`
+    evidence: dict[str, list] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"part_number": self.part_number, "description": self.description, "quantity": self.quantity}
@@ -49,6 +52,35 @@ class ParsedMessage:
     bulk: bool = False
     is_bounce: bool = False
     notes: list[str] = field(default_factory=list)
+    # The text evidence spans point into: the cleaned subject, a newline, then new_text.
+    evidence_text: str = ""
+    # field name -> [(start, end), ...] in evidence_text, for plate, vin, urgent, fulfilment, references
+    evidence: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    features: dict[str, float] = field(default_factory=dict)
+
+    def evidence_dict(self) -> dict:
+        """Evidence per field, as JSON: [[start, end], ...] into `text`; for lines read from an attachment,
+        [[file, row, column], ...]."""
+        out: dict = {k: [list(s) for s in v] for k, v in self.evidence.items()}
+        lines = []
+        for line in self.lines:
+            ev = line.evidence
+            cells = [[line.source, r, c] for r, c, _ in ev.get("cells", [])]
+            entry = {}
+            for key in ("part_number", "quantity", "description"):
+                spans = [list(s) for s in ev.get(key, [])] or \
+                        [[line.source, r, c] for r, c, k in ev.get("cells", []) if k == _CELL_FIELD[key]]
+                if key == "part_number" and not spans:
+                    spans = [[line.source, r, c] for r, c, k in ev.get("cells", []) if k == "ean"]
+                spans = spans or [list(s) for s in ev.get("line", [])]
+                if spans:
+                    entry[key] = spans
+            entry["evidence"] = sorted({tuple(x) for v in entry.values() for x in v} | {tuple(c) for c in cells},
+                                       key=lambda x: tuple((0, y, "") if isinstance(y, int) else (1, 0, y) for y in x))
+            entry["evidence"] = [list(x) for x in entry["evidence"]]
+            lines.append(entry)
+        out["lines"] = lines
+        return out
 
     def to_dict(self) -> dict:
         """The parse contract (without `file`)."""
@@ -69,4 +101,9 @@ class ParsedMessage:
             "from": self.from_addr,
             "subject": self.subject,
             "attachments": [a.to_dict() for a in self.attachments],
+            "text": self.evidence_text,
+            "evidence": self.evidence_dict(),
         }
+
+
+_CELL_FIELD = {"part_number": "part", "quantity": "qty", "description": "desc"}

@@ -1,0 +1,292 @@
+"""Every code-like token is accounted for. After the lines are read, each token of the text that holds a digit
+is given the roles that explain it: what the extractor took it as (part number, quantity, plate, VIN,
+references, labelled phone or account numbers) and what it plainly is (a price, a date or time, a model or engine
+code, an odometer reading, a tyre size, a volume or dimension, an org/VAT number, a postcode or address, a phone
+number). A token in an order line that nothing explains, or a part number that is also plainly something else,
+is a reading the parser cannot vouch for: the order goes to review with the token named.
+
+Pure functions over one text; every pattern here runs in linear time (no nested unbounded quantifiers)."""
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from app.intake.extract.lexicon import common
+
+_DATA = Path(__file__).resolve().parent.parent / "lexicons" / "vehicle_codes.json"
+
+# Roles a token may have. "strong" recognisers are unmistakable by their shape and surroundings; a part number
+# that a strong recogniser also claims is a conflict. Weak ones only explain tokens nothing else took.
+EXTRACTED = ("part_number", "quantity", "plate", "vin", "order_ref", "customer_reference", "labelled_number",
+             "table_row")
+
+
+@dataclass(frozen=True)
+class Claim:
+    start: int
+    end: int
+    role: str
+    strong: bool = True
+
+
+@dataclass
+class Token:
+    start: int
+    end: int
+    text: str
+    roles: set[str] = field(default_factory=set)
+    strong_roles: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Accounting:
+    tokens: list[Token]
+    unexplained: list[Token]      # in or beside an order line, with no role at all
+    conflicts: list[Token]        # read as a part number and plainly something else
+    stray: int                    # code-like tokens with no role away from the lines (signatures etc.)
+
+    def reasons(self, line_of) -> list[str]:
+        out = []
+        for t in self.conflicts:
+            other = sorted(r for r in t.strong_roles if r != "part_number")
+            out.append(f"'{t.text}' is read as a part number on line {line_of(t)} but looks like "
+                       f"{_ROLE_WORDS.get(other[0], other[0])}; check that line.")
+        for t in self.unexplained:
+            out.append(f"'{t.text}' is read neither as a part number nor as anything else; check line {line_of(t)}.")
+        return out
+
+
+_ROLE_WORDS = {
+    "price": "a price", "date_time": "a date or time", "model_code": "a vehicle model or engine code",
+    "odometer": "an odometer reading", "tyre_size": "a tyre size", "measure": "a volume, size or specification",
+    "org_number": "an organisation or VAT number", "address": "a postcode or address", "phone": "a phone number",
+    "plate": "a number plate", "vin": "a VIN", "order_ref": "our order reference",
+    "customer_reference": "the workshop's reference", "labelled_number": "a phone or account number",
+}
+
+_TOKEN = re.compile(r"\S+")
+_EDGE = "([{\"'«»“”‚‘’,;:!?)]}*"
+
+
+def code_tokens(text: str) -> list[Token]:
+    """Tokens that hold a digit, without the punctuation around them."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        if not any(c.isdigit() for c in raw):
+            continue
+        lead = len(raw) - len(raw.lstrip(_EDGE))
+        core = raw.strip(_EDGE).rstrip(".")
+        if not any(c.isdigit() for c in core):
+            continue
+        start = m.start() + lead
+        out.append(Token(start, start + len(core), core))
+    return out
+
+
+@cache
+def _codes() -> dict:
+    with open(_DATA, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def _model_shapes() -> re.Pattern:
+    alts = "|".join(_codes()["shapes"])
+    return re.compile(rf"(?<![\w/.-])(?:{alts})(?![\w/-])", re.I)
+
+
+@cache
+def _after_make() -> re.Pattern:
+    pairs = []
+    makes = {"mercedes": "mercedes(?:-benz)?|benz|mb|sprinter|vito", "vw": "vw|volkswagen|golf|passat|transporter|caddy",
+             "citroen": "citro[eë]n", "toyota": "toyota|lexus|hilux|corolla|land\\s?cruiser"}
+    for make, codes in _codes()["after_make"].items():
+        word = makes.get(make, make)
+        pairs.append(rf"(?:{word})\s+(?P<{make.replace('-', '_')}>(?:{'|'.join(codes)})(?:\s(?:{'|'.join(codes)}))?)")
+    return re.compile(rf"(?<!\w)(?:{'|'.join(pairs)})(?![\w/-])", re.I)
+
+
+@cache
+def _model_word() -> re.Pattern:
+    alts = "|".join(_codes()["model_words"])
+    return re.compile(rf"(?<!\w)(?:{alts})\.?\s*[:.]?\s?(?P<v>[\w.\-/]{{2,14}})", re.I)
+
+
+@cache
+def _currency() -> str:
+    return "|".join(common("currency"))
+
+
+@cache
+def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
+    cur = _currency()
+    num = r"\d{1,3}(?:[ .]\d{3})*+(?:[.,]\d{1,2})?+|\d+(?:[.,]\d{1,2})?+"
+    return {
+        "price_after": (re.compile(rf"(?<![\w.,])(?:{num})\s?(?:,-|:-|\.-)?\s?(?:{cur})(?!\w)", re.I), "price", True),
+        "price_before": (re.compile(rf"(?<!\w)(?:{cur})\.?\s?(?:{num})(?:,-)?", re.I), "price", True),
+        "price_dash": (re.compile(r"(?<![\w.,])\d{1,3}(?:[ .]\d{3})*+,[-–](?!\d)"), "price", True),
+        "price_at": (re.compile(rf"(?<!\w)(?:à|á|a|@|per|pr\.?|je|stk\.?pris|netto|brutto)\s?(?:{num})(?!\d)", re.I),
+                     "price", False),
+        "date": (re.compile(r"(?<![\w.])(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|"
+                            r"(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])\.?)(?![\w/])"), "date_time", True),
+        "time": (re.compile(r"(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?(?:am|pm|h|uhr))?(?![\w:])", re.I),
+                 "date_time", True),
+        "clock": (re.compile(r"(?<!\w)(?:kl|klo|klockan|kello|um|at|à|before|innen|inden|före|ennen|bis|vor)"
+                             r"\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)", re.I),
+                  "date_time", True),
+        "duration": (re.compile(r"(?<![\w.,])\d{1,3}(?:\s?[-–]\s?\d{1,3})?\s?(?:dager|dage|dagar|days?|tage?n?|"
+                                r"päivää?|pv|jours?|dagen|timer|timmar|tunnin|tuntia|hours?|stunden|heures?|uur|"
+                                r"min(?:utter|uter|utes?|uuttia)?|uker|veckor|weeks?|wochen|viikkoa)(?!\w)", re.I),
+                     "date_time", True),
+        "year": (re.compile(r"(?<![\w.,/-])(?:19[5-9]\d|20[0-3]\d)(?:-(?:19|20)?\d{2})?(?![\w/-])"), "date_time", False),
+        "odometer": (re.compile(r"(?<![\w.,])\d{1,3}(?:[ .]\d{3})*+\s?(?:km|tkm|mil|miles|kms)(?!\w)|"
+                                r"(?<![\w.,])\d{1,3}\s?(?:k|t)\s?km(?!\w)", re.I), "odometer", True),
+        "tyre": (re.compile(r"(?<![\w/])\d{3}/\d{2}\s?(?:z?r|-)?\s?\d{2}(?:\s?\d{2,3}[a-z])?(?![\w/])|"
+                            r"(?<!\w)r\s?1[3-9]|r\s?2[0-3](?!\w)", re.I), "tyre_size", True),
+        "measure": (re.compile(r"(?<![\w.,])(?:ø\s?)?\d+(?:[.,]\d+)?+(?:\s?[x×*]\s?\d+(?:[.,]\d+)?+)*+\s?(?:mm|cm|m|l|ltr|"
+                               r"liter|litre|litres|liters|litra|litraa|ml|dl|kg|g|v|volt|ah|a|w|nm|bar|psi|°c?|%|\"|"
+                               r"tommer|tum|zoll|inch|kw|hk|hp|ps)(?!\w)|(?<!\w)ø\s?\d+(?:[.,]\d+)?+", re.I),
+                    "measure", True),
+        "spec": (re.compile(r"(?<![\w-])(?:\d{1,2}w-?\d{2}|dot\s?[345](?:\.1)?|g1[123]|vw\s?5\d{2}(?:\.\d{2})?|"
+                            r"[abc][1-7](?:/[abc][1-7])?|ll-?0[14]|h[1-9]|hb[34]|h11|d[1-4]s|p21w|w5w|py21w|r2|"
+                            r"atf|dexron\s?[i-v]+|api\s?\w{2}|acea\s?\w{2})(?![\w-])", re.I), "measure", False),
+        "org": (re.compile(r"(?<![\w-])(?:(?:no|se|dk|fi|de|nl|fr|gb)\s?\d[\d .]{6,13}\d(?:\s?mva)?|"
+                           r"\d{3}\s?\d{3}\s?\d{3}\s?mva|\d{6}-\d{4}|\d{7}-\d)(?![\w-])", re.I), "org_number", True),
+        "org_label": (re.compile(r"(?<!\w)(?:org\.?\s?(?:nr|no|nummer)?|orgnr|cvr|y-tunnus|ytunnus|vat|moms(?:nr)?|"
+                                 r"ust-?id(?:nr)?|mva|btw|siret|siren|kvk|handelsregister|hrb)\.?\s?[:.#]?\s?"
+                                 r"(?:[a-z]{2}\s?)?\d[\d .-]{4,16}\d", re.I), "org_number", True),
+        "postcode": (re.compile(r"(?<![\w-])(?:[a-z]{1,2}-)?\d{3}\s?\d{2}(?=\s+[A-ZÅÄÖÆØÜ][a-zåäöæøüé]{2,})|"
+                                r"(?<![\w-])(?:[a-z]{1,2}-)?\d{4,5}(?=\s+[A-ZÅÄÖÆØÜ][a-zåäöæøüé]{2,}(?:\s*$|\s*,|\s*\n))",
+                                re.I | re.M), "address", False),
+        "street": (re.compile(r"(?<!\w)[A-ZÅÄÖÆØÜ][\wåäöæøüé.-]*(?:gata|gatan|gate|gaten|vei|veien|veg|vegen|vej|vejen|"
+                              r"gade|straße|strasse|str\.|weg|tie|katu|road|street|st\.|allé|allee|rue|laan|plein|"
+                              r"torget|torg|väg|vägen|plads)\s\d{1,4}[a-z]?(?!\w)", re.I), "address", True),
+        "phone": (re.compile(r"(?<![\w+.,/-])(?:\+\d{1,3}[\s-]?)?(?:\(0\)\s?)?(?:\d{2}\s\d{2}\s\d{2}\s\d{2}|"
+                             r"\d{3}\s\d{2}\s\d{3}|0\d{1,3}[\s-]\d{3,4}\s?\d{2,4}|0\d{1,4}-\d{5,8}|"
+                             r"0\d{2}\s\d{3}\s\d{2}\s\d{2}|0\d{2,3}\s\d{6,8}|\d{4}\s\d{4})(?![\w/-])"), "phone", False),
+        "phone_label": (re.compile(r"(?<!\w)(?:tlf|tel|telefon|phone|puh|mob|mobil|mobile|gsm|fax|handy|ring|"
+                                   r"call|soita|ringe?)\.?\s?[:.]?\s?(?:\+?\d[\d ()-]{5,18}\d)", re.I), "phone", True),
+        "numbering": (re.compile(r"^\s*\d{1,2}[.)](?=\s)", re.M), "line_number", True),
+        "hash_ref": (re.compile(r"(?<!\w)(?:#|nr\.?|no\.?|n°|nro)\s?\d{2,10}(?!\w)", re.I), "reference", False),
+        "email_url": (re.compile(r"[^\s@<>]{1,64}+@[^\s@<>]{1,255}+|https?://\S{1,500}+|www\.\S{1,500}+"), "email_url",
+                      True),
+        "ordinal": (re.compile(r"(?<!\w)\d{1,2}(?:\.|st|nd|rd|th|e|er|ème)?\s?(?:januar|februar|mars|march|april|mai|"
+                               r"may|juni|june|juli|july|august|aug|september|sept?|oktober|october|okt|november|nov|"
+                               r"desember|december|dezember|dec|jan|feb|mar|apr|jun|jul|"
+                               r"tammikuuta|helmikuuta|maaliskuuta|huhtikuuta|toukokuuta|kesäkuuta|heinäkuuta|"
+                               r"elokuuta|syyskuuta|lokakuuta|marraskuuta|joulukuuta|janvier|février|avril|juin|"
+                               r"juillet|août|septembre|octobre|novembre|décembre|maart|mei)(?!\w)", re.I),
+                    "date_time", True),
+        "weekday_num": (re.compile(r"(?<!\w)(?:uke|vecka|uge|viikko|kw|week|woche|semaine)\s?\d{1,2}(?!\w)", re.I),
+                        "date_time", True),
+    }
+
+
+def recognise(text: str) -> list[Claim]:
+    """What the tokens of `text` plainly are, whatever the extractor made of them."""
+    claims: list[Claim] = []
+    for _key, (rx, role, strong) in _res().items():
+        for m in rx.finditer(text):
+            claims.append(Claim(m.start(), m.end(), role, strong))
+    for m in _after_make().finditer(text):
+        for name, value in m.groupdict().items():
+            if value:
+                s, e = m.span(name)
+                claims.append(Claim(s, e, "model_code", True))
+    for m in _model_word().finditer(text):
+        if any(c.isdigit() for c in m.group("v")):
+            claims.append(Claim(*m.span("v"), "model_code", True))
+    for m in _model_shapes().finditer(text):
+        claims.append(Claim(m.start(), m.end(), "model_code", False))
+    for m in _model_names().finditer(text):
+        claims.append(Claim(m.start(), m.end(), "model_code", True))
+    for m in _generation().finditer(text):
+        claims.append(Claim(*m.span("v"), "model_code", True))
+    return claims
+
+
+@cache
+def _model_names() -> re.Pattern:
+    """Model names of the lexicon that hold a digit (A4, XC60, 206, T5, RAV4, ID.3)."""
+    names = set(common("models")) | {re.escape(m) for m in _codes().get("models_extra", [])}
+    alts = "|".join(sorted((m for m in names if any(c.isdigit() for c in m)), key=len, reverse=True))
+    return re.compile(rf"(?<![\w/.-])(?:{alts})(?![\w/-])", re.I)
+
+
+@cache
+def _generation() -> re.Pattern:
+    """A generation or series right after a make or model: Golf 7, Passat B8, Polo 6R, Octavia III, Mk4."""
+    alts = "|".join(common("makes") + common("models"))
+    return re.compile(rf"(?<!\w)(?:{alts})\s+(?P<v>\d{{1,2}}[a-z]?|[a-z]\d{{1,2}}[a-z]?|mk\s?\d|[ivx]{{1,4}})(?![\w/-])",
+                      re.I)
+
+
+def _overlaps(token: Token, claim: Claim) -> bool:
+    return claim.start < token.end and token.start < claim.end and (
+        claim.start <= token.start and token.end <= claim.end
+        or min(claim.end, token.end) - max(claim.start, token.start) >= (token.end - token.start) / 2)
+
+
+def account(text: str, extracted: list[Claim], line_spans: list[tuple[int, int]]) -> Accounting:
+    """Give every code-like token of `text` in or beside an order line its roles. `extracted` are the extractor's
+    own claims (part numbers, quantities, plates ...); `line_spans` the stretches each order line was read from.
+    Tokens away from the lines are only counted (`stray`)."""
+    tokens = code_tokens(text)
+    near = _merge(_near_lines(text, line_spans))
+    near_starts = [s for s, _ in near]
+    claims = sorted(extracted + recognise(text), key=lambda c: c.start)
+    starts = [c.start for c in claims]
+    unexplained, conflicts, stray, kept = [], [], 0, []
+    for t in tokens:
+        i = bisect.bisect_right(near_starts, t.start) - 1
+        if i < 0 or t.start >= near[i][1]:
+            stray += 1
+            continue
+        kept.append(t)
+        lo = bisect.bisect_left(starts, t.start - 160)
+        pn_spans, strong = [], []
+        for c in claims[lo:]:
+            if c.start >= t.end:
+                break
+            if _overlaps(t, c):
+                t.roles.add(c.role)
+                if c.role == "part_number":
+                    pn_spans.append(c)
+                elif c.strong or c.role in EXTRACTED:
+                    strong.append(c)
+        t.strong_roles = {c.role for c in strong}
+        if not t.roles:
+            unexplained.append(t)
+            continue
+        # a part number that another reading explains whole ("320d" as a model, "24.05." as a date)
+        clash = [c for c in strong if c.role not in ("quantity", "reference", "line_number", "table_row")
+                 and any(c.start <= p.start and p.end <= c.end for p in pn_spans)]
+        if pn_spans and clash:
+            t.strong_roles = {"part_number"} | {c.role for c in clash}
+            conflicts.append(t)
+    return Accounting(kept, unexplained, conflicts, stray)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _near_lines(text: str, line_spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The text lines that hold an order line's evidence: a token there with no role may belong to it."""
+    out = []
+    for s, e in line_spans:
+        ls = text.rfind("\n", 0, s) + 1
+        le = text.find("\n", e)
+        out.append((ls, len(text) if le < 0 else le))
+    return out

@@ -1,0 +1,73 @@
+"""Ambiguity a counter clerk would ring back about, each with a sentence naming it: two vehicles and one set of
+parts, a count that may belong to two parts, a count and a set word that disagree, a pointer to the quoted mail
+("the same as below but only the pads"), a phone call referred to with nothing concrete. Also drops a summary
+sentence ("I need discs and pads for this one:") whose parts the lines after it name again."""
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from app.intake.extract.lexicon import part_noun_re, words
+
+_DATA = Path(__file__).resolve().parent.parent / "lexicons" / "ambiguity.json"
+
+
+@cache
+def _data() -> dict:
+    with open(_DATA, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def _rx(key: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w)(?:{'|'.join(_data()[key])})", re.I)
+
+
+@cache
+def _set_word() -> re.Pattern:
+    return re.compile(rf"(?<![\w])(?:{'|'.join(words('set_words') + words('pair_words'))})(?!\w)", re.I)
+
+
+def _nouns(text: str | None) -> set[str]:
+    return {m.group(0).lower()[:6] for m in part_noun_re().finditer(text or "")}
+
+
+def drop_summaries(items: list) -> list:
+    """A line with only a description, whose part words every one reappear in part-numbered lines after it,
+    is a summary of those lines, not a line of its own."""
+    out = []
+    for n, item in enumerate(items):
+        if item.part_number is None and not item.quantity.explicit and item.source == "text":
+            nouns = _nouns(item.description)
+            later = set().union(*(_nouns(i.description) for i in items[n + 1:] if i.part_number)) if nouns else set()
+            if nouns and nouns <= later:
+                continue
+        out.append(item)
+    return out
+
+
+def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str]) -> list[str]:
+    out: list[str] = []
+    vehicles = list(dict.fromkeys(re.sub(r"[\s-]", "", p).upper() for p in plates))
+    vins = list(dict.fromkeys(v.upper() for v in vins))
+    if len(vehicles) > 1 or len(vins) > 1:
+        named = ", ".join((vehicles if len(vehicles) > 1 else vins)[:3])
+        out.append(f"The message names more than one vehicle ({named}); check which parts are for which car.")
+    for n, item in enumerate(items, 1):
+        if item.source != "text" or not item.quantity.explicit or item.quantity.value == 1:
+            continue
+        chunk = "".join(pm.evidence_text[s:e] for s, e in item.spans.get("chunk", []))
+        sets = [m for m in _set_word().finditer(chunk) if not re.search(r"\d\s*$", chunk[:m.start()])]
+        if sets and not re.search(rf"(?i)\b{item.quantity.value}\s+{re.escape(sets[0].group(0))}", chunk):
+            out.append(f"Line {n} gives a count of {item.quantity.value} and also says "
+                       f"'{sets[0].group(0)}'; ask whether a set or {item.quantity.value} pieces are meant.")
+    m = _rx("below_partial").search(text)
+    if m and re.search(r"(?i)(?:nedenfor|under|nedan|below|unten|hieronder|ci-dessous|mail|e-?post)", m.group(0)):
+        out.append(f"The message points at an earlier mail ('{m.group(0).strip()}'); check the quoted text for "
+                   "the parts meant.")
+    if _rx("phone_call").search(text) and not any(i.part_number for i in items):
+        out.append(f"The message refers to a phone call ('{_rx('phone_call').search(text).group(0)}') and names "
+                   "no part numbers; confirm what was agreed.")
+    return out

@@ -1,0 +1,107 @@
+"""Confidence as a measured probability: the chance that a reading is fully right, computed from how the
+reading was explained (every code-like token accounted for, lines well-formed, numbers in known formats,
+catalogue confirmation) by a logistic model whose weights are fitted on the labelled messages
+(`flask --app app intake calibrate`, which writes lexicons/confidence_model.json and prints the reliability
+table). THRESHOLD is chosen there so that what is accepted without review is at least 98% fully right."""
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import cache
+from pathlib import Path
+
+from app.intake.extract.lexicon import has_part_noun, words
+
+
+_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+MODEL_FILE = _DIR / "confidence_model.json"
+
+# Weights before fitting: what each piece of evidence should do to the odds (used when no fitted model exists).
+PRIOR = {
+    "bias": 3.2, "hard_reasons": -3.0, "unexplained": -1.6, "conflicts": -2.2, "lines": -0.05,
+    "desc_only_frac": -0.9, "default_qty_frac": -0.4, "desc_digit": -0.9, "desc_conj": -0.9, "desc_long": -0.6,
+    "pn_grammar_frac": 0.8, "reply": -0.3, "attachment_lines": -0.2, "stray": -0.4, "uncovered_nouns": -0.9,
+    "catalogue_confirmed": 1.0, "catalogue_missing": -0.8, "text_lines": -0.6, "no_lines": -3.0,
+    "subject_lines": -0.5,
+}
+
+
+@cache
+def _model() -> dict:
+    try:
+        with open(MODEL_FILE, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        return {"weights": PRIOR, "threshold": 0.6}
+
+
+def weights() -> dict[str, float]:
+    return {**PRIOR, **_model()["weights"]}
+
+
+THRESHOLD: float = float(_model().get("threshold", 0.6))
+
+
+@cache
+def _grammar() -> re.Pattern:
+    with open(_DIR / "part_grammar.json", encoding="utf-8") as fh:
+        formats = json.load(fh)["formats"]
+    return re.compile("|".join(f"(?:{v})" for v in formats.values()), re.I)
+
+
+def fits_grammar(part_number: str) -> bool:
+    return bool(_grammar().fullmatch(part_number.strip()))
+
+
+@cache
+def _conj() -> re.Pattern:
+    return re.compile(rf"(?<!\w)(?:{'|'.join(words('conjunctions'))})(?!\w)|\+|&", re.I)
+
+
+def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int] | None,
+             hard_reasons: int) -> dict[str, float]:
+    """The evidence a reading rests on, as numbers (each roughly 0 to 1, counts capped)."""
+    n = len(items)
+    pns = [i.part_number for i in items if i.part_number]
+    descs = [i.description or "" for i in items]
+    covered = [sp for i in items for sp in i.spans.get("chunk", []) + i.spans.get("line", [])]
+    uncovered, pos = 0, 0
+    text = pm.evidence_text
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if line.strip() and has_part_noun(line) and not any(s < start + len(line) and start < e for s, e in covered):
+            uncovered += 1
+    found, missing = confirmed or (0, 0)
+    body_lines = sum(1 for x in (pm.new_text or "").split("\n") if x.strip())
+    return {
+        "bias": 1.0,
+        "hard_reasons": float(min(hard_reasons, 3)),
+        "unexplained": float(min(len(books.unexplained), 3)),
+        "conflicts": float(min(len(books.conflicts), 3)),
+        "lines": float(min(n, 10)),
+        "desc_only_frac": (n - len(pns)) / n if n else 0.0,
+        "default_qty_frac": sum(not i.quantity.explicit for i in items) / n if n else 0.0,
+        "desc_digit": float(min(sum(bool(re.search(r"\d", d)) for d in descs), 3)),
+        "desc_conj": float(min(sum(bool(_conj().search(d)) for d in descs), 3)),
+        "desc_long": float(min(sum(len(d.split()) > 6 for d in descs), 3)),
+        "pn_grammar_frac": sum(fits_grammar(p) for p in pns) / len(pns) if pns else 0.0,
+        "reply": float(bool(is_reply)),
+        "attachment_lines": float(any(i.source not in ("text", "subject") for i in items)),
+        "stray": min(books.stray, 20) / 20,
+        "uncovered_nouns": float(min(uncovered, 3)),
+        "catalogue_confirmed": found / len(pns) if pns else 0.0,
+        "catalogue_missing": missing / len(pns) if pns else 0.0,
+        "text_lines": min(body_lines, 40) / 40,
+        "no_lines": float(n == 0),
+        "subject_lines": float(bool(items) and all(i.spans.get("chunk") and i.spans["chunk"][0][0] < len(pm.subject or "") + 1
+                                                    for i in items if i.source == "text")),
+    }
+
+
+def score(f: dict[str, float], w: dict[str, float] | None = None) -> float:
+    w = w or weights()
+    z = sum(w.get(k, 0.0) * v for k, v in f.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
