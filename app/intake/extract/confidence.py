@@ -23,7 +23,7 @@ PRIOR = {
     "desc_only_frac": -0.9, "default_qty_frac": -0.4, "desc_digit": -0.9, "desc_conj": -0.9, "desc_long": -0.6,
     "pn_grammar_frac": 0.8, "reply": -0.3, "attachment_lines": -0.2, "stray": -0.4, "uncovered_nouns": -0.9,
     "catalogue_confirmed": 1.0, "catalogue_missing": -0.8, "text_lines": -0.6, "no_lines": -3.0,
-    "subject_lines": -0.5,
+    "subject_lines": -0.5, "history_confirmed": 1.2,
 }
 
 
@@ -94,9 +94,19 @@ def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int
         "catalogue_missing": missing / len(pns) if pns else 0.0,
         "text_lines": min(body_lines, 40) / 40,
         "no_lines": float(n == 0),
+        "history_confirmed": 0.0,  # set by the pipeline from the workshop's accepted orders (rescore)
         "subject_lines": float(bool(items) and all(i.spans.get("chunk") and i.spans["chunk"][0][0] < len(pm.subject or "") + 1
                                                     for i in items if i.source == "text")),
     }
+
+
+def rescore(pm, *, history_confirmed: float) -> float:
+    """The confidence again once the workshop's history is known: `history_confirmed` is the share of the
+    order's part numbers this workshop has had accepted before (0 to 1). Updates and returns pm.confidence."""
+    if pm.features:
+        pm.features["history_confirmed"] = float(history_confirmed)
+        pm.confidence = score(pm.features)
+    return pm.confidence
 
 
 def score(f: dict[str, float], w: dict[str, float] | None = None) -> float:
