@@ -141,6 +141,14 @@ def calibrate_cmd(dirs, write: bool):
                "among those accepted")
     click.echo("\n== 5-fold cross-validated (each message scored by weights fitted without it)\n" + table(cv, threshold))
     click.echo("\n== in-sample (the weights that are stored)\n" + table(insample, threshold))
+    click.echo("\n== the trade-off, cross-validated: threshold -> accepted, of them fully right; clear orders accepted right")
+    clear = [c for c, _ in cv if c.gold_kind == "order" and not c.must_review]
+    for t in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.92, 0.94, 0.96):
+        acc = [c for c, p in cv if not c.hard and p >= t]
+        ok = sum(c.right for c in acc)
+        clear_ok = sum(c.right for c, p in cv if not c.hard and p >= t and c.gold_kind == "order" and not c.must_review)
+        click.echo(f"  {t:.2f}: {len(acc):3d} accepted, {ok / len(acc) if acc else 1:6.1%} right; "
+                   f"clear orders right without review {clear_ok}/{len(clear)}")
     wrong = [(c, p) for c, p in cv if not c.right and not c.hard and p >= threshold]
     for c, p in wrong:
         click.echo(f"  accepted but wrong: {c.name} (confidence {p:.2f})")

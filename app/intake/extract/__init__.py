@@ -116,6 +116,11 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         claims += [Claim(off + s, off + e, "plate") for s, e in _value_spans(masked, p.value)]
         masked = _mask_value(masked, p.value)
     pm.plate = (plates or subject_plates or [None])[0] and (plates or subject_plates)[0].value
+    # model, chassis and engine codes and odometer readings certain by their surroundings are not part numbers
+    body_codes, subject_codes = accounting.vehicle_code_spans(masked), accounting.vehicle_code_spans(masked_subject)
+    masked, masked_subject = signals.mask(masked, body_codes), signals.mask(masked_subject, subject_codes)
+    claims += [Claim(off + s, off + e, "model_code") for s, e in body_codes]
+    claims += [Claim(s, e, "model_code") for s, e in subject_codes]
     if pm.plate:
         first = plates[0] if plates else subject_plates[0]
         pm.evidence["plate"] = [(off + first.start, off + first.end) if plates else (first.start, first.end)]

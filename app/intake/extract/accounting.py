@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from app.intake.extract.lexicon import common
+from app.intake.extract.lexicon import brand_set, common
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "vehicle_codes.json"
 
@@ -108,13 +108,13 @@ def _after_make() -> re.Pattern:
     for make, codes in _codes()["after_make"].items():
         word = makes.get(make, make)
         pairs.append(rf"(?:{word})\s+(?P<{make.replace('-', '_')}>(?:{'|'.join(codes)})(?:\s(?:{'|'.join(codes)}))?)")
-    return re.compile(rf"(?<!\w)(?:{'|'.join(pairs)})(?![\w/-])", re.I)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(pairs)})(?![\w/-])(?!\s?\d)", re.I)
 
 
 @cache
 def _model_word() -> re.Pattern:
     alts = "|".join(_codes()["model_words"])
-    return re.compile(rf"(?<!\w)(?:{alts})\.?\s*[:.]?\s?(?P<v>[\w.\-/]{{2,14}})", re.I)
+    return re.compile(rf"(?<!\w)(?:{alts})\.?[ \t]*[:.]?[ \t]?(?P<v>[\w.\-/]{{2,14}})", re.I)
 
 
 @cache
@@ -136,7 +136,8 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                             r"(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])\.?)(?![\w/])"), "date_time", True),
         "time": (re.compile(r"(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?(?:am|pm|h|uhr))?(?![\w:])", re.I),
                  "date_time", True),
-        "clock": (re.compile(r"(?<!\w)(?:kl|klo|klockan|kello|um|at|à|before|innen|inden|före|ennen|bis|vor)"
+        "clock": (re.compile(r"(?<!\w)(?:kl|klo|klockan|kello|um|at|à|before|after|innen|inden|före|ennen|bis|vor|"
+                             r"efter|etter|nach|après|avant|før|for|till|until|by|jälkeen|tot|voor|na)"
                              r"\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)", re.I),
                   "date_time", True),
         "duration": (re.compile(r"(?<![\w.,])\d{1,3}(?:\s?[-–]\s?\d{1,3})?\s?(?:dager|dage|dagar|days?|tage?n?|"
@@ -169,6 +170,7 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
         "phone": (re.compile(r"(?<![\w+.,/-])(?:\+\d{1,3}[\s-]?)?(?:\(0\)\s?)?(?:\d{2}\s\d{2}\s\d{2}\s\d{2}|"
                              r"\d{3}\s\d{2}\s\d{3}|0\d{1,3}[\s-]\d{3,4}\s?\d{2,4}|0\d{1,4}-\d{5,8}|"
                              r"0\d{2}\s\d{3}\s\d{2}\s\d{2}|0\d{2,3}\s\d{6,8}|\d{4}\s\d{4})(?![\w/-])"), "phone", False),
+        "phone_dash": (re.compile(r"(?<![\w+.,/-])0\d{1,3}-\d{2,3}\s\d{2}\s\d{2}(?:\s\d{2})?(?![\w/-])"), "phone", True),
         "phone_label": (re.compile(r"(?<!\w)(?:tlf|tel|telefon|phone|puh|mob|mobil|mobile|gsm|fax|handy|ring|"
                                    r"call|soita|ringe?)\.?\s?[:.]?\s?(?:\+?\d[\d ()-]{5,18}\d)", re.I), "phone", True),
         "numbering": (re.compile(r"^\s*\d{1,2}[.)](?=\s)", re.M), "line_number", True),
@@ -207,6 +209,8 @@ def recognise(text: str) -> list[Claim]:
         claims.append(Claim(m.start(), m.end(), "model_code", True))
     for m in _generation().finditer(text):
         claims.append(Claim(*m.span("v"), "model_code", True))
+    for m in _odometer_label().finditer(text):
+        claims.append(Claim(*m.span("v"), "odometer", True))
     return claims
 
 
@@ -224,6 +228,58 @@ def _generation() -> re.Pattern:
     alts = "|".join(common("makes") + common("models"))
     return re.compile(rf"(?<!\w)(?:{alts})\s+(?P<v>\d{{1,2}}[a-z]?|[a-z]\d{{1,2}}[a-z]?|mk\s?\d|[ivx]{{1,4}})(?![\w/-])",
                       re.I)
+
+
+@cache
+def _odometer_label() -> re.Pattern:
+    alts = "|".join(sorted(_codes().get("odometer_labels", []), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})\.?[ \t]?[:.]?[ \t]?(?P<v>\d{{1,3}}(?:[ .]\d{{3}})*+)(?!\d)", re.I)
+
+
+@cache
+def _certain_shapes() -> re.Pattern:
+    return re.compile(rf"(?<![\w/.-])(?:{'|'.join(_codes()['certain_shapes'])})(?![\w/-])", re.I)
+
+
+@cache
+def _vehicle_line_word() -> re.Pattern:
+    alts = "|".join(common("makes") + common("models") + tuple(_codes()["model_words"]))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
+
+
+def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
+    """Model, chassis and engine codes and odometer readings that are certain by their surroundings: after a make
+    or a model word ("Mercedes C 200", "Golf 7", "motor 2KD-FTV", "km-stand 187 000"), a model of the lexicon that
+    holds a digit, or a code of a model or engine shape on a line that names the vehicle. Masked before the lines
+    are read, so none of them becomes a part number."""
+    from app.intake.extract.partnumbers import _whole_formats
+
+    spans = []
+    for m in _after_make().finditer(text):
+        spans += [m.span(n) for n, v in m.groupdict().items() if v]
+    spans += [m.span("v") for m in _model_word().finditer(text) if any(c.isdigit() for c in m.group("v"))]
+    spans += [m.span() for m in _model_names().finditer(text)]
+    spans += [m.span("v") for m in _generation().finditer(text)]
+    spans += [m.span("v") for m in _odometer_label().finditer(text)]
+    spans += [m.span() for m in _certain_shapes().finditer(text)]
+    pos = 0
+    for line in text.split("\n"):
+        if _vehicle_line_word().search(line):
+            spans += [(pos + m.start(), pos + m.end()) for m in _model_shapes().finditer(line)
+                      if not re.fullmatch(r"(?:19|20)\d{2}", m.group())]
+        pos += len(line) + 1
+    parts = _whole_formats(text, True)
+    out = []
+    for s, e in spans:
+        if any(p.start < e and s < p.end for p in parts):
+            continue
+        if re.search(r"\d[ .]$", text[max(0, s - 2):s]) or re.match(r"[ .]\d", text[e:e + 2]):
+            continue  # "1 987 473 500": a group of a longer number, not a Fiat 500
+        before = re.search(r"([^\W\d_][\w-]*)\s+$", text[max(0, s - 20):s])
+        if before and before.group(1).lower() in brand_set():
+            continue  # "Varta E11": a battery, not a chassis code
+        out.append((s, e))
+    return out
 
 
 def _overlaps(token: Token, claim: Claim) -> bool:

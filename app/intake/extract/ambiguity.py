@@ -55,6 +55,18 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
     if len(vehicles) > 1 or len(vins) > 1:
         named = ", ".join((vehicles if len(vehicles) > 1 else vins)[:3])
         out.append(f"The message names more than one vehicle ({named}); check which parts are for which car.")
+    for n, (a, b) in enumerate(zip(items, items[1:]), 1):
+        ca, cb = a.spans.get("chunk", []), b.spans.get("chunk", [])
+        if (a.source != "text" or b.source != "text" or not ca or not cb or a.part_number or b.part_number
+                or a.quantity.value <= 1 or not a.quantity.explicit or b.quantity.explicit
+                or len((b.description or "").split()) > 3):
+            continue
+        between = pm.evidence_text[ca[-1][1]:cb[0][0]]
+        chunk_b = pm.evidence_text[cb[0][0]:cb[-1][1]]
+        if len(between) <= 8 and "\n" not in between and not re.search(r"\d", chunk_b):
+            qty = pm.evidence_text[slice(*a.spans["quantity"][0])] if a.spans.get("quantity") else str(a.quantity.value)
+            out.append(f"The count '{qty.strip()}' on line {n} may be meant for line {n + 1} too "
+                       f"('{b.description}'); ask how many of each.")
     for n, item in enumerate(items, 1):
         if item.source != "text" or not item.quantity.explicit or item.quantity.value == 1:
             continue

@@ -47,10 +47,12 @@ THRESHOLD: float = float(_model().get("threshold", 0.6))
 def _grammar() -> re.Pattern:
     with open(_DIR / "part_grammar.json", encoding="utf-8") as fh:
         formats = json.load(fh)["formats"]
-    return re.compile("|".join(f"(?:{v})" for v in formats.values()), re.I)
+    return re.compile("|".join(f"(?:{v})" for k, v in formats.items()
+                               if k not in ("code", "oe_dashes", "oe_dots", "ngk", "febi", "textar")), re.I)
 
 
 def fits_grammar(part_number: str) -> bool:
+    """Whether the number fits one of the brands' formats (the generic 'code', dash and dot shapes excluded)."""
     return bool(_grammar().fullmatch(part_number.strip()))
 
 

@@ -8,7 +8,9 @@ from functools import cache
 
 from app.intake.extract.descriptions import clean_description
 from app.intake.extract.lexicon import common, has_part_noun, lexicon, part_noun_re, pattern, words
-from app.intake.extract.partnumbers import PartMatch, find_part_numbers, is_ean13
+from app.intake.extract.confidence import fits_grammar
+from app.intake.extract.partnumbers import PartMatch, _whole_formats, find_part_numbers, is_ean13
+from app.intake.extract.vehicle import mentions_vehicle
 from app.intake.extract.quantities import Quantity, find_quantity
 from app.intake.extract.signals import mask
 
@@ -289,6 +291,9 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         local = [PartMatch(p.start - cs, p.end - cs, p.text, p.brand) for p in chunk_pns]
         blanked = _strip_spans(chunk, [(p.start, p.end) for p in local])
         qty = find_quantity(blanked, lang, part_noun_after=has_part_noun)
+        lead = re.match(r"\s*(\d{1,2})\s+(?=[^\W\d_]{3,})", blanked) if local and not qty.explicit else None
+        if lead and 0 < int(lead.group(1)):
+            qty = Quantity(int(lead.group(1)), [lead.span(1)], True, None)  # "und 1 Warnkontakt A 204 540 17 17"
         desc_text = _strip_spans(blanked, qty.spans)
         desc = clean_description(desc_text, lang)
         at = offset + cs
@@ -299,6 +304,9 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             continue  # "Hva koster et sett bremseskiver?", "un devis pour ...": a price question orders nothing
         if local and question and not qty.explicit and not intent_re.search(sentence):
             continue  # "Har dere 0 986 494 123 på lager?" asks about stock, it orders nothing
+        if local and not has_part_noun(chunk) and mentions_vehicle(chunk) and not any(
+                _whole_formats(p.text, True) or fits_grammar(p.text) for p in local):
+            continue  # "Peugeot 308 1.6 BlueHDi (moteur DV6FC)": the vehicle, not an order line
         if local:
             groups: list[list[PartMatch]] = [[local[0]]]
             for prev, cur in zip(local, local[1:]):

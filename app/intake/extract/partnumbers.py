@@ -107,9 +107,62 @@ def _is_code(core: str, after_prefix: bool = False) -> bool:
 _AFTER_PREFIX_NOT_CODE = re.compile(r"(?i)\d+(?:x|stk|st|kpl|pcs)|\d[.,]\d[a-z]{0,4}|(?:19|20)\d{2}|\d{1,5}[.,]\d{1,2}")
 
 
+# Formats read as wholes before the token rules, so a number never loses or gains an edge: VAG with its suffix
+# letters (5Q0 615 301 F, 06L 115 562 B), Hella (1EL 354 810-011), Toyota (04465-02220), ATE (13.0460-2780.2),
+# Brembo (09.B508.11), Zimmermann (150.3493.20), BMW (34 11 6 855 152), Mercedes (A 204 421 12 12), Sachs and
+# LuK/INA spaced forms (3182 600 219, 600 0161 00). (pattern, needs order-line context)
+_WHOLE = [
+    (re.compile(r"(?<![\w.-])\d[A-Z]{2} ?\d{3} ?\d{3}-\d{3}(?![\w.-])"), False),
+    (re.compile(r"(?<![\w.-])\d[0-9A-Z]{2}(?<=\d[A-Z]\d|\d\d[A-Z]|\d[A-Z]{2}) ?\d{3} ?\d{3}(?: ?[A-Z]{1,3}(?![\w-]))?"
+                r"(?![\w.-])"), False),
+    (re.compile(r"(?<![\w.-])\d{5}-[0-9A-Z]{5}(?:-\d{2})?(?![\w.-])"), False),
+    (re.compile(r"(?<![\w.-])\d{2}\.\d{4}-\d{4}\.\d(?![\w.-])"), False),
+    (re.compile(r"(?<![\w.-])\d{2}\.[0-9A-Z]\d{3}\.\d{2}(?![\w.-])"), False),
+    (re.compile(r"(?<![\w.-])\d{3}\.\d{4}\.\d{2}(?![\w.-])"), False),
+    (re.compile(r"(?<![\w.-])A ?\d{3} ?\d{3} ?\d{2} ?\d{2}(?![\w.-])"), False),
+    (re.compile(r"(?<![\w.,-])\d{2} \d{2} \d \d{3} \d{3}(?![\w.-])"), True),
+    (re.compile(r"(?<![\w.,-])(?:\d{4} \d{3} \d{3}|\d{3} \d{4} \d{2}(?: \d{2})?)(?![\w.,-])"), True),
+]
+
+
+def _whole_formats(text: str, context: bool) -> list[PartMatch]:
+    out: list[PartMatch] = []
+    for rx, needs_context in _WHOLE:
+        if needs_context and not context:
+            continue
+        for m in rx.finditer(text):
+            if any(p.start < m.end() and m.start() < p.end for p in out):
+                continue
+            before = re.search(r"([^\W\d_][\w-]*(?: [^\W\d_][\w-]*)?)\s+$", text[max(0, m.start() - 30):m.start()])
+            brand = None
+            if before:
+                words = before.group(1).split()
+                for cand in (" ".join(words[-2:]), words[-1]):
+                    if cand.lower() in brand_set():
+                        brand = cand
+                        break
+            value, end = m.group(), m.end()
+            last = value.rsplit(" ", 1)
+            if len(last) == 2 and last[1].isalpha() and (last[1].lower() in brand_set() or last[1] in _not_prefix()):
+                value, end = last[0], m.start() + len(last[0])  # "5Q0 615 301 ATE": the brand, not a suffix
+            out.append(PartMatch(m.start(), end, value, brand))
+    return out
+
+
 def find_part_numbers(text: str, *, context: bool = False) -> list[PartMatch]:
     """Part-number spans in `text` (offsets into it). `context` says the text is known to be an order line,
     which lets a bare number of five or more digits (Febi 38802) count even without a brand before it."""
+    whole = _whole_formats(text, context)
+    if whole:
+        rest = list(text)
+        for p in whole:
+            rest[p.start:p.end] = " " * (p.end - p.start)
+        found = _token_part_numbers("".join(rest), context)
+        return sorted(whole + found, key=lambda p: p.start)
+    return _token_part_numbers(text, context)
+
+
+def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
     tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text)]
     cores = [_core(t) for _, t in tokens]
     out: list[PartMatch] = []

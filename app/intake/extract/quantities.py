@@ -97,6 +97,9 @@ def find_quantity(text: str, lang: str, *, part_noun_after=None) -> Quantity:
     """The quantity written in one order chunk (masked text: part numbers and plates blanked out)."""
     r = _res()
     und = r["undecided"].search(text)
+    if und and re.match(r"\s?(?:z?r|-)\s?\d{2}(?!\d)", text[und.end():und.end() + 6], re.I) or \
+            und and re.match(r"\d{3}/\d{2}", und.group(0).strip()):
+        und = None  # 205/55 R16: a tyre size
     if und and not _blocked(text, und.start(), und.end()) and und.group(1) != und.group(2):
         return Quantity(int(und.group(1)), [und.span()], True, und.group(0).strip())
     found: list[tuple[int, tuple[int, int]]] = []
