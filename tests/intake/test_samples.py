@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.intake.parse import parse_file
-from tests.intake.scoring import compare
+from tests.intake.scoring import reading_diffs
 
 
 def _samples_dir() -> Path | None:
@@ -39,7 +39,7 @@ def test_samples_meet_the_bar():
     report, kind_wrong, clear_total, clear_right, missed_review, wrong_unreviewed = [], 0, 0, 0, 0, 0
     for path, gold in cases:
         got = parse_file(path)
-        diffs = compare(gold, got)
+        diffs = reading_diffs(gold, got)
         if gold["kind"] != got["kind"]:
             kind_wrong += 1
         if gold["kind"] == "order" and not gold.get("must_review"):
