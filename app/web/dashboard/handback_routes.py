@@ -50,8 +50,9 @@ def export_download(batch_id: int, kind: str):
     if batch is None:
         abort(404, description=f"There is no export batch {batch_id}.")
     data = batch.csv if kind == "csv" else batch.jsonl
-    mimetype = "text/csv; charset=utf-8" if kind == "csv" else "application/x-ndjson; charset=utf-8"
-    return Response(data, mimetype=mimetype, headers={
+    # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/ mimetype once more
+    content_type = "text/csv; charset=utf-8" if kind == "csv" else "application/x-ndjson; charset=utf-8"
+    return Response(data, content_type=content_type, headers={
         "Content-Disposition": f'attachment; filename="{export.filename(batch, kind)}"',
         "X-Checksum-SHA256": batch.checksum if kind == "csv" else hashlib.sha256(data).hexdigest(),
     })
@@ -126,6 +127,6 @@ def report_page():
 def report_csv():
     data = report.as_csv(report.build())
     stamp = _now().strftime("%Y%m%d")
-    return Response(data, mimetype="text/csv; charset=utf-8",
+    return Response(data, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="partdesk-outage-report-{stamp}.csv"'})
 
