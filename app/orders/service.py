@@ -119,6 +119,7 @@ def claim(order: Order, staff: Staff, *, now: datetime, override: bool = False) 
     if order.status == "claimed":
         holder = order.holder.name if order.holder else "someone"
         raise IllegalMove(f"Order {order.reference} is already claimed by {holder}.")
+    _ensure_holder_or_manager(order, staff)  # a ready order is still its holder's
     if not lifecycle.can_move(order, "claimed"):
         lifecycle.move(order, to="claimed", by=staff, now=now)  # raises with the reason
     if override:
@@ -132,19 +133,17 @@ def claim(order: Order, staff: Staff, *, now: datetime, override: bool = False) 
 
 
 def release(order: Order, staff: Staff, *, now: datetime, reason: str | None = None) -> None:
-    _lock_order(order)
-    _ensure_holder_or_manager(order, staff)
+    _lock_for_change(order, staff)
     lifecycle.move(order, to="new", by=staff, now=now, reason=reason, action="released")
 
 
 def mark_ready(order: Order, staff: Staff, *, now: datetime) -> None:
-    _lock_order(order)
-    _ensure_holder_or_manager(order, staff)
+    _lock_for_change(order, staff)
     lifecycle.move(order, to="ready", by=staff, now=now)
 
 
 def mark_done(order: Order, staff: Staff, *, now: datetime) -> None:
-    _lock_order(order)
+    _lock_for_change(order, staff)
     lifecycle.move(order, to="done", by=staff, now=now)
     promote_held(order.branch_id, now=now)
 
@@ -152,20 +151,20 @@ def mark_done(order: Order, staff: Staff, *, now: datetime) -> None:
 def cancel(order: Order, staff: Staff | None, *, now: datetime, reason: str) -> None:
     if not reason or not reason.strip():
         raise NotAllowed("Say why the order is cancelled; the workshop will be told.")
-    _lock_order(order)
+    _lock_for_change(order, staff)
     lifecycle.move(order, to="cancelled", by=staff, now=now, reason=reason.strip())
     promote_held(order.branch_id, now=now)
 
 
 def accept_review(order: Order, staff: Staff, *, now: datetime) -> None:
-    _lock_order(order)
+    _lock_for_change(order, staff)
     lifecycle.move(order, to="new", by=staff, now=now, action="accepted", reason="Checked by staff.")
     order.review_reasons = []
     order.admitted_at = order.admitted_at or now
 
 
 def redirect(order: Order, staff: Staff | None, *, now: datetime, reason: str | None = None) -> None:
-    _lock_order(order)
+    _lock_for_change(order, staff)
     lifecycle.move(order, to="redirected", by=staff, now=now, reason=reason or "Sent to the backup supplier.")
     promote_held(order.branch_id, now=now)
 
@@ -174,7 +173,7 @@ def admit_held(order: Order, staff: Staff, *, now: datetime) -> None:
     """A manager's override: take a held order into the queue now, past the limits."""
     if not staff.is_manager:
         raise NotAllowed("Only a manager can admit a held order past the limits.")
-    _lock_order(order)
+    _lock_for_change(order, staff)
     to = "needs_review" if order.review_reasons else "new"
     lifecycle.move(order, to=to, by=staff, now=now, action="override_admit", reason="Admitted past the limit by a manager.")
     order.admitted_at = now
@@ -213,7 +212,20 @@ def _lock_order(order: Order) -> None:
         ).scalar_one()
 
 
+def _lock_for_change(order: Order, staff: Staff | None) -> None:
+    """Lock the order, then hold the change to the rule every transition obeys (see below).
+    `staff` None is the system acting on the branch's policy, which no one holds an order against."""
+    _lock_order(order)
+    if staff is not None:
+        _ensure_holder_or_manager(order, staff)
+
+
+HELD = ("claimed", "ready")
+
+
 def _ensure_holder_or_manager(order: Order, staff: Staff) -> None:
-    if order.holder_id not in (None, staff.id) and not staff.is_manager:
+    """An order someone holds (claimed or ready) is changed only by them or a manager; raises NotAllowed.
+    Read after the row lock, so a claim that just happened elsewhere counts."""
+    if order.status in HELD and order.holder_id not in (None, staff.id) and not staff.is_manager:
         holder = order.holder.name if order.holder else "someone else"
         raise NotAllowed(f"Order {order.reference} is held by {holder}; only they or a manager can change it.")

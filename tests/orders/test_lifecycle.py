@@ -75,3 +75,83 @@ def test_order_needing_review_is_recorded_with_its_reasons(db, make, now):
     boss = make.staff(branch, role="manager")
     service.accept_review(order, boss, now=now)
     assert order.status == "new" and order.review_reasons == []
+
+
+# Every move out of a held status (claimed, ready), as the service makes it: (action, from, to, call).
+HELD_MOVES = [
+    ("release", "claimed", "new", lambda o, s, now: service.release(o, s, now=now)),
+    ("ready", "claimed", "ready", lambda o, s, now: service.mark_ready(o, s, now=now)),
+    ("cancel", "claimed", "cancelled", lambda o, s, now: service.cancel(o, s, now=now, reason="Found elsewhere")),
+    ("redirect", "claimed", "redirected", lambda o, s, now: service.redirect(o, s, now=now)),
+    ("done", "ready", "done", lambda o, s, now: service.mark_done(o, s, now=now)),
+    ("claim", "ready", "claimed", lambda o, s, now: service.claim(o, s, now=now)),
+    ("cancel", "ready", "cancelled", lambda o, s, now: service.cancel(o, s, now=now, reason="Found elsewhere")),
+]
+# who acts -> may they change an order Kari holds?
+ROLES = {"holder": True, "other staff": False, "manager": True, "admin": True}
+
+
+def test_every_move_out_of_a_held_status_is_in_the_table():
+    held = {(s, t) for s in ("claimed", "ready") for t in lifecycle.MOVES[s]}
+    assert {(s, t) for _a, s, t, _c in HELD_MOVES} == held
+
+
+def _held_by_kari(make, now, status):
+    branch = make.branch()
+    kari = make.staff(branch, name="Kari", login="kari")
+    workshop = make.workshop(branch, emails=["post@verksted.test"])
+    order = make.order(branch, now=now, workshop_id=workshop.id)
+    service.claim(order, kari, now=now)
+    if status == "ready":
+        service.mark_ready(order, kari, now=now)
+    make.db.session.commit()
+    return branch, kari, order
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action,from_status,to_status,call", HELD_MOVES,
+                         ids=[f"{a}-from-{s}" for a, s, _t, _c in HELD_MOVES])
+def test_only_the_holder_or_a_manager_changes_a_held_order(db, make, now, role, action, from_status, to_status,
+                                                           call):
+    from app.models import OutboxMessage
+
+    branch, kari, order = _held_by_kari(make, now, from_status)
+    actor = {"holder": lambda: kari, "other staff": lambda: make.staff(branch, name="Ola"),
+             "manager": lambda: make.staff(branch, name="Mona", role="manager"),
+             "admin": lambda: make.staff(None, name="Ada", role="admin")}[role]()
+    events = db.session.query(OrderEvent).filter_by(order_id=order.id).count()
+    outbox = db.session.query(OutboxMessage).count()
+    later = now + timedelta(minutes=5)
+    if ROLES[role]:
+        call(order, actor, later)
+        db.session.commit()
+        assert order.status == to_status
+        moved = [e for e in order.events if e.from_status == from_status and e.to_status == to_status][-1]
+        assert moved.actor_id == actor.id
+        return
+    with pytest.raises(NotAllowed) as info:
+        call(order, actor, later)
+    assert info.value.message == f"Order {order.reference} is held by Kari; only they or a manager can change it."
+    assert not db.session.new  # nothing recorded, nothing queued for the workshop
+    db.session.rollback()
+    db.session.expire_all()
+    assert (order.status, order.holder_id) == (from_status, kari.id)
+    assert db.session.query(OrderEvent).filter_by(order_id=order.id).count() == events
+    assert db.session.query(OutboxMessage).count() == outbox
+
+
+@pytest.mark.parametrize("role", ["staff", "manager"])
+@pytest.mark.parametrize("action,from_status,to_status,call", [
+    ("claim", "new", "claimed", lambda o, s, now: service.claim(o, s, now=now)),
+    ("cancel", "new", "cancelled", lambda o, s, now: service.cancel(o, s, now=now, reason="Found elsewhere")),
+    ("redirect", "new", "redirected", lambda o, s, now: service.redirect(o, s, now=now)),
+    ("accept", "needs_review", "new", lambda o, s, now: service.accept_review(o, s, now=now)),
+], ids=["claim-new", "cancel-new", "redirect-new", "accept-needs_review"])
+def test_an_order_nobody_holds_is_anyone_s_to_move(db, make, now, role, action, from_status, to_status, call):
+    branch = make.branch()
+    order = make.order(branch, now=now, review_reasons=["Check it."] if from_status == "needs_review" else [])
+    assert order.status == from_status
+    actor = make.staff(branch, role=role)
+    call(order, actor, now)
+    db.session.commit()
+    assert order.status == to_status

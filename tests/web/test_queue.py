@@ -235,3 +235,23 @@ def test_parsed_body_text_is_preferred_and_keyed_orders_have_no_attachments(clie
 def test_queue_needs_login(client):
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_staff_cannot_cancel_an_order_someone_else_holds(client, make, db):
+    branch = make.branch("OSL")
+    make.staff(branch, login="kari", name="Kari")
+    make.staff(branch, login="ola", name="Ola")
+    workshop = make.workshop(branch, emails=["post@verksted.test"])
+    order = make.order(branch, workshop_id=workshop.id)
+    login(client, "kari")
+    _post(client, "/orders/OSL-000001/do/claim")
+    client.post("/logout", data={"csrf_token": token(client)})
+    sent = db.session.query(OutboxMessage).count()
+    login(client, "ola")
+    response = _post(client, "/orders/OSL-000001/cancel", reason="Not needed")
+    assert response.status_code == 302
+    assert ("Order OSL-000001 is held by Kari; only they or a manager can change it."
+            in flashes(client.get("/orders/OSL-000001").get_data(as_text=True)))
+    db.session.expire_all()
+    assert (order.status, order.holder.name) == ("claimed", "Kari")
+    assert db.session.query(OutboxMessage).count() == sent  # the workshop was not told "cancelled"
