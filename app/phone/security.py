@@ -32,16 +32,29 @@ def public_url(path: str) -> str:
     return request.host_url.rstrip("/") + path
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 def is_valid_request() -> bool:
+    """True only for what Twilio sends our hooks: a non-empty form-encoded body, each parameter (form
+    and query) given once, signed with our auth token for our public URL. Anything else (JSON, multipart,
+    an empty body, another content type, a repeated parameter) is refused before its body is read as
+    parameters: the validator would otherwise check a signature over fields the view never sees, or fail
+    on a body that is not a dict."""
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not token or not signature:
         return False
-    validator = RequestValidator(token)
-    url = public_url_of_request()
-    if request.is_json:
-        return validator.validate(url, request.get_data(as_text=True), signature)
-    return validator.validate(url, request.form, signature)
+    if request.mimetype != FORM:
+        return False
+    form = request.form
+    if not form or _repeated(form) or _repeated(request.args):
+        return False
+    return RequestValidator(token).validate(public_url_of_request(), form, signature)
+
+
+def _repeated(params) -> bool:
+    return any(len(values) > 1 for values in params.listvalues())
 
 
 def twilio_signed(view):
@@ -53,9 +66,10 @@ def twilio_signed(view):
             log.warning("Twilio webhook %s refused: TWILIO_AUTH_TOKEN is not configured", request.path)
             abort(403)
         if not is_valid_request():
-            log.warning("Twilio webhook refused: bad or missing signature for %s from %s (CallSid=%s MessageSid=%s)",
-                        public_url_of_request(), request.remote_addr,
-                        request.form.get("CallSid"), request.form.get("MessageSid"))
+            form = request.form if request.mimetype == FORM else {}
+            log.warning("Twilio webhook refused: bad or missing signature for %s from %s (%s; CallSid=%s MessageSid=%s)",
+                        public_url_of_request(), request.remote_addr, request.mimetype or "no content type",
+                        form.get("CallSid"), form.get("MessageSid"))
             abort(403)
         return view(*args, **kwargs)
 

@@ -91,3 +91,94 @@ def test_behind_proxyfix_the_forwarded_url_is_checked(proxied):
 def test_without_proxyfix_forwarded_headers_are_not_trusted(twilio):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "public.example"}
     assert twilio.post("/twilio/voice", CALL, signed_url=PUBLIC, headers=forwarded).status_code == 403
+
+
+# --- bodies that are not what Twilio sends: refused before anything reads them ---
+
+HOOKS = ("/twilio/voice", "/twilio/voice/dialed", "/twilio/voice/menu", "/twilio/voice/recording",
+         "/twilio/voice/transcription", "/twilio/voice/status", "/twilio/sms", "/twilio/message-status")
+
+
+def _validator():
+    from twilio.request_validator import RequestValidator
+
+    return RequestValidator(TOKEN)
+
+
+@pytest.mark.parametrize("path", HOOKS)
+@pytest.mark.parametrize("signature", [None, "anything", "x" * 28])
+def test_a_json_body_with_any_signature_is_refused(twilio, path, signature):
+    response = twilio.client.post(path, data='{"CallSid": "CA1", "From": "+4790000001"}',
+                                  content_type="application/json",
+                                  headers={"X-Twilio-Signature": signature} if signature else {})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("path", HOOKS)
+def test_a_json_body_signed_the_way_twilio_signs_json_is_refused(twilio, path):
+    # Twilio's JSON scheme: the body's sha256 in the URL, the signature over the URL alone; our hooks take forms only
+    import hashlib
+
+    body = '{"CallSid": "CA1", "MessageSid": "SM1", "From": "+4790000001"}'
+    query = f"?bodySHA256={hashlib.sha256(body.encode()).hexdigest()}"
+    signature = _validator().compute_signature(f"http://localhost{path}{query}", {})
+    assert _validator().validate(f"http://localhost{path}{query}", body, signature)  # the library accepts it
+    response = twilio.client.post(path + query, data=body, content_type="application/json",
+                                  headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_a_multipart_body_signed_over_its_fields_is_refused(twilio):
+    signature = twilio.sign("http://localhost/twilio/voice", CALL)
+    response = twilio.client.post("/twilio/voice", data=CALL, content_type="multipart/form-data",
+                                  headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", None])
+def test_an_empty_body_signed_over_the_url_alone_is_refused(twilio, content_type):
+    signature = twilio.sign("http://localhost/twilio/voice", {})
+    response = twilio.client.post("/twilio/voice", data=b"", content_type=content_type,
+                                  headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/octet-stream", "application/xml"])
+def test_a_form_sent_as_another_content_type_is_refused(twilio, content_type):
+    from urllib.parse import urlencode
+
+    signature = twilio.sign("http://localhost/twilio/voice", {})  # the app would see no fields, so none are signed
+    response = twilio.client.post("/twilio/voice", data=urlencode(CALL), content_type=content_type,
+                                  headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_a_parameter_given_twice_is_refused_even_when_signed(twilio):
+    from werkzeug.datastructures import MultiDict
+
+    params = MultiDict([*CALL.items(), ("From", "+4799999999")])
+    url = "http://localhost/twilio/voice"
+    signature = twilio.sign(url, params)
+    assert _validator().validate(url, params, signature)  # the library accepts both values
+    response = twilio.client.post("/twilio/voice", data="&".join(f"{k}={v.replace('+', '%2B')}"
+                                                                  for k, v in params.items(multi=True)),
+                                  content_type="application/x-www-form-urlencoded",
+                                  headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_a_query_parameter_given_twice_is_refused_even_when_signed(twilio):
+    url = "http://localhost/twilio/voice?attempt=1&attempt=2"
+    assert twilio.post("/twilio/voice?attempt=1&attempt=2", CALL, signed_url=url).status_code == 403
+    assert twilio.post("/twilio/voice?attempt=2", CALL, signed_url="http://localhost/twilio/voice?attempt=2"
+                       ).status_code == 200
+
+
+def test_a_form_with_a_charset_is_still_a_form(twilio):
+    from urllib.parse import urlencode
+
+    signature = twilio.sign("http://localhost/twilio/voice", CALL)
+    response = twilio.client.post("/twilio/voice", data=urlencode(CALL),
+                                  content_type="application/x-www-form-urlencoded; charset=utf-8",
+                                  headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200
