@@ -2,6 +2,7 @@
 the reasons a person must look at it. Pure: no database, no request, no network."""
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ from app.intake.attachments import read_attachment
 from app.intake.extract import classify as classify_mod
 from app.intake.extract import ambiguity, accounting, confidence, evidence, language, signals, vehicle
 from app.intake.extract.accounting import Claim
-from app.intake.extract.lexicon import LANGUAGES, has_part_noun, pattern
+from app.intake.extract.lexicon import LANGUAGES, common, has_part_noun, pattern
 from app.intake.extract.lines import Item, items_from_rows, items_from_text
 from app.intake.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
 from app.intake.extract.result import OrderLine, ParsedMessage
@@ -116,8 +117,10 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         claims += [Claim(off + s, off + e, "plate") for s, e in _value_spans(masked, p.value)]
         masked = _mask_value(masked, p.value)
     pm.plate = (plates or subject_plates or [None])[0] and (plates or subject_plates)[0].value
-    # model, chassis and engine codes and odometer readings certain by their surroundings are not part numbers
-    body_codes, subject_codes = accounting.vehicle_code_spans(masked), accounting.vehicle_code_spans(masked_subject)
+    # model, chassis and engine codes, odometer readings, phone, org and VAT numbers, prices, dates and clock
+    # times certain by their shape and surroundings are not part numbers or quantities
+    body_codes = accounting.vehicle_code_spans(masked) + accounting.certain_other_spans(masked)
+    subject_codes = accounting.vehicle_code_spans(masked_subject) + accounting.certain_other_spans(masked_subject)
     masked, masked_subject = signals.mask(masked, body_codes), signals.mask(masked_subject, subject_codes)
     claims += [Claim(off + s, off + e, "model_code") for s, e in body_codes]
     claims += [Claim(s, e, "model_code") for s, e in subject_codes]
@@ -137,9 +140,13 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         read_attachment(att)
         if att.parsed:
             items.extend(items_from_rows(att.rows, att.filename, frozenset(att.numeric_cells)))
-    if not items and find_part_numbers(masked_subject, context=True):
+    if find_part_numbers(masked_subject, context=True):
+        # the subject counts as text: its lines are read too, unless the body names the same numbers
         subject_items, _ = items_from_text(masked_subject, lang, order_intent=True)
-        items.extend(subject_items)
+        known = {normalise_part_number(i.part_number) for i in items if i.part_number}
+        extra = [i for i in subject_items if not items or i.part_number and normalise_part_number(i.part_number)
+                 not in known and (i.quantity.explicit or has_part_noun(i.literal))]
+        items = extra + items
 
     unread = [a for a in doc.attachments if not a.parsed and not a.inline and a.kind in ("image", "pdf", "other")]
     refused = [a for a in doc.attachments if not a.parsed and a.kind in ("csv", "xlsx")]
@@ -154,6 +161,7 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         pm.confidence = 0.9 if (doc.auto_submitted or doc.is_bounce or pm.order_ref) else 0.75
         if pm.kind in ("auto_reply", "other"):
             pm.urgent, pm.fulfilment, pm.customer_reference = False, None, None
+            pm.plate = pm.vin = None  # a bounce or an auto-reply orders nothing, whatever it quotes
         if pm.kind in ("follow_up", "cancellation"):
             pm.urgent = pm.urgent and pm.kind == "follow_up"
             pm.fulfilment = None
@@ -271,7 +279,7 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
         if item.numeric_cell:
             reasons.append(f"Part number '{item.part_number}' on line {n} ({item.source}) is stored as a number; "
                            "leading zeros may have been lost, so check it with the workshop.")
-    generic = [n for n, i in enumerate(items, 1) if i.part_number is None]
+    generic = [n for n, i in enumerate(items, 1) if i.part_number is None and not _consumable(i.description)]
     if generic and not (pm.plate or pm.vin or vehicle.mentions_vehicle(text)):
         for n in generic:
             reasons.append(f"Line {n} '{items[n - 1].description}' has no part number and the message names no "
@@ -288,6 +296,18 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
     elif not items:
         reasons.append("No order lines could be read; read the message and enter the lines by hand.")
     return reasons
+
+
+@functools.cache
+def _consumable_re() -> re.Pattern:
+    alts = "|".join(re.escape(w) for w in sorted(common("consumables"), key=len, reverse=True))
+    spec = r"\d{1,2}\s?w-?\d{2}|dot\s?[345]|g1[1-3]|h[1-9]\b|\d+\s?(?:l|ltr|liter|litre|litraa?|ml)\b"
+    return re.compile(rf"(?:{alts})|(?<!\w)(?:{spec})", re.I)
+
+
+def _consumable(description: str | None) -> bool:
+    """Oil, fluids, bulbs, batteries by their spec: no vehicle is needed to hand them over the counter."""
+    return bool(description and _consumable_re().search(description))
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -125,10 +125,10 @@ def _currency() -> str:
 @cache
 def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
     cur = _currency()
-    num = r"\d{1,3}(?:[ .]\d{3})*+(?:[.,]\d{1,2})?+|\d+(?:[.,]\d{1,2})?+"
+    num = r"\d{1,3}(?:[ .]\d{3})*+(?:[.,]\d{1,2})?+|\d+(?:[.,]\d{1,2})?+"  # thousands with a blank, not a newline
     return {
-        "price_after": (re.compile(rf"(?<![\w.,])(?:{num})\s?(?:,-|:-|\.-)?\s?(?:{cur})(?!\w)", re.I), "price", True),
-        "price_before": (re.compile(rf"(?<!\w)(?:{cur})\.?\s?(?:{num})(?:,-)?", re.I), "price", True),
+        "price_after": (re.compile(rf"(?<![\w.,])(?:{num})[ \t]?(?:,-|:-|\.-)?[ \t]?(?:{cur})(?!\w)", re.I), "price", True),
+        "price_before": (re.compile(rf"(?<!\w)(?:{cur})\.?[ \t]?(?:{num})(?:,-)?", re.I), "price", True),
         "price_dash": (re.compile(r"(?<![\w.,])\d{1,3}(?:[ .]\d{3})*+,[-–](?!\d)"), "price", True),
         "price_at": (re.compile(rf"(?<!\w)(?:à|á|a|@|per|pr\.?|je|stk\.?pris|netto|brutto)\s?(?:{num})(?!\d)", re.I),
                      "price", False),
@@ -237,6 +237,14 @@ def _odometer_label() -> re.Pattern:
 
 
 @cache
+def _after_prep() -> re.Pattern:
+    """A model designation right after a vehicle preposition: 'til C 200 W204', 'für E 220 CDI', 'pour 308'."""
+    preps = "til|till|for|för|für|fur|pour|voor|to|på|on|auf|sur|op"
+    code = r"[A-Z]{1,3}\s?\d{3}(?:\s?(?:CDI|d|e|i))?(?:\s\(?W\d{3}\)?)?|W\d{3}|[A-Z]\d{2}|\d{3}[dei]"
+    return re.compile(rf"(?<!\w)(?:{preps})\s+(?:(?:en|ein|une|un|the|a|la|le|den|det|min|vår)\s+)?(?P<v>{code})(?![\w/-])(?!\s?\d)")
+
+
+@cache
 def _certain_shapes() -> re.Pattern:
     return re.compile(rf"(?<![\w/.-])(?:{'|'.join(_codes()['certain_shapes'])})(?![\w/-])", re.I)
 
@@ -262,6 +270,7 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
     spans += [m.span("v") for m in _generation().finditer(text)]
     spans += [m.span("v") for m in _odometer_label().finditer(text)]
     spans += [m.span() for m in _certain_shapes().finditer(text)]
+    spans += [m.span("v") for m in _after_prep().finditer(text)]
     pos = 0
     for line in text.split("\n"):
         if _vehicle_line_word().search(line):
@@ -280,6 +289,36 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
             continue  # "Varta E11": a battery, not a chassis code
         out.append((s, e))
     return out
+
+
+@cache
+def _certain_other() -> re.Pattern:
+    cur = _currency()
+    num = r"\d{1,3}(?:[ .]\d{3})*+(?:[.,]\d{1,2})?+(?:,-)?|\d+(?:[.,]\d{1,2})?+(?:,-)?"
+    return re.compile(
+        rf"(?<![\w+.,/-])0\d{{1,3}}-\d{{2,3}}\s\d{{2}}\s\d{{2}}(?:\s\d{{2}})?(?![\w/-])"          # 040-12 34 56
+        rf"|(?<!\w)(?:tlf|tel|telefon|phone|puh|mob|mobil|mobile|gsm|fax|handy)\.?\s?[:.]?\s?\+?\d[\d ()-]{{5,18}}\d"
+        rf"|(?<![\w-])(?:se|dk|fi|de|nl|fr|gb|no)\d{{8,12}}(?:mva|01)?(?![\w-])"                     # SE556712345601
+        rf"|(?<![\w-])\d{{3}}\s?\d{{3}}\s?\d{{3}}\s?mva(?!\w)"
+        rf"|(?<!\w)(?:org\.?\s?(?:nr|no|nummer)?|orgnr|cvr|y-tunnus|ytunnus|vat|momsnr|ust-?id(?:nr)?|btw|kvk)\.?\s?[:.#]?\s?"
+        rf"(?:[a-z]{{2}}\s?)?\d[\d .-]{{4,16}}\d"
+        rf"|(?<![\w.,])(?:{num})[ \t]?(?:{cur})(?!\w)|(?<!\w)(?:{cur})\.?[ \t]?(?:{num})"              # prices
+        rf"|(?<!\w)(?:à|á|@)[ \t]?(?:{num})(?!\d)"
+        rf"|(?<![\w.])\d{{1,2}}[./]\d{{1,2}}[./](?:\d{{4}}|\d{{2}})(?![\w/])|(?<![\w.])\d{{4}}-\d{{2}}-\d{{2}}(?!\w)"
+        rf"|(?<!\w)(?:kl|klo|klockan|kello|um)\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)"
+        rf"|(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?=\s?(?:uhr|h\b|-?tiden|-?ajan|am\b|pm\b))"
+        rf"|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\w:])",
+        re.I)
+
+
+def certain_other_spans(text: str) -> list[tuple[int, int]]:
+    """Phone numbers, org and VAT numbers, prices, dates and clock times that nothing but their role can be:
+    masked before the lines are read, so they become neither part numbers nor quantities nor descriptions."""
+    from app.intake.extract.partnumbers import _whole_formats
+
+    parts = _whole_formats(text, True)
+    return [m.span() for m in _certain_other().finditer(text)
+            if not any(p.start < m.end() and m.start() < p.end for p in parts)]
 
 
 def _overlaps(token: Token, claim: Claim) -> bool:

@@ -70,7 +70,14 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
     for n, item in enumerate(items, 1):
         if item.source != "text" or not item.quantity.explicit or item.quantity.value == 1:
             continue
-        chunk = "".join(pm.evidence_text[s:e] for s, e in item.spans.get("chunk", []))
+        spans = item.spans.get("chunk", [])
+        if not spans:
+            continue
+        ls = pm.evidence_text.rfind("\n", 0, spans[0][0]) + 1
+        le = pm.evidence_text.find("\n", spans[-1][1])
+        chunk = pm.evidence_text[ls:le if le >= 0 else len(pm.evidence_text)]
+        if sum(1 for i in items if i.spans.get("chunk") and ls <= i.spans["chunk"][0][0] < (le if le >= 0 else 10**9)) > 1:
+            chunk = "".join(pm.evidence_text[s:e] for s, e in spans)  # several lines on one text line: its own chunk
         sets = [m for m in _set_word().finditer(chunk) if not re.search(r"\d\s*$", chunk[:m.start()])]
         if sets and not re.search(rf"(?i)\b{item.quantity.value}\s+{re.escape(sets[0].group(0))}", chunk):
             out.append(f"Line {n} gives a count of {item.quantity.value} and also says "

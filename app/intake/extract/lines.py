@@ -69,6 +69,11 @@ def _header_kind(cell: str) -> str | None:
     return None
 
 
+def _wordy(cell: str) -> bool:
+    """'Castrol Edge 5W-30, 5 liter' in a part-number column: words, not a number."""
+    return len(re.findall(r"[^\W\d_]{4,}", cell)) >= 2 or len(cell.split()) > 4
+
+
 def _int_cell(cell: str) -> int | None:
     m = re.fullmatch(r"\s*(\d{1,3})(?:[.,]0+)?\s*(?:stk|st|kpl|pcs|x|stück|stuks)?\.?\s*", cell or "", re.I)
     return int(m.group(1)) if m else None
@@ -108,7 +113,7 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
         pn = None
         if raw_pn:
             found = find_part_numbers(raw_pn, context=True)
-            pn = found[0].text if found else (raw_pn if re.search(r"\d", raw_pn) else None)
+            pn = found[0].text if found else (raw_pn if re.search(r"\d", raw_pn) and not _wordy(raw_pn) else None)
         if pn is None and raw_ean and is_ean13(raw_ean):
             pn = raw_ean
         desc = cell("desc") or None
@@ -300,7 +305,7 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         qty_spans = [(at + a, at + b) for a, b in qty.spans]
         desc_spans = [(at + a, at + b) for a, b in word_spans(desc_text, desc)]
         question = sentence.rstrip().endswith("?")
-        if _asks_price(sentence, lang, question):
+        if _asks_price(sentence, lang, question) and (question or not qty.explicit):
             continue  # "Hva koster et sett bremseskiver?", "un devis pour ...": a price question orders nothing
         if local and question and not qty.explicit and not intent_re.search(sentence):
             continue  # "Har dere 0 986 494 123 på lager?" asks about stock, it orders nothing

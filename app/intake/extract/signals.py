@@ -32,7 +32,7 @@ def find_order_ref(*texts: str) -> tuple[str | None, list[tuple[int, int]]]:
 @cache
 def _account_value() -> re.Pattern:
     labels = "|".join(words("account_labels"))
-    return re.compile(rf"(?<!\w)(?:{labels})\s*+(?:nr\.?|no\.?|nummer)?\s*+[:.#]?\s*+(\+?[\d][\d \-/.()]{{2,24}}\d|\d+)",
+    return re.compile(rf"(?<!\w)(?:{labels})[ \t]*+(?:nr\.?|no\.?|nummer)?[ \t]*+[:.#]?[ \t]*+(\+?[\d][\d \-/.()]{{2,24}}\d|\d+)",
                       re.I)
 
 
@@ -65,6 +65,8 @@ def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | No
     for m in _reference().finditer(text):
         label = m.group(0)[:m.start("v") - m.start()].strip().rstrip(":.#").strip()
         value = m.group("v").strip().rstrip(".")
+        if value[:1] in "-/" and text[m.start("v") - 1:m.start("v")].isalnum():
+            value = label + value  # "PO-77410": the label is part of the reference as written
         if ORDER_REF.fullmatch(value):
             continue
         if label.isupper() is False and label.lower() in ("po", "ao", "wo", "or", "bc") and label != label.upper():
