@@ -122,6 +122,15 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     body_codes = accounting.vehicle_code_spans(masked) + accounting.certain_other_spans(masked)
     subject_codes = accounting.vehicle_code_spans(masked_subject) + accounting.certain_other_spans(masked_subject)
     masked, masked_subject = signals.mask(masked, body_codes), signals.mask(masked_subject, subject_codes)
+    for code in {masked_text[s:e] for masked_text, spans in ((new_text, body_codes), (subject, subject_codes))
+                 for s, e in spans if re.search(r"\d", masked_text[s:e]) and re.search(r"[^\W\d_]", masked_text[s:e])
+                 and len(masked_text[s:e].strip()) >= 3}:
+        # a model or engine code named once with its make ("Mercedes C 200") is the vehicle everywhere else too
+        whole = re.compile(rf"(?<![\w.-]){re.escape(code)}(?![\w.-])", re.I)
+        for base, text in ((off, masked), (0, masked_subject)):
+            claims += [Claim(base + m.start(), base + m.end(), "model_code") for m in whole.finditer(text)]
+        masked = whole.sub(lambda m: " " * len(m.group()), masked)
+        masked_subject = whole.sub(lambda m: " " * len(m.group()), masked_subject)
     claims += [Claim(off + s, off + e, "model_code") for s, e in body_codes]
     claims += [Claim(s, e, "model_code") for s, e in subject_codes]
     if pm.plate:
@@ -129,7 +138,7 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         pm.evidence["plate"] = [(off + first.start, off + first.end) if plates else (first.start, first.end)]
 
     signal_text = f"{subject}\n{new_text}"
-    pm.urgent = signals.is_urgent(signal_text)
+    pm.urgent = signals.is_urgent(signal_text) and not _urgency_negated(signal_text)
     pm.fulfilment = signals.fulfilment(signal_text)
     pm.evidence.update(evidence.signal_spans(signal_text, pm.urgent, pm.fulfilment))
 
@@ -188,6 +197,15 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         reasons.append(f"Low confidence ({pm.confidence:.2f}) in the lines read; check them against the message.")
     pm.review_reasons = reasons
     pm.needs_review = bool(reasons) or pm.confidence < REVIEW_THRESHOLD
+
+
+def _urgency_negated(text: str) -> bool:
+    """'Ingen brådska, bilen står här till fredag': a car that is said to stand, in a message that says there is
+    no hurry, is not urgent; an explicit urgent word after the negation is removed still is."""
+    if not signals._negated_urgency().search(text):
+        return False
+    cleaned = signals._negated_urgency().sub(lambda m: " " * len(m.group()), text)
+    return not pattern("urgent").search(cleaned) and not re.search(r"(?<!\w)(?:ASAP|VOR)(?!\w)", cleaned)
 
 
 def _apply_catalogue(pm: ParsedMessage, catalogue: Catalogue | None) -> tuple[int, int] | None:

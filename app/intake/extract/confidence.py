@@ -23,7 +23,7 @@ PRIOR = {
     "desc_only_frac": -0.9, "default_qty_frac": -0.4, "desc_digit": -0.9, "desc_conj": -0.9, "desc_long": -0.6,
     "pn_grammar_frac": 0.8, "reply": -0.3, "attachment_lines": -0.2, "stray": -0.4, "uncovered_nouns": -0.9,
     "catalogue_confirmed": 1.0, "catalogue_missing": -0.8, "text_lines": -0.6, "no_lines": -3.0,
-    "subject_lines": -0.5, "history_confirmed": 1.2,
+    "subject_lines": -0.5, "history_confirmed": 1.2, "table_lines": -0.3, "ref_unread": -0.8, "ref_wordy": -0.5,
 }
 
 
@@ -54,6 +54,11 @@ def _grammar() -> re.Pattern:
 def fits_grammar(part_number: str) -> bool:
     """Whether the number fits one of the brands' formats (the generic 'code', dash and dot shapes excluded)."""
     return bool(_grammar().fullmatch(part_number.strip()))
+
+
+@cache
+def _ref_label() -> re.Pattern:
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(words('reference_labels'))})(?![^\W\d_])", re.I)
 
 
 @cache
@@ -97,6 +102,9 @@ def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int
         "text_lines": min(body_lines, 40) / 40,
         "no_lines": float(n == 0),
         "history_confirmed": 0.0,  # set by the pipeline from the workshop's accepted orders (rescore)
+        "table_lines": float(any(i.spans.get("line") or i.spans.get("cells") for i in items)),
+        "ref_unread": float(not pm.customer_reference and bool(_ref_label().search(text))),
+        "ref_wordy": float(bool(pm.customer_reference and re.search(r"[^\W\d_]{3,}", pm.customer_reference))),
         "subject_lines": float(bool(items) and all(i.spans.get("chunk") and i.spans["chunk"][0][0] < len(pm.subject or "") + 1
                                                     for i in items if i.source == "text")),
     }
