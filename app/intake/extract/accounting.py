@@ -262,14 +262,14 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
     are read, so none of them becomes a part number."""
     from app.intake.extract.partnumbers import _whole_formats
 
-    spans = []
+    certain, spans = [], []
     for m in _after_make().finditer(text):
-        spans += [m.span(n) for n, v in m.groupdict().items() if v]
-    spans += [m.span("v") for m in _model_word().finditer(text) if any(c.isdigit() for c in m.group("v"))]
+        certain += [m.span(n) for n, v in m.groupdict().items() if v]
+    certain += [m.span("v") for m in _model_word().finditer(text) if any(c.isdigit() for c in m.group("v"))]
+    certain += [m.span() for m in _certain_shapes().finditer(text)]
     spans += [m.span() for m in _model_names().finditer(text)]
     spans += [m.span("v") for m in _generation().finditer(text)]
     spans += [m.span("v") for m in _odometer_label().finditer(text)]
-    spans += [m.span() for m in _certain_shapes().finditer(text)]
     spans += [m.span("v") for m in _after_prep().finditer(text)]
     pos = 0
     for line in text.split("\n"):
@@ -279,11 +279,11 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
         pos += len(line) + 1
     parts = _whole_formats(text, True)
     out = []
-    for s, e in spans:
+    for s, e, sure in [(s, e, True) for s, e in certain] + [(s, e, False) for s, e in spans]:
         if any(p.start < e and s < p.end for p in parts):
             continue
-        if re.search(r"\d[ .]$", text[max(0, s - 2):s]) or re.match(r"[ .]\d", text[e:e + 2]):
-            continue  # "1 987 473 500": a group of a longer number, not a Fiat 500
+        if not sure and (re.search(r"\d[ .]$", text[max(0, s - 2):s]) or re.match(r"[ .]\d", text[e:e + 2])):
+            continue  # "1 987 473 500", "0 986 479 B93": a group of a longer number, not a Fiat 500 or a B-engine
         before = re.search(r"([^\W\d_][\w-]*)\s+$", text[max(0, s - 20):s])
         if before and before.group(1).lower() in brand_set():
             continue  # "Varta E11": a battery, not a chassis code
