@@ -190,10 +190,10 @@ def test_parsing_is_fast():
 
     raws = [p.read_bytes() for p in (Path(__file__).parent / "messages").glob("*.eml")]
     parse_bytes(raws[0], "email")
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the suite may share the machine with other work
     for raw in raws * 3:
         parse_bytes(raw, "email")
-    per_message = (time.perf_counter() - start) / (len(raws) * 3)
+    per_message = (time.process_time() - start) / (len(raws) * 3)
     assert per_message < 0.02, f"{per_message * 1000:.1f} ms per message"
 
 
@@ -203,10 +203,15 @@ def lines_of(result) -> list[tuple[str | None, int]]:
     return [(line.part_number, line.quantity) for line in result.lines]
 
 
+def test_a_count_that_may_cover_two_parts_goes_to_review():
+    r = sms("2 stk bremseskiver og klosser bak til Octavia DR 45678", "+4791112222")
+    assert lines_of(r) == [(None, 2), (None, 1)]
+    assert any("may be meant for line 2 too" in reason for reason in r.review_reasons), r.review_reasons
+
+
 @pytest.mark.parametrize(("body", "sender", "expected"), [
     ("Tarvitsen 4 kpl sytytystulppia NGK BKR6E-11 ja öljynsuodattimen Golfiin ABC-123", "+358401112222",
      [("BKR6E-11", 4), (None, 1)]),
-    ("2 stk bremseskiver og klosser bak til Octavia DR 45678", "+4791112222", [(None, 2), (None, 1)]),
     ("Vi skal bruge 2 par viskerblade og 1 liter sprinklervæske til Octavia AB 12 345", "+4540112233", [(None, 2), (None, 1)]),
     ("öljynsuodatin Mann W 712/75, 2 kpl, Corolla ABC-123", "+358401112222", [("W 712/75", 2)]),
     ("Oil filter and air filter for Fiesta AB12 CDE please", "+447700900111", [(None, 1), (None, 1)]),

@@ -163,6 +163,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     attachment_order = bool(unread and (attachment_ref or not new_text.strip())) or bool(refused)
     pm.kind = classify_mod.classify(doc, subject, new_text, has_lines=bool(items), order_ref=pm.order_ref,
                                     is_reply=is_reply, attachment_order=attachment_order)
+    if pm.kind == "other" and ambiguity.phone_call(signal_text) and not (doc.is_bounce or doc.bulk or doc.list_mail):
+        pm.kind = "order"  # "what we talked about on the phone": an order to confirm, not a message to file
     if pm.kind == "other" and _unread_order(doc, signal_text, pm):
         pm.kind = "order"  # parts and a vehicle, no question, nothing read: a person must look, not drop it
     if pm.kind != "order":

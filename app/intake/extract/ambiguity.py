@@ -30,8 +30,27 @@ def _set_word() -> re.Pattern:
     return re.compile(rf"(?<![\w])(?:{'|'.join(words('set_words') + words('pair_words'))})(?!\w)", re.I)
 
 
+def phone_call(text: str) -> bool:
+    return bool(_rx("phone_call").search(text))
+
+
 def _nouns(text: str | None) -> set[str]:
     return {m.group(0).lower()[:6] for m in part_noun_re().finditer(text or "")}
+
+
+@cache
+def _conj() -> re.Pattern:
+    return re.compile(rf"\s(?:{'|'.join(words('conjunctions'))}|\+|&)\s", re.I)
+
+
+def _joined_parts(description: str | None) -> str | None:
+    """'stötdämpare och fjädrar': two part words on either side of a conjunction in one line."""
+    if not description:
+        return None
+    m = _conj().search(description)
+    if m and _nouns(description[:m.start()]) and _nouns(description[m.end():]):
+        return description
+    return None
 
 
 def drop_summaries(items: list) -> list:
@@ -62,11 +81,15 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
                 or len((b.description or "").split()) > 3):
             continue
         between = pm.evidence_text[ca[-1][1]:cb[0][0]]
-        chunk_b = pm.evidence_text[cb[0][0]:cb[-1][1]]
-        if len(between) <= 8 and "\n" not in between and not re.search(r"\d", chunk_b):
+        if len(between) <= 8 and "\n" not in between and not re.search(r"\d", b.description or ""):
             qty = pm.evidence_text[slice(*a.spans["quantity"][0])] if a.spans.get("quantity") else str(a.quantity.value)
             out.append(f"The count '{qty.strip()}' on line {n} may be meant for line {n + 1} too "
                        f"('{b.description}'); ask how many of each.")
+    for n, item in enumerate(items, 1):
+        joined = _joined_parts(item.description)
+        if joined and item.quantity.explicit and item.quantity.value > 1:
+            out.append(f"Line {n} names two parts ('{joined}') with one count ({item.quantity.value}); "
+                       "ask how many of each.")
     for n, item in enumerate(items, 1):
         if item.source != "text" or not item.quantity.explicit or item.quantity.value == 1:
             continue
