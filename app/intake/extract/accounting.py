@@ -113,8 +113,8 @@ def _after_make() -> re.Pattern:
 
 @cache
 def _model_word() -> re.Pattern:
-    alts = "|".join(_codes()["model_words"])
-    return re.compile(rf"(?<!\w)(?:{alts})\.?[ \t]*[:.]?[ \t]?(?P<v>[\w.\-/]{{2,14}})", re.I)
+    alts = "|".join(sorted(_codes()["model_words"], key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)\.?[ \t]*[:.]?[ \t]?(?P<v>[\w.\-/]{{2,14}})", re.I)
 
 
 @cache
@@ -146,6 +146,7 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                      "date_time", True),
         "year": (re.compile(r"(?<![\w.,/-])(?:19[5-9]\d|20[0-3]\d)(?:-(?:19|20)?\d{2})?(?![\w/-])"), "date_time", False),
         "odometer": (re.compile(r"(?<![\w.,])\d{1,3}(?:[ .]\d{3})*+\s?(?:km|tkm|mil|miles|kms)(?!\w)|"
+                                r"(?<![\w.,])\d{4,7}\s?(?:km|tkm|miles|kms)(?!\w)|"
                                 r"(?<![\w.,])\d{1,3}\s?(?:k|t)\s?km(?!\w)", re.I), "odometer", True),
         "tyre": (re.compile(r"(?<![\w/])\d{3}/\d{2}\s?(?:z?r|-)?\s?\d{2}(?:\s?\d{2,3}[a-z])?(?![\w/])|"
                             r"(?<!\w)r\s?1[3-9]|r\s?2[0-3](?!\w)", re.I), "tyre_size", True),
@@ -294,10 +295,12 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
 @cache
 def _certain_other() -> re.Pattern:
     cur = _currency()
-    num = r"\d{1,3}(?:[ .]\d{3})*+(?:[.,]\d{1,2})?+(?:,-)?|\d+(?:[.,]\d{1,2})?+(?:,-)?"
+    num = r"(?<!\d[ .])(?:\d{1,3}(?:[ .]\d{3})?+(?:[.,]\d{1,2})?+(?:,-)?|\d+(?:[.,]\d{1,2})?+(?:,-)?)"
     return re.compile(
-        rf"(?<![\w+.,/-])0\d{{1,3}}-\d{{2,3}}\s\d{{2}}\s\d{{2}}(?:\s\d{{2}})?(?![\w/-])"          # 040-12 34 56
-        rf"|(?<!\w)(?:tlf|tel|telefon|phone|puh|mob|mobil|mobile|gsm|fax|handy)\.?\s?[:.]?\s?\+?\d[\d ()-]{{5,18}}\d"
+        rf"(?<![\w+.,/-])0\d{{1,3}}-\d{{2,4}}(?:[ \t]\d{{2,3}}){{1,3}}(?![\w/-])"                 # 040-12 34 56, 08-123 456 78
+        rf"|(?<!\w)(?:tlf|tel|telefon|phone|puh|mob|mobil|mobile|gsm|fax|handy)\.?\s?[:.]?\s?\+?\d[\d ()/-]{{5,18}}\d"
+        rf"|(?<!\w)(?:ring|ringe|ringer|call|soita|soitto|anrufen|ruf|rückfragen|erreichbar|appelez|appeler|bel)[ \t]+(?:[^\W\d_]+[ \t]+){{0,4}}?"
+        rf"(?:på|paa|on|at|op|unter|au|numeroon|nummer)?[ \t]*\+?\d[\d ()/-]{{5,18}}\d"
         rf"|(?<![\w-])(?:se|dk|fi|de|nl|fr|gb|no)\d{{8,12}}(?:mva|01)?(?![\w-])"                     # SE556712345601
         rf"|(?<![\w-])\d{{3}}\s?\d{{3}}\s?\d{{3}}\s?mva(?!\w)"
         rf"|(?<!\w)(?:org\.?\s?(?:nr|no|nummer)?|orgnr|cvr|y-tunnus|ytunnus|vat|momsnr|ust-?id(?:nr)?|btw|kvk)\.?\s?[:.#]?\s?"

@@ -49,6 +49,7 @@ def _comma_vehicle() -> re.Pattern:
 
 def clean_description(text: str, lang: str) -> str | None:
     text = _price().sub(" ", text)
+    text = drop_asides(text) or ""
     m = _request_phrase().search(text)
     if m and not has_part_noun(text[:m.start()]):
         text = text[m.end():]  # "no rush but can we get wiper blades" -> "wiper blades"
@@ -65,4 +66,20 @@ def clean_description(text: str, lang: str) -> str | None:
     text = _tail_noise().sub("", text)
     text = re.sub(r"^[\s,:;.!?\-–()]+|[\s,:;.!?\-–(]+$", "", text)
     text = re.sub(r"\(\s*\)", "", text).strip()
+    return text or None
+
+
+_PAREN = re.compile(r"\(([^()]{0,80})\)|\(\s*$")
+_DASH_TAIL = re.compile(r"\s[–—-]\s(?P<tail>[^–—]*)$")
+
+
+def drop_asides(text: str | None) -> str | None:
+    """A remark in brackets or after a dash that names no part ('(motorkode )', '– innen') is not the part."""
+    if not text:
+        return text
+    text = _PAREN.sub(lambda m: m.group(0) if m.group(1) and has_part_noun(m.group(1)) else " ", text)
+    m = _DASH_TAIL.search(text)
+    if m and not has_part_noun(m.group("tail")):
+        text = text[:m.start()]
+    text = re.sub(r"\s+", " ", text).strip(" ,;:-–")
     return text or None

@@ -208,7 +208,7 @@ def _sentences(text: str, base: int) -> list[tuple[int, int]]:
 @cache
 def _conj() -> re.Pattern:
     alts = "|".join(words("conjunctions"))
-    return re.compile(rf"\s*(?:,|;|\s(?:{alts}|\+|&)\s)\s*", re.I)
+    return re.compile(rf"\s*(?:(?<!\d),|,(?!\d)|;|\s(?:{alts}|\+|&)\s)\s*", re.I)  # not the comma of 4,3 l
 
 
 def _quantity_start(text: str, lang: str) -> bool:

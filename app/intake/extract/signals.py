@@ -39,7 +39,7 @@ def _account_value() -> re.Pattern:
 @cache
 def _phone() -> re.Pattern:
     # International numbers, unmistakable; national ones are caught through their label (Tlf, puh., Tel.).
-    return re.compile(r"(?<![\w+])\+\d{1,3}[\s-]?(?:\(0\)\s?)?\d(?:[\d\s-]{5,16})\d(?!\w)")
+    return re.compile(r"(?<![\w+])\+\d{1,3}[ \t-]?(?:\(0\)[ \t]?)?\d(?:[\d \t-]{5,16})\d(?!\w)")  # never across a line
 
 
 def labelled_number_spans(text: str) -> list[tuple[int, int]]:
