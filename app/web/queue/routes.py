@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Branch, Order, Staff, Workshop
 from app.orders import lifecycle, service, workshops
 from app.orders.errors import DomainError
-from app.web.queue import queries
+from app.web.queue import evidence, queries
 from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFilterForm, ReviewForm,
                                  workshop_label)
 from app.web.queue.message import attachments, body_text
@@ -96,6 +96,7 @@ def order(reference: str):
     return render_template("queue/order.html", order=order, action_form=ActionForm(), cancel_form=CancelForm(),
                            message=order.inbound_message, body=body_text(order.inbound_message)
                            if order.inbound_message else None, files=attachments(order.inbound_message),
+                           ev=evidence.for_page(order.inbound_message, evidence.shown_by_order(order)),
                            outbox=queries.outbox_for(order), can_move=lifecycle.can_move)
 
 
@@ -259,7 +260,7 @@ def _render_review(order: Order, form: ReviewForm):
     message = order.inbound_message
     return render_template("queue/review.html", order=order, form=form, cancel_form=CancelForm(),
                            message=message, body=body_text(message) if message else None,
-                           files=attachments(message))
+                           files=attachments(message), ev=evidence.for_page(message, evidence.shown_by_form(form)))
 
 
 def _order_data(order: Order) -> dict:
