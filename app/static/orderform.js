@@ -136,7 +136,12 @@
 
     function clear(row) {
       row.querySelectorAll("input").forEach(function (el) { el.value = el.type === "number" ? "1" : ""; });
-      row.querySelectorAll(".field-errors").forEach(function (el) { el.remove(); });
+      row.querySelectorAll(".field-errors, .ev-note").forEach(function (el) { el.remove(); });
+      // an emptied or new row is no line the message was read as: it points at no evidence (evidence.js)
+      [row].concat(Array.prototype.slice.call(row.querySelectorAll("[data-ev-for]"))).forEach(function (el) {
+        el.removeAttribute("data-ev-for");
+        el.classList.remove("ev-stale", "ev-active");
+      });
     }
 
     function addRow() {

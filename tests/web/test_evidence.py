@@ -185,6 +185,7 @@ def test_the_order_page_marks_the_words_each_field_and_line_was_read_from(client
     assert re.search(r'<dd tabindex="0" data-ev-for="plate">EL 12345', page)
     assert '<span class="urgent" tabindex="0" data-ev-for="urgent">URGENT</span>' in page
     assert re.search(r'<tr tabindex="0" data-ev-for="line-0">', page)
+    assert "evidence.js" in page
     # the hostile text is there, as text: nothing from the message became markup
     text = page[page.index('<pre class="message-body evidence-text">'):]
     text = text[:text.index("</pre>")]
