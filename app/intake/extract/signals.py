@@ -73,6 +73,9 @@ def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | No
             continue  # short labels only count when written in capitals
         if label.lower() in ("ref", "ref.", "réf", "réf.") and not re.search(r"\d", value):
             continue
+        inner = _reference().match(value)
+        if inner and re.search(r"\d", inner.group("v")) and re.search(r"[^\W\d_]{4,}", value[:inner.start("v")]):
+            value = inner.group("v").strip().rstrip(".")  # "ref: werkorder 7714": the work order's own number
         if len(value.split()) > 4:
             value = " ".join(value.split()[:4])
         if best is None:
