@@ -2,7 +2,7 @@
 saw them. The product bar: >= 90% of clear orders fully right without review, and no message wrong without
 review (a silent wrong order).
 
-First runs (before fixing; see FIRST_RUN.txt in each folder): blind4 and blind5 (issue 12) are kept as measures, see
+First runs (before fixing; see FIRST_RUN.txt in each folder): blind4, blind5 and blind6 (issue 12) are kept as measures, see
 MEASURED below. blind2 15/23 clear orders fully right, 16/41
 wrong without review; blind3 (after the blind2 rules) 12/15, 4/26 wrong without review. Now: 23/23 and 15/15,
 0 wrong without review."""
@@ -47,7 +47,7 @@ def _summary(s: dict) -> str:
 
 # Batches kept as measures (their first run is in FIRST_RUN.txt): they hold the parser to what it does today
 # (clear orders read right at least, wrong without review at most), not to the bar of the tuned batches.
-MEASURED = {"blind4": (28, 1), "blind5": (26, 5)}  # (clear orders read right, wrong without review)
+MEASURED = {"blind4": (33, 0), "blind5": (31, 0), "blind6": (15, 6)}  # (clear orders read right, wrong without review)
 
 
 @pytest.mark.parametrize("folder", BATCHES, ids=[b.name for b in BATCHES])
