@@ -160,6 +160,8 @@ class Order(db.Model):
     language: Mapped[str | None] = mapped_column(String(5))
     confidence: Mapped[float | None]
     review_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    # the part numbers read that this workshop had in orders accepted before (app.intake.corrections)
+    history_confirmed: Mapped[list | None] = mapped_column(JSON)
     flagged: Mapped[str | None] = mapped_column(String(200))  # a follow-up or cancellation waiting for staff
     capacity_decision: Mapped[str | None] = mapped_column(Text)
     estimate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

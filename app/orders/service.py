@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Branch, Order, OrderLine, Staff, Workshop
-from app.orders import capacity, lifecycle
+from app.orders import capacity, corrections, lifecycle
 from app.orders.errors import IllegalMove, NotAllowed
 from app.orders.references import normalise_part_number
 from app.orders.signals import status_changed
@@ -92,7 +92,8 @@ EDITABLE = ("urgent", "fulfilment", "plate", "vin", "customer_reference", "conta
 
 def update_order(order: Order, data: OrderInput, *, by: Staff, now: datetime) -> list[str]:
     """Overwrite the order's fields and lines with what staff corrected; record the changed ones
-    as one 'edited' event. Returns the names of the changed fields."""
+    as one 'edited' event and, for an order made from a message, as a Correction (what was read beside
+    what was saved). Returns the names of the changed fields."""
     changed = []
     for name in EDITABLE:
         value = bool(getattr(data, name)) if name == "urgent" else getattr(data, name)
@@ -110,6 +111,7 @@ def update_order(order: Order, data: OrderInput, *, by: Staff, now: datetime) ->
         changed.append("lines")
     if changed:
         lifecycle.record(order, "edited", by=by, now=now, reason="Corrected in review: " + ", ".join(changed) + ".")
+        corrections.record(order, by=by, now=now)
     return changed
 
 
