@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.database import begin_write, is_sqlite, tx_cache
 from app.extensions import db
-from app.intake import ack
+from app.intake import ack, corrections
 from app.intake.store import headers_of
 from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, WorkshopEmail
 from app.orders import lifecycle
@@ -295,6 +295,7 @@ def _create(message: InboundMessage, parsed, *, now: datetime) -> Order:
         plate=_cut(parsed.plate, 20), vin=_cut(parsed.vin, 17), customer_reference=_cut(parsed.customer_reference, 64),
         contact_name=_cut(parsed.from_name, 120), notes=_notes(parsed), language=_cut(parsed.language, 5),
         confidence=parsed.confidence, review_reasons=list(dict.fromkeys(reasons)), inbound_message_id=message.id)
+    corrections.apply_history(data, parsed, now=now)
     order = create_order(branch_id, data, by=None, now=now)
     message.order_id = order.id
     return order

@@ -39,6 +39,7 @@ class OrderInput:
     confidence: float | None = None
     review_reasons: list[str] = field(default_factory=list)
     inbound_message_id: int | None = None
+    history_confirmed: list[str] | None = None  # part numbers the workshop's accepted orders confirm
 
 
 def next_reference(branch: Branch) -> str:
@@ -61,6 +62,7 @@ def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: dat
         plate=(data.plate or None), vin=(data.vin or None), customer_reference=data.customer_reference or None,
         contact_name=data.contact_name or None, contact_phone=data.contact_phone or None, notes=data.notes or None,
         language=data.language, confidence=data.confidence, review_reasons=list(data.review_reasons),
+        history_confirmed=list(data.history_confirmed) if data.history_confirmed else None,
         capacity_decision=decision.reason, estimate_at=decision.estimate_at,
         inbound_message_id=data.inbound_message_id, created_by_id=by.id if by else None,
         created_at=now, updated_at=now, admitted_at=now if decision.admitted else None,
