@@ -131,3 +131,31 @@ def _register_reading_commands() -> None:
 
 
 _register_reading_commands()
+
+
+corrections_cli = AppGroup("corrections", help="What staff corrected in parsed orders.")
+
+
+@corrections_cli.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, writable=True))
+def corrections_export_cmd(directory: str):
+    """Write every corrected message into DIRECTORY as NNN.eml or NNN.sms.txt with NNN.gold.json (the
+    samples' label format, the gold from what the clerk saved): a regression set for the parser."""
+    from pathlib import Path
+
+    from app.intake.correction_export import export
+
+    try:
+        result = export(Path(directory))
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write to {directory}: {exc.strerror or exc}.") from exc
+    for reason in result.skipped:
+        click.echo(f"Skipped {reason}.", err=True)
+    if not result.written and not result.skipped:
+        click.echo("No corrections are stored yet; nothing written.")
+        return
+    click.echo(f"Wrote {len(result.written)} corrected message(s) with gold labels to {directory}"
+               + (f"; skipped {len(result.skipped)}." if result.skipped else "."))
+
+
+cli.add_command(corrections_cli)
