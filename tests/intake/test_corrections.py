@@ -18,8 +18,7 @@ from tests.intake.mail import email
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 # Read right, but with descriptions the model trusts little: its only review reason is low confidence.
-LOW = ("Hei\n\nbremseskiver 300 mm og skruer DF6266\noljefilter og luftfilter til motor 1.6 W712/75\n\n"
-       "Til AB12345.\n\nMvh Ola")
+LOW = "Hei\n\nbremseskiver og skruer DF6266\noljefilter W712/75\n\nTil AB12345.\n\nMvh Ola"
 CLEAR = "Hei\n\nVi trenger 2 stk bremseklosser GDB1956 til AB12345.\n\nMvh Ola"
 
 

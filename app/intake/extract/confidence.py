@@ -23,7 +23,7 @@ PRIOR = {
     "desc_only_frac": -0.9, "default_qty_frac": -0.4, "desc_digit": -0.9, "desc_conj": -0.9, "desc_long": -0.6,
     "pn_grammar_frac": 0.8, "reply": -0.3, "attachment_lines": -0.2, "stray": -0.4, "uncovered_nouns": -0.9,
     "catalogue_confirmed": 1.0, "catalogue_missing": -0.8, "text_lines": -0.6, "no_lines": -3.0,
-    "subject_lines": -0.5, "history_confirmed": 1.2, "table_lines": -0.3, "ref_unread": -0.8, "ref_wordy": -0.5,
+    "subject_lines": -0.5, "history_confirmed": 2.0, "table_lines": -0.3, "ref_unread": -0.8, "ref_wordy": -0.5,
 }
 
 

@@ -64,6 +64,8 @@ def clean_description(text: str, lang: str) -> str | None:
         text = new
     text = re.sub(r"^\s*(?:(?:of|av|af|von|van|de)\s+|d')(?=\w)", "", text, flags=re.I)  # "a pair of wiper blades"
     text = _tail_noise().sub("", text)
+    text = re.sub(r"(?:\s+(?:til|till|for|för|für|to|pour|voor|på|on|auf|sur|op|de|av|af|von|van))+\s*$", "", text,
+                  flags=re.I)  # "bremseskiver til" once the plate after it is masked
     text = re.sub(r"^[\s,:;.!?\-–()]+|[\s,:;.!?\-–(]+$", "", text)
     text = re.sub(r"\(\s*\)", "", text).strip()
     return text or None
