@@ -54,6 +54,12 @@ class Config:
     # reads only the first 25 MB of a larger one and says so; beyond this, only the headers are kept
     MAX_MESSAGE_BYTES = _int("PARTDESK_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
 
+    # Backups (app/backup): a folder on another disk or a USB stick; without one, none are taken
+    BACKUP_DIR = os.environ.get("PARTDESK_BACKUP_DIR") or None
+    BACKUP_MINUTES = _int("PARTDESK_BACKUP_MINUTES", 10)  # the worker takes one this often; 0: only by hand
+    BACKUP_KEEP = _int("PARTDESK_BACKUP_KEEP", 24)  # the newest this many are kept
+    PG_BIN = os.environ.get("PARTDESK_PG_BIN") or None  # folder of pg_dump and pg_restore, if not on PATH
+
     # Login throttling
     LOGIN_MAX_FAILURES = _int("PARTDESK_LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_SECONDS = _int("PARTDESK_LOGIN_LOCK_SECONDS", 900)
@@ -64,3 +70,4 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    BACKUP_DIR = None  # a test that backs up names its own folder
