@@ -13,7 +13,8 @@ from app.extensions import db
 from app.models import ROLES, Branch, Staff
 
 # modules that define a click command or group named `cli` to add to `flask`
-COMMAND_MODULES = ["app.intake.cli", "app.handback.cli", "app.handback.import_cli", "app.notify.cli"]
+COMMAND_MODULES = ["app.intake.cli", "app.handback.cli", "app.handback.import_cli", "app.notify.cli",
+                   "app.backup.cli", "app.backup.restore_cli"]
 
 
 def register(app: Flask) -> None:
