@@ -20,6 +20,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select, update
 
+from app.backup import service as backup
 from app.database import begin_write
 from app.extensions import db
 from app.intake import imap, pipeline
@@ -348,6 +349,7 @@ def run_workers(app: Flask, workers: list[MailboxWorker], *, stop: threading.Eve
     for thread in threads:
         thread.start()
     while not stop.wait(0.5):
+        backup.run_if_due(app, now())  # on a thread of its own when due; never raises, never waits
         if not any(t.is_alive() for t in threads):
             break
     for worker in workers:
