@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.backup import status as backup_status
 from app.extensions import db
 from app.models import Branch
 from app.web.access import manager_required
@@ -62,20 +63,24 @@ def _figures():
     return stats, drawing, chosen
 
 
+def _backup():
+    return backup_status.read(clock(), current_app.config["BACKUP_MINUTES"])
+
+
 @bp.route("/")
 @manager_required
 def index():
     stats, drawing, chosen = _figures()
     all_branches = db.session.scalars(select(Branch).order_by(Branch.code)).all()
     return render_template("dashboard/index.html", stats=stats, chart=drawing, chosen=chosen,
-                           branches=all_branches, poll_seconds=POLL_SECONDS)
+                           branches=all_branches, poll_seconds=POLL_SECONDS, backup=_backup())
 
 
 @bp.route("/panel")
 @manager_required
 def panel():
     stats, drawing, chosen = _figures()
-    response = render_template("dashboard/_panel.html", stats=stats, chart=drawing, chosen=chosen)
+    response = render_template("dashboard/_panel.html", stats=stats, chart=drawing, chosen=chosen, backup=_backup())
     return response, 200, {"Cache-Control": "no-store"}
 
 
@@ -83,6 +88,6 @@ def panel():
 @manager_required
 def stats_json():
     stats, _drawing, _chosen = _figures()
-    response = jsonify(stats.as_json())
+    response = jsonify({**stats.as_json(), "backup": _backup().as_json()})
     response.headers["Cache-Control"] = "no-store"
     return response
