@@ -2,7 +2,8 @@
 
 Fills a database with N orders (with lines) and M stored raw messages of K bytes, then, for the same
 number of seconds each, a writer thread places orders through the service layer (one commit each):
-first alone (the baseline), then while backups are taken back to back. Prints the backup's size and
+first alone (the baseline), then while backups are taken back to back on a thread of lower priority,
+as in the worker (--normal-priority: at the writer's). Prints the backup's size and
 time, and the writer's commit latency, median and p95, with the ratio to the baseline.
 
     .venv/bin/python bench/backup_bench.py                                  # SQLite
@@ -89,18 +90,22 @@ def run(url: str | None, args) -> None:
 
     baseline = _write_for(app, branch_id, args.seconds)
     done = threading.Event()
-    result: dict = {}
-    writer = threading.Thread(target=lambda: result.setdefault("lat", _write_for(app, branch_id, args.seconds, done)))
     backups = []
-    writer.start()
-    with app.app_context():
-        while not done.is_set():
-            started = time.perf_counter()
-            taken = backup.take()
-            backups.append((time.perf_counter() - started, taken.size_bytes))
-        db.session.remove()
-    writer.join()
-    during = result["lat"]
+
+    def back_to_back():
+        if not args.normal_priority:
+            backup.lower_priority()  # as the worker's backup thread does
+        with app.app_context():
+            while not done.is_set():
+                started = time.perf_counter()
+                taken = backup.take()
+                backups.append((time.perf_counter() - started, taken.size_bytes))
+            db.session.remove()
+
+    taker = threading.Thread(target=back_to_back)
+    taker.start()
+    during = _write_for(app, branch_id, args.seconds, done)
+    taker.join()
     seconds = [s for s, _ in backups]
     size = backups[-1][1]
     print(f"{kind}: {args.orders:,} orders, {args.messages:,} raw messages of {args.raw_bytes:,} bytes")
@@ -118,6 +123,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2_000)
     parser.add_argument("--raw-bytes", type=int, default=50_000)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--normal-priority", action="store_true", help="Back up at the writer's CPU priority.")
     args = parser.parse_args()
     run(None, args)
     if pg_url():

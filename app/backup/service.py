@@ -251,7 +251,18 @@ def run_if_due(app: Flask, now: datetime) -> threading.Thread | None:
         return None
 
 
+def lower_priority() -> None:
+    """Give the calling thread (and the pg_dump it starts) a lower CPU priority than the threads that
+    store mail and serve the desk: Linux keeps a nice value per thread, and children inherit it."""
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + 10, 19))
+    except (AttributeError, OSError):  # not Linux, or not allowed: the backup runs at normal priority
+        pass
+
+
 def _background(app: Flask, now: datetime) -> None:
+    lower_priority()
     try:
         with app.app_context():
             try:

@@ -43,8 +43,10 @@ def test_a_slow_backup_does_not_hold_up_the_caller_or_start_twice(app, db, make,
     release = threading.Event()
     entered = threading.Event()
     real = service._take
+    nice: list[int] = []
 
     def slow(*args, **kwargs):
+        nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         entered.set()
         release.wait(30)
         return real(*args, **kwargs)
@@ -55,6 +57,8 @@ def test_a_slow_backup_does_not_hold_up_the_caller_or_start_twice(app, db, make,
     assert entered.wait(10) and thread.is_alive()
     assert took < 0.1, f"run_if_due waited {took:.3f} s"
     assert service.run_if_due(app, now + timedelta(hours=1)) is None  # one at a time
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert nice == [min(mine + 10, 19)]  # the backup yields the CPU to the threads that store mail
     release.set()
     thread.join(60)
     assert [r.outcome for r in _runs(db)] == [BackupOutcome.OK]
