@@ -1,7 +1,7 @@
 """backup_run: one row per backup attempt (when, which file, size, checksum, orders in it, or why it failed)
 
 Revision ID: c3a705c2cea6
-Revises: bf016ea4b920
+Revises: 3f3a0919f70b
 Create Date: 2026-12-01 19:40:26.583250
 
 """
