@@ -107,14 +107,17 @@ def _after_make() -> re.Pattern:
              "citroen": "citro[eë]n", "toyota": "toyota|lexus|hilux|corolla|land\\s?cruiser"}
     for make, codes in _codes()["after_make"].items():
         word = makes.get(make, make)
-        pairs.append(rf"(?:{word})\s+(?P<{make.replace('-', '_')}>(?:{'|'.join(codes)})(?:\s(?:{'|'.join(codes)}))?)")
+        codes = [c.replace("\\s", "[ \\t]") for c in codes]
+        pairs.append(rf"(?:{word})[ \t]+(?P<{make.replace('-', '_')}>(?:{'|'.join(codes)})(?:[ \t](?:{'|'.join(codes)}))?)")
     return re.compile(rf"(?<!\w)(?:{'|'.join(pairs)})(?![\w/-])(?!\s?\d)", re.I)
 
 
 @cache
 def _model_word() -> re.Pattern:
     alts = "|".join(sorted(_codes()["model_words"], key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)\.?[ \t]*[:.]?[ \t]?(?P<v>[\w.\-/]{{2,14}})", re.I)
+    # "motor: N47", "Motorkoden er 1KD-FTV", "the engine code is N47D20C"
+    return re.compile(rf"(?<!\w)(?:{alts})(?:en|et|n|s)?(?:[ \t]+(?:code|kode|koden|kod|koden|koodi|type|typ))?"
+                      rf"(?:[ \t]+(?:is|er|är|ist|est|on|=))?(?!\w)\.?[ \t]*[:.]?[ \t]?(?P<v>[\w.\-/]{{2,14}})", re.I)
 
 
 @cache
@@ -227,7 +230,7 @@ def _model_names() -> re.Pattern:
 def _generation() -> re.Pattern:
     """A generation or series right after a make or model: Golf 7, Passat B8, Polo 6R, Octavia III, Mk4."""
     alts = "|".join(common("makes") + common("models"))
-    return re.compile(rf"(?<!\w)(?:{alts})\s+(?P<v>\d{{1,2}}[a-z]?|[a-z]\d{{1,2}}[a-z]?|mk\s?\d|[ivx]{{1,4}})(?![\w/-])",
+    return re.compile(rf"(?<!\w)(?:{alts})[ \t]+(?P<v>\d{{1,2}}[a-z]?|[a-z]\d{{1,2}}[a-z]?|mk[ \t]?\d|[ivx]{{1,4}})(?![\w/-])",
                       re.I)
 
 
@@ -279,6 +282,12 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
                       if not re.fullmatch(r"(?:19|20)\d{2}", m.group())]
         pos += len(line) + 1
     parts = _whole_formats(text, True)
+    tail = re.compile(r"[ \t]+(?:[a-z]{1,2}\d{1,2}[a-z]?|\d\.\d[a-z]{0,4})(?![\w/.-])", re.I)
+    grown = []
+    for s, e in spans:
+        m = tail.match(text, e)
+        grown.append((s, m.end()) if m else (s, e))
+    spans = grown
     out = []
     for s, e, sure in [(s, e, True) for s, e in certain] + [(s, e, False) for s, e in spans]:
         if any(p.start < e and s < p.end for p in parts):
@@ -295,7 +304,9 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
 @cache
 def _certain_other() -> re.Pattern:
     cur = _currency()
-    num = r"(?<!\d[ .])(?:\d{1,3}(?:[ .]\d{3})?+(?:[.,]\d{1,2})?+(?:,-)?|\d+(?:[.,]\d{1,2})?+(?:,-)?)"
+    # not the last groups of a spaced number ("3 397 007 187 EUR" is a Bosch number), but after a code ("G8116 1 250,00 €")
+    num = (r"(?<!\s\d{3}[ .])(?<!^\d{3}[ .])(?<!\s\d[ .])(?<!^\d[ .])"
+           r"(?:\d{1,3}(?:[ .]\d{3})?+(?:[.,]\d{1,2})?+(?:,-)?|\d+(?:[.,]\d{1,2})?+(?:,-)?)")
     return re.compile(
         rf"(?<![\w+.,/-])0\d{{1,3}}-\d{{2,4}}(?:[ \t]\d{{2,3}}){{1,3}}(?![\w/-])"                 # 040-12 34 56, 08-123 456 78
         rf"|(?<!\w)(?:tlf|tel|telefon|phone|puh|mob|mobil|mobile|gsm|fax|handy)\.?\s?[:.]?\s?\+?\d[\d ()/-]{{5,18}}\d"
@@ -305,8 +316,10 @@ def _certain_other() -> re.Pattern:
         rf"|(?<![\w-])\d{{3}}\s?\d{{3}}\s?\d{{3}}\s?mva(?!\w)"
         rf"|(?<!\w)(?:org\.?\s?(?:nr|no|nummer)?|orgnr|cvr|y-tunnus|ytunnus|vat|momsnr|ust-?id(?:nr)?|btw|kvk)\.?\s?[:.#]?\s?"
         rf"(?:[a-z]{{2}}\s?)?\d[\d .-]{{4,16}}\d"
-        rf"|(?<![\w.,])(?:{num})[ \t]?(?:{cur})(?!\w)|(?<!\w)(?:{cur})\.?[ \t]?(?:{num})"              # prices
-        rf"|(?<!\w)(?:à|á|@)[ \t]?(?:{num})(?!\d)"
+        rf"|(?<![\w.,/-])(?:{num})[ \t]?(?:{cur})(?!\w)(?![ \t]?\d)|(?<!\w)(?:{cur})\.?[ \t]?(?:{num})"  # prices
+        rf"|(?<!\w)(?:à|á|@)[ \t]?(?:(?:{cur})\.?[ \t]?)?(?:{num})(?!\d)(?:[ \t]?(?:{cur})(?!\w))?"
+        rf"|(?<![\w.,/-])\d{{1,3}}(?:[ .]\d{{3}})?,-(?![\w-])"                                        # 390,-
+        rf"|(?<!\w)(?:rcs|siren|siret|kvk|hrb|hra)[ \t]+(?:[^\W\d_]+[ \t]+)?(?:[a-z][ \t])?\d[\d ]{{6,14}}\d"
         rf"|(?<![\w.])\d{{1,2}}[./]\d{{1,2}}[./](?:\d{{4}}|\d{{2}})(?![\w/])|(?<![\w.])\d{{4}}-\d{{2}}-\d{{2}}(?!\w)"
         rf"|(?<!\w)(?:kl|klo|klockan|kello|um)\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?=\s?(?:uhr|h\b|-?tiden|-?ajan|am\b|pm\b))"

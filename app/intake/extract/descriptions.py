@@ -64,14 +64,16 @@ def clean_description(text: str, lang: str) -> str | None:
         text = new
     text = re.sub(r"^\s*(?:(?:of|av|af|von|van|de)\s+|d')(?=\w)", "", text, flags=re.I)  # "a pair of wiper blades"
     text = _tail_noise().sub("", text)
-    text = re.sub(r"(?:\s+(?:til|till|for|för|für|to|pour|voor|på|on|auf|sur|op|de|av|af|von|van))+\s*$", "", text,
+    text = re.sub(r"(?:\s+(?:til|till|for|för|für|to|pour|voor|på|on|auf|sur|op|de|av|af|von|van|før|innen|inden|"
+                  r"före|bis|avant|by|before|until|ennen|vor|um|kl|klo|netto|brutto|ekskl|inkl|exkl|excl|eks|mva|moms|"
+                  r"alv|ttc|ht|btw)\.?)+\s*$", "", text,
                   flags=re.I)  # "bremseskiver til" once the plate after it is masked
     text = re.sub(r"^[\s,:;.!?\-–()]+|[\s,:;.!?\-–(]+$", "", text)
     text = re.sub(r"\(\s*\)", "", text).strip()
     return text or None
 
 
-_PAREN = re.compile(r"\(([^()]{0,80})\)|\(\s*$")
+_PAREN = re.compile(r"\(([^()]{0,80})\)|\(([^()]{0,80})$")
 _DASH_TAIL = re.compile(r"\s[–—-]\s(?P<tail>[^–—]*)$")
 
 
@@ -79,6 +81,7 @@ def drop_asides(text: str | None) -> str | None:
     """A remark in brackets or after a dash that names no part ('(motorkode )', '– innen') is not the part."""
     if not text:
         return text
+    # a closed remark that names a part stays; an unclosed one (the sentence was cut inside it) never does
     text = _PAREN.sub(lambda m: m.group(0) if m.group(1) and has_part_noun(m.group(1)) else " ", text)
     m = _DASH_TAIL.search(text)
     if m and not has_part_noun(m.group("tail")):

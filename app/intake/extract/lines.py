@@ -38,7 +38,8 @@ class Item:
 
 
 _ABBREV = re.compile(
-    r"(?:^|\s)(?:reg|stk|nr|ca|evt|ev|ggf|inkl|immat|tlf|puh|kl|klo|ref|rekv|art|st|str|bzw|osv|tel|no|nro|"
+    r"(?:^|[\s.])(?:reg|stk|nr|ca|evt|ev|ggf|inkl|immat|tlf|puh|kl|klo|ref|rekv|art|st|str|bzw|osv|tel|no|nro|"
+    r"ekskl|exkl|excl|incl|zzgl|exl|eks|"
     r"dvs|etc|approx|pcs|pc|qty|ant|kpl|komm|evtl|mvh|kr|pkt|abt|vs|resp|z\.b|f\.eks|bl\.a|u\.a|i\.e|e\.g)$",
     re.I)
 _SENT_END = re.compile(r"[.!?]+(?=\s+|$)")
