@@ -237,6 +237,9 @@ def _route(message: InboundMessage, parsed, *, now: datetime, headers=None) -> s
             kind = "other"
         else:
             _note(order, message, parsed, kind, now=now)
+    notes = [str(n) for n in (getattr(parsed, "notes", None) or []) if n]
+    if notes:  # what the reader could not read in full (a header cut, parts skipped), for the review inbox
+        data["note"] = " ".join(filter(None, [data.get("note"), *notes]))
     message.kind, message.parsed = kind, data
     return kind
 
