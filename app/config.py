@@ -53,6 +53,8 @@ class Config:
     # stored whole up to this size (mail servers send up to ~35 MB once base64 is counted); the parser
     # reads only the first 25 MB of a larger one and says so; beyond this, only the headers are kept
     MAX_MESSAGE_BYTES = _int("PARTDESK_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+    # seconds one message may take to parse (in a child process) before it is failed for a person to read
+    PARSE_TIME_LIMIT = float(os.environ.get("PARTDESK_PARSE_TIME_LIMIT") or 15)
 
     # Backups (app/backup): a folder on another disk or a USB stick; without one, none are taken
     BACKUP_DIR = os.environ.get("PARTDESK_BACKUP_DIR") or None

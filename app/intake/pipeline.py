@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
+from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from app.database import begin_write, is_sqlite, tx_cache
 from app.extensions import db
 from app.intake import ack, corrections
+from app.intake.parse import ParseFailed, ParseInterrupted
 from app.intake.store import headers_of
 from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, WorkshopEmail
 from app.orders import lifecycle
@@ -30,10 +34,16 @@ ACK_REF = re.compile(r"<ack\.([A-Z]{2,4}-\d{6})\.[^>]*@partdesk>", re.IGNORECASE
 FULFILMENT = ("delivery", "pickup")
 
 
-def parse(raw: bytes, channel: str, catalogue=None):
-    from app.intake.parse import parse_bytes
+# the stop event of the worker thread processing now (see process_pending), for the parse to heed
+_STOP: ContextVar[threading.Event | None] = ContextVar("intake_stop", default=None)
 
-    return parse_bytes(raw, "email" if channel == "email" else channel, catalogue=catalogue)
+
+def parse(raw: bytes, channel: str, catalogue=None):
+    """Parse in a child process with the app's PARSE_TIME_LIMIT (see app.intake.parse.parse_isolated)."""
+    from app.intake.parse import parse_isolated
+
+    return parse_isolated(raw, "email" if channel == "email" else channel, catalogue=catalogue,
+                          time_limit=float(current_app.config.get("PARSE_TIME_LIMIT", 15)), stop=_STOP.get())
 
 
 def catalogue_lookup(number: str) -> dict | None:
@@ -52,20 +62,30 @@ def _catalogue():
 BATCH = 25  # messages per write transaction: one commit (and fsync) serves them all
 
 
-def process_pending(limit: int = 100, *, now: datetime | None = None, channels=("email",)) -> dict[str, int]:
+def process_pending(limit: int = 100, *, now: datetime | None = None, channels=("email",),
+                    stop: threading.Event | None = None) -> dict[str, int]:
     """Process stored messages, oldest first. Returns a count per outcome.
 
     Messages are parsed before the write starts (parsing is pure), then written BATCH at a time in
     one transaction, each inside its own savepoint: a message that fails is marked failed without
-    undoing the others, and a crash before the commit leaves the whole batch stored for next time."""
+    undoing the others, and a crash before the commit leaves the whole batch stored for next time.
+    Once `stop` is set, a parse under way is abandoned and what is left stays stored ("interrupted")."""
     counts: dict[str, int] = {}
     ids = list(db.session.scalars(
         select(InboundMessage.id).where(InboundMessage.status == "stored", InboundMessage.channel.in_(channels))
         .order_by(InboundMessage.id).limit(limit)))
     db.session.commit()  # end the read
-    for start in range(0, len(ids), BATCH):
-        for outcome in _process_batch(ids[start:start + BATCH], now=now or datetime.now(UTC)).values():
-            counts[outcome] = counts.get(outcome, 0) + 1
+    token = _STOP.set(stop)
+    try:
+        for start in range(0, len(ids), BATCH):
+            for outcome in _process_batch(ids[start:start + BATCH], now=now or datetime.now(UTC)).values():
+                counts[outcome] = counts.get(outcome, 0) + 1
+    except ParseInterrupted:
+        db.session.rollback()
+        counts["interrupted"] = len(ids) - sum(counts.values())
+        log.info("stopping: %s stored message(s) left for the next start", counts["interrupted"])
+    finally:
+        _STOP.reset(token)
     return counts
 
 
@@ -87,6 +107,8 @@ def _parse_all(ids: list[int]) -> dict[int, object]:
     for message_id, raw, channel in rows:
         try:
             parsed[message_id] = (parse(raw, channel, catalogue), headers_of(raw))
+        except ParseInterrupted:
+            raise
         except Exception as exc:  # noqa: BLE001 - recorded on the message below
             log.exception("inbound message %s could not be parsed", message_id)
             parsed[message_id] = exc
@@ -161,7 +183,8 @@ def _process_locked(message: InboundMessage, parsed, *, now: datetime) -> str:
 
 
 def _mark_failed(message: InboundMessage, failure: Exception) -> str:
-    message.status, message.error = "failed", f"{type(failure).__name__}: {failure}"[:4000]
+    text = str(failure) if isinstance(failure, ParseFailed) else f"{type(failure).__name__}: {failure}"
+    message.status, message.error = "failed", text[:4000]
     return "failed"
 
 

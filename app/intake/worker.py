@@ -88,8 +88,10 @@ def record_error(mailbox_id: int, error: BaseException | str) -> None:
 
 # -- IMAP -----------------------------------------------------------------------------------------
 
-def sync(conn: imap.Connection, mailbox_id: int, options: Options, *, sweep: bool = False) -> int:
-    """Store everything new in the folder, then mark it on the server. Returns how many were new."""
+def sync(conn: imap.Connection, mailbox_id: int, options: Options, *, sweep: bool = False,
+         stop: threading.Event | None = None) -> int:
+    """Store everything new in the folder, then mark it on the server. Returns how many were new.
+    Once `stop` is set, no further batch is fetched (what is stored stays stored)."""
     reset_uidvalidity(mailbox_id, conn.uidvalidity, now=now())
     mailbox = db.session.get(Mailbox, mailbox_id, populate_existing=True)
     last_uid = mailbox.last_uid or 0
@@ -100,6 +102,8 @@ def sync(conn: imap.Connection, mailbox_id: int, options: Options, *, sweep: boo
     stored = 0
     uids = conn.uids_after(last_uid)
     for start in range(0, len(uids), options.batch):
+        if stop is not None and stop.is_set():
+            break
         chunk = uids[start:start + options.batch]
         sizes = conn.sizes(chunk)
         big = [u for u in chunk if sizes.get(u, 0) > options.max_bytes]
@@ -118,7 +122,7 @@ def sync(conn: imap.Connection, mailbox_id: int, options: Options, *, sweep: boo
         ids = store_imap_batch(mailbox_id, conn.uidvalidity, items, now=now())
         stored += len(ids)
         conn.mark_processed([i.uid for i in items])
-        pipeline.process_pending(len(ids) + 10)
+        pipeline.process_pending(len(ids) + 10, stop=stop)
     return stored
 
 
@@ -203,11 +207,11 @@ class MailboxWorker:
                 sweep = True
                 while not self.stop.is_set():
                     try:
-                        stored = sync(self.conn, self.mailbox_id, self.options, sweep=sweep)
+                        stored = sync(self.conn, self.mailbox_id, self.options, sweep=sweep, stop=self.stop)
                     except StaleMailbox:
                         continue  # UIDVALIDITY moved between our reads; the next sync adopts it
                     sweep = False
-                    pipeline.process_pending(200)
+                    pipeline.process_pending(200, stop=self.stop)
                     if not lease.renew():
                         raise LeaseLost()
                     heartbeat(self.mailbox_id)
@@ -240,8 +244,8 @@ class MailboxWorker:
         while not self.stop.is_set():
             mailbox = db.session.get(Mailbox, self.mailbox_id, populate_existing=True)
             try:
-                ingest_drop_folder(mailbox)
-                pipeline.process_pending(200)
+                ingest_drop_folder(mailbox, stop=self.stop)
+                pipeline.process_pending(200, stop=self.stop)
             except OSError as exc:
                 db.session.rollback()
                 log.warning("mailbox %s: %s", self.name, exc)
@@ -272,7 +276,8 @@ def _ordinal(n: int) -> str:
 
 # -- drop folder ------------------------------------------------------------------------------------
 
-def ingest_drop_folder(mailbox: Mailbox, *, settle_seconds: float = 1.0) -> list[int]:
+def ingest_drop_folder(mailbox: Mailbox, *, settle_seconds: float = 1.0,
+                       stop: threading.Event | None = None) -> list[int]:
     """Store every *.eml in the mailbox's folder and move it to processed/ after the commit.
 
     A file killed between the commit and the move is stored again under the same dedup key,
@@ -287,6 +292,8 @@ def ingest_drop_folder(mailbox: Mailbox, *, settle_seconds: float = 1.0) -> list
     mailbox_id, branch_id = mailbox.id, mailbox.branch_id
     ids = []
     for path in sorted(folder.glob("*.eml")):
+        if stop is not None and stop.is_set():
+            break
         if path.name.startswith(".") or not path.is_file():
             continue
         try:
@@ -318,10 +325,10 @@ def mailbox_ids(name: str | None = None) -> list[int]:
     return ids
 
 
-def catch_up(app: Flask) -> None:
+def catch_up(app: Flask, stop: threading.Event | None = None) -> None:
     """Process messages left stored by an earlier crash, before anything new."""
     with app.app_context():
-        pipeline.process_pending(10_000)
+        pipeline.process_pending(10_000, stop=stop)
         db.session.remove()
 
 
@@ -334,7 +341,7 @@ def run(app: Flask, ids: list[int], *, once: bool = False, stop: threading.Event
     if not once:
         run_workers(app, workers, stop=stop)
         return workers
-    catch_up(app)
+    catch_up(app, stop)
     for worker in workers:
         try:
             worker.run(once=True)
@@ -344,7 +351,7 @@ def run(app: Flask, ids: list[int], *, once: bool = False, stop: threading.Event
 
 
 def run_workers(app: Flask, workers: list[MailboxWorker], *, stop: threading.Event) -> None:
-    catch_up(app)
+    catch_up(app, stop)
     threads = [threading.Thread(target=w.run, name=f"intake-{w.mailbox_id}", daemon=True) for w in workers]
     for thread in threads:
         thread.start()

@@ -9,6 +9,7 @@ import pytest
 
 from app.intake import attachments as attachments_mod
 from app.intake import pipeline
+from app.intake.parse import parse_bytes
 from app.models import Order
 from tests.conftest import login
 from tests.hostile.conftest import NOW
@@ -65,6 +66,9 @@ def review_page_shows(client, order: Order, *texts: str) -> None:
 
 def test_an_oversized_attachment_is_kept_shown_and_not_parsed(db, client, intake, known, staff, monkeypatch):
     monkeypatch.setattr(attachments_mod, "MAX_ATTACHMENT_BYTES", 10_000)
+    # the lowered limit lives in this process: parse here, not in the worker's child process
+    monkeypatch.setattr(pipeline, "parse", lambda raw, channel, catalogue=None: parse_bytes(raw, channel,
+                                                                                          catalogue=catalogue))
     big = b"Varenr;Antall\r\n" + b"0 986 494 123;2\r\n" * 2000
     message, outcome, _ = intake(mail(attachment=big))
     assert outcome == "order"
