@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from app.database import begin_write, is_sqlite, tx_cache
@@ -212,6 +212,13 @@ def _prefetch(locked: dict[int, InboundMessage], parsed: dict[int, object], *, n
     made.update(dict.fromkeys(locked))  # None: looked up, no order made from it yet
     made.update(db.session.execute(select(Order.inbound_message_id, Order.id)
                                    .where(Order.inbound_message_id.in_(list(locked)))).all())
+    message_ids = sorted({m.message_id for m in locked.values() if m.message_id})
+    if message_ids:
+        first = tx_cache("first_with_message_id")
+        first.update(dict.fromkeys(message_ids))
+        first.update(db.session.execute(select(InboundMessage.message_id, func.min(InboundMessage.id))
+                                        .where(InboundMessage.message_id.in_(message_ids))
+                                        .group_by(InboundMessage.message_id)).all())
     senders = {(p[0].from_addr or "").strip().lower() for p in parsed.values() if not isinstance(p, Exception)}
     senders = sorted(a for a in senders if "@" in a)
     if not senders:
@@ -239,6 +246,11 @@ def _route(message: InboundMessage, parsed, *, now: datetime, headers=None) -> s
     kind = parsed.kind if parsed.kind in ("order", "follow_up", "cancellation", "auto_reply", "other") else "other"
     if getattr(parsed, "is_bounce", False):
         kind = "other"  # a bounce goes to the review inbox; like every non-order it is never answered
+    reused = _first_with_same_id(message)
+    if reused is not None:
+        parsed.notes = [*(parsed.notes or []), (
+            f"This message reuses the Message-ID {message.message_id} of message #{reused}, which says something "
+            "else; both are kept. Check that it is not the same order twice.")]
     data = json_safe(parsed.to_dict())
     made = tx_cache("order_by_message")
     existing = made[message.id] if message.id in made else \
@@ -265,6 +277,17 @@ def _route(message: InboundMessage, parsed, *, now: datetime, headers=None) -> s
         data["note"] = " ".join(filter(None, [data.get("note"), *notes]))
     message.kind, message.parsed = kind, data
     return kind
+
+
+def _first_with_same_id(message: InboundMessage) -> int | None:
+    """The id of an earlier, different message stored with this one's Message-ID (a re-delivery of
+    the same content is never stored twice, see app.intake.store.dedup_key), else None."""
+    if not message.message_id:
+        return None
+    first = tx_cache("first_with_message_id")
+    earlier = first[message.message_id] if message.message_id in first else db.session.scalar(
+        select(func.min(InboundMessage.id)).where(InboundMessage.message_id == message.message_id))
+    return earlier if earlier is not None and earlier < message.id else None
 
 
 def _backup_reply(parsed, *, now: datetime) -> Order | None:
@@ -342,7 +365,8 @@ def referenced_order(parsed) -> Order | None:
             return order
     for message_id in filter(None, ids):
         order_id = db.session.scalar(select(InboundMessage.order_id).where(
-            InboundMessage.dedup_key == f"mid:{message_id.strip()}", InboundMessage.order_id.is_not(None)))
+            InboundMessage.message_id == message_id.strip(), InboundMessage.order_id.is_not(None))
+            .order_by(InboundMessage.id).limit(1))
         if order_id:
             return db.session.get(Order, order_id)
     return None

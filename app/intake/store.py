@@ -1,10 +1,13 @@
 """Exactly-once storage of raw messages.
 
-A message is stored under a unique dedup_key (its Message-ID, else the sha256 of its bytes). For
-IMAP the insert and the advance of Mailbox.last_uid commit together, so after a crash at any point
-a message is either stored and behind last_uid, or not stored and fetched again. A second insert
-of the same key (a retry, a race, a re-delivery) inserts nothing (ON CONFLICT DO NOTHING), meaning
-"already stored".
+A message is stored under a unique dedup_key: the sha256 of its body and of the headers its sender
+wrote (Message-ID, From, To, Subject, Date, the MIME headers...), not of the whole raw, so a
+re-delivery through another hop, which adds Received, Delivered-To or Return-Path, is the same
+message, while a different message that reuses a Message-ID is another (both kept; the second is
+noted, see app.intake.pipeline). For IMAP the insert and the advance of Mailbox.last_uid commit
+together, so after a crash at any point a message is either stored and behind last_uid, or not
+stored and fetched again. A second insert of the same key (a retry, a race, a re-delivery) inserts
+nothing (ON CONFLICT DO NOTHING), meaning "already stored".
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from email.policy import compat32
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -41,17 +44,41 @@ def headers_of(raw: bytes):
     return BytesHeaderParser(policy=compat32).parsebytes(raw[:256 * 1024], headersonly=True)
 
 
-def dedup_key(raw: bytes, headers=None) -> str:
-    """'mid:<Message-ID>' when the message has one, else 'sha256:<hex of the bytes>'."""
+# The headers a sender writes, which no relay, list server or IMAP server on the way changes
+STABLE_HEADERS = ("message-id", "from", "sender", "reply-to", "to", "cc", "subject", "date", "in-reply-to",
+                  "references", "mime-version", "content-type", "content-transfer-encoding",
+                  "content-disposition", "content-language")
+
+
+def message_id_of(headers) -> str | None:
+    """The Message-ID as stored in InboundMessage.message_id (None when missing or unstorable)."""
     try:
-        message_id = str((headers if headers is not None else headers_of(raw)).get("Message-ID") or "").strip()
+        message_id = " ".join(str(headers.get("Message-ID") or "").split())
     except Exception:  # noqa: BLE001 - a header we cannot read is no Message-ID
-        message_id = ""
-    message_id = " ".join(message_id.split())
-    # a NUL cannot be stored in a PostgreSQL text column: such an id is keyed by the bytes instead
-    if message_id and len(message_id) + 4 <= KEY_LENGTH and "\x00" not in message_id:
-        return f"mid:{message_id}"
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
+        return None
+    # a NUL cannot be stored in a PostgreSQL text column
+    return message_id if message_id and len(message_id) <= KEY_LENGTH and "\x00" not in message_id else None
+
+
+def _body(raw: bytes) -> bytes:
+    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
+    return raw[min(ends):] if ends else b""
+
+
+def dedup_key(raw: bytes, headers=None) -> str:
+    """'sha256:<hex>' of the stable headers (STABLE_HEADERS, unfolded) and the body (line ends as LF,
+    without trailing blank lines): the same for a re-delivery, different for different content."""
+    digest = hashlib.sha256()
+    try:
+        headers = headers if headers is not None else headers_of(raw)
+        for name in STABLE_HEADERS:
+            for value in headers.get_all(name, []) or []:
+                digest.update(name.encode() + b":" + " ".join(str(value).split()).encode("utf-8", "surrogateescape")
+                              + b"\n")
+    except Exception:  # noqa: BLE001 - headers we cannot read: keyed by the whole message instead
+        return "sha256:" + hashlib.sha256(raw).hexdigest()
+    digest.update(b"\n" + _body(raw).replace(b"\r\n", b"\n").rstrip(b"\r\n\t "))
+    return "sha256:" + digest.hexdigest()
 
 
 def _summary(headers) -> tuple[str | None, str | None]:
@@ -79,7 +106,8 @@ def _values(item: Incoming, *, channel: str, branch_id: int | None, mailbox_id: 
     sender, subject = _summary(headers)
     return dict(channel=channel, dedup_key=dedup_key(item.raw, headers), received_at=now, raw=item.raw, sender=sender,
                 subject=subject, branch_id=branch_id, mailbox_id=mailbox_id, uidvalidity=uidvalidity,
-                uid=item.uid, status="failed" if item.error else "stored", error=item.error)
+                uid=item.uid, status="failed" if item.error else "stored", error=item.error,
+                message_id=message_id_of(headers) if headers else None)
 
 
 def _insert_statement():
@@ -107,6 +135,7 @@ def _insert_all(rows: list[dict]) -> list[int]:
         if row is not None:
             chunk.append(row)
             size += len(row["raw"])
+    _drop_legacy_copies(rows, new)
     ids, seen = [], set()
     for row in rows:
         key = row["dedup_key"]
@@ -114,8 +143,28 @@ def _insert_all(rows: list[dict]) -> list[int]:
             ids.append(new[key])
             seen.add(key)
         else:
-            log.info("inbound message %s is stored already; keeping the first", key)
+            log.info("inbound message %s is stored already (the same content delivered again)", key)
     return ids
+
+
+def _drop_legacy_copies(rows: list[dict], new: dict[str, int]) -> None:
+    """Messages stored before keys were content hashes have the key 'mid:<Message-ID>' or, without
+    one, 'sha256:<hash of the raw>'. A new row that is such a message again (same content, or the
+    very bytes) is taken out again, in the same transaction, so an upgrade followed by a resync
+    stores nothing twice. One indexed look-up per batch."""
+    candidates: dict[str, dict] = {}
+    for row in rows:
+        if row["dedup_key"] in new:
+            candidates["sha256:" + hashlib.sha256(row["raw"]).hexdigest()] = row
+            if row["message_id"]:
+                candidates[f"mid:{row['message_id']}"[:KEY_LENGTH]] = row
+    if not candidates:
+        return
+    for key, raw in db.session.execute(select(InboundMessage.dedup_key, InboundMessage.raw)
+                                       .where(InboundMessage.dedup_key.in_(list(candidates)))).all():
+        row = candidates[key]
+        if row["dedup_key"] in new and (key.startswith("sha256:") or dedup_key(bytes(raw)) == row["dedup_key"]):
+            db.session.execute(delete(InboundMessage).where(InboundMessage.id == new.pop(row["dedup_key"])))
 
 
 def _insert(item: Incoming, *, channel: str, branch_id: int | None, mailbox_id: int | None,

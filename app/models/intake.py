@@ -16,7 +16,9 @@ class InboundMessage(db.Model):
     __table_args__ = (Index("ix_inbound_status_received", "status", "received_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))  # email | sms | voicemail | phone
-    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)
+    dedup_key: Mapped[str] = mapped_column(String(300), unique=True)  # see app.intake.store.dedup_key
+    # several messages may carry one Message-ID (a sender that reuses them); replies are matched by it
+    message_id: Mapped[str | None] = mapped_column(String(300), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only when read: it can be 40 MB
     sender: Mapped[str | None] = mapped_column(String(320))

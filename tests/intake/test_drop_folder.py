@@ -111,4 +111,38 @@ def test_lease_keeps_a_second_worker_out(app, db, folder):
 
 def test_store_dedup_key_on_drop_matches_imap(db, folder):
     raw = email(message_id="<same@verksted.test>")
-    assert store.dedup_key(raw) == "mid:<same@verksted.test>"
+    # the file in the folder, and the copy an IMAP server hands over after one more hop (CRLF, new headers)
+    relayed = (b"Return-Path: <post@verksted.test>\r\nDelivered-To: osl@partdesk.test\r\n"
+               b"Received: from mx2.partdesk.test by imap.partdesk.test; Mon, 23 Nov 2026 09:01:00 +0100\r\n" + raw)
+    assert store.dedup_key(raw) == store.dedup_key(relayed) == store.dedup_key(raw.replace(b"\r\n", b"\n"))
+    assert store.dedup_key(raw).startswith("sha256:")
+
+
+def test_two_different_mails_with_one_message_id_are_both_stored_and_the_second_is_noted(db, folder):
+    """68 of 297 outside mails were lost this way: 'stored already; keeping the first'."""
+    (folder / "a.eml").write_bytes(email(message_id="<reused@verksted.test>", body="Vi trenger 2 stk 0 986 494 123."))
+    (folder / "b.eml").write_bytes(email(message_id="<reused@verksted.test>", body="Vi trenger 4 stk 0 451 103 318."))
+    ids = worker.ingest_drop_folder(mailbox(db), settle_seconds=0)
+    assert len(ids) == 2 and count(db, InboundMessage) == 2
+    assert sorted(p.name for p in (folder / "processed").iterdir()) == ["a.eml", "b.eml"]
+    from app.intake.pipeline import process_pending
+
+    assert process_pending(10) == {"order": 2}
+    first, second = (db.session.get(InboundMessage, i) for i in ids)
+    assert first.message_id == second.message_id == "<reused@verksted.test>"
+    assert "note" not in first.parsed
+    assert f"reuses the Message-ID <reused@verksted.test> of message #{first.id}" in second.parsed["note"]
+    order = db.session.get(Order, second.order_id)
+    assert f"of message #{first.id}" in (order.notes or ""), "the order's page must show it too"
+
+
+def test_the_same_file_dropped_twice_is_stored_once_and_both_files_are_kept(db, folder):
+    raw = email(message_id="<twice@verksted.test>")
+    (folder / "a.eml").write_bytes(raw)
+    assert len(worker.ingest_drop_folder(mailbox(db), settle_seconds=0)) == 1
+    (folder / "a.eml").write_bytes(raw)  # dropped again, under the same name
+    (folder / "copy.eml").write_bytes(raw.replace(b"\r\n", b"\n"))  # and saved again by another program
+    assert worker.ingest_drop_folder(mailbox(db), settle_seconds=0) == []
+    assert count(db, InboundMessage) == 1
+    first = db.session.scalar(select(InboundMessage.id))
+    assert sorted(p.name for p in (folder / "processed").iterdir()) == sorted(["a.eml", f"a.{first}.eml", "copy.eml"])

@@ -1,6 +1,7 @@
 """Exactly-once storage: dedup keys, idempotent inserts, last_uid advancing with the insert."""
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import UTC, datetime
 
@@ -27,10 +28,46 @@ def count(db) -> int:
     return db.session.scalar(select(func.count()).select_from(InboundMessage))
 
 
-def test_dedup_key_is_the_message_id_else_a_hash_of_the_bytes():
-    assert dedup_key(RAW) == "mid:<abc@verksted.test>"
-    assert dedup_key(NO_ID).startswith("sha256:") and len(dedup_key(NO_ID)) == 71
-    assert dedup_key(NO_ID) != dedup_key(NO_ID + b"x")
+RELAYED = (b"Return-Path: <post@verksted.test>\r\nDelivered-To: osl@partdesk.test\r\nX-Original-To: osl@partdesk.test\r\n"
+           b"Received: from mx1 by mx2; Mon, 23 Nov 2026 09:00:00 +0000\r\nX-Spam-Status: No\r\n"
+           b"Authentication-Results: mx2; dkim=pass\r\n")
+
+
+def test_dedup_key_is_a_hash_of_the_body_and_the_headers_the_sender_wrote():
+    assert dedup_key(RAW).startswith("sha256:") and len(dedup_key(RAW)) == 71
+    # a re-delivery through another hop, with LF line ends or a trailing blank line, is the same message
+    assert dedup_key(RELAYED + RAW) == dedup_key(RAW) == dedup_key(RAW.replace(b"\r\n", b"\n")) == dedup_key(RAW + b"\r\n")
+    assert dedup_key(RAW.replace(b"Subject: Bestilling\r\n", b"Subject:  Bestilling\r\n")) == dedup_key(RAW)
+    # one Message-ID, other content: another message
+    assert dedup_key(RAW.replace(b"2 stk", b"3 stk")) != dedup_key(RAW)
+    assert dedup_key(RAW.replace(b"Subject: Bestilling", b"Subject: Bestilling 2")) != dedup_key(RAW)
+    assert dedup_key(RAW.replace(b"From: Ola", b"From: Kari")) != dedup_key(RAW)
+    assert dedup_key(NO_ID) != dedup_key(NO_ID + b"x") and dedup_key(RELAYED + NO_ID) == dedup_key(NO_ID)
+
+
+def test_one_message_id_on_different_mails_stores_each_and_a_relayed_copy_once(db, mailbox, now):
+    other = RAW.replace(b"2 stk", b"4 stk")
+    ids = store_imap_batch(mailbox.id, 7, [Incoming(RAW, 3), Incoming(other, 4), Incoming(RELAYED + RAW, 5)], now=now)
+    assert len(ids) == 2 and count(db) == 2
+    assert [db.session.get(InboundMessage, i).uid for i in ids] == [3, 4]
+    assert {db.session.get(InboundMessage, i).message_id for i in ids} == {"<abc@verksted.test>"}
+    db.session.refresh(mailbox)
+    assert mailbox.last_uid == 5  # every UID behind last_uid: none fetched again, none lost
+    assert store_imap_batch(mailbox.id, 7, [Incoming(RELAYED + other, 6)], now=now) == [] and count(db) == 2
+
+
+def test_a_message_stored_under_an_old_key_is_not_stored_again(db, mailbox, now):
+    """Before content keys, a message was keyed 'mid:<Message-ID>' (or 'sha256:' of its bytes without
+    one): after the upgrade a resync fetches it again, and must store nothing new, while a different
+    message with that Message-ID is stored."""
+    for key, raw in (("mid:<abc@verksted.test>", RAW), ("sha256:" + hashlib.sha256(NO_ID).hexdigest(), NO_ID)):
+        db.session.add(InboundMessage(channel="email", dedup_key=key, raw=raw, status="processed",
+                                      message_id="<abc@verksted.test>" if key.startswith("mid:") else None))
+    db.session.commit()
+    assert store_imap_batch(mailbox.id, 7, [Incoming(RELAYED + RAW, 1), Incoming(NO_ID, 2)], now=now) == []
+    assert count(db) == 2
+    assert len(store_imap_batch(mailbox.id, 7, [Incoming(RAW.replace(b"2 stk", b"5 stk"), 3)], now=now)) == 1
+    assert count(db) == 3
 
 
 def test_batch_stores_and_advances_last_uid_together(db, mailbox, now):
