@@ -155,9 +155,11 @@ def _drop_legacy_copies(rows: list[dict], new: dict[str, int]) -> None:
     candidates: dict[str, dict] = {}
     for row in rows:
         if row["dedup_key"] in new:
-            candidates["sha256:" + hashlib.sha256(row["raw"]).hexdigest()] = row
+            old_keys = ["sha256:" + hashlib.sha256(row["raw"]).hexdigest()]
             if row["message_id"]:
-                candidates[f"mid:{row['message_id']}"[:KEY_LENGTH]] = row
+                old_keys.append(f"mid:{row['message_id']}"[:KEY_LENGTH])
+            # a message whose headers could not be read is keyed by its bytes today too: not a copy of itself
+            candidates.update((key, row) for key in old_keys if key != row["dedup_key"])
     if not candidates:
         return
     for key, raw in db.session.execute(select(InboundMessage.dedup_key, InboundMessage.raw)

@@ -149,3 +149,15 @@ def test_racing_inserts_of_one_message_store_it_once(app, db, mailbox):
     assert sum(created for _id, created in results) == 1
     db.session.rollback()  # end our old read so we see their commits
     assert len({i for i, _c in results}) == 1 and count(db) == 1
+
+
+def test_a_message_whose_headers_cannot_be_read_is_stored_under_the_hash_of_its_bytes(db, mailbox, now, monkeypatch):
+    from app.intake import store
+
+    def unreadable(raw):
+        raise ValueError("no header parser would take this")
+    monkeypatch.setattr(store, "headers_of", unreadable)
+    message_id, created = store_raw(NO_ID, channel="email", branch_id=mailbox.branch_id, now=now)
+    assert created and count(db) == 1
+    assert db.session.get(InboundMessage, message_id).dedup_key == "sha256:" + hashlib.sha256(NO_ID).hexdigest()
+    assert store_raw(NO_ID, channel="email", branch_id=mailbox.branch_id, now=now) == (message_id, False)
