@@ -248,9 +248,10 @@ def _route(message: InboundMessage, parsed, *, now: datetime, headers=None) -> s
         kind = "other"  # a bounce goes to the review inbox; like every non-order it is never answered
     reused = _first_with_same_id(message)
     if reused is not None:
-        parsed.notes = [*(parsed.notes or []), (
-            f"This message reuses the Message-ID {message.message_id} of message #{reused}, which says something "
-            "else; both are kept. Check that it is not the same order twice.")]
+        note = (f"This message reuses the Message-ID {message.message_id} of message #{reused}, which says "
+                "something else; both are kept. Check that it is not the same order twice.")
+        if note not in (parsed.notes or []):  # a batch redone message by message routes it twice
+            parsed.notes = [*(parsed.notes or []), note]
     data = json_safe(parsed.to_dict())
     made = tx_cache("order_by_message")
     existing = made[message.id] if message.id in made else \

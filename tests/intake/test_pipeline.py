@@ -212,3 +212,22 @@ def test_one_message_failing_in_a_batch_fails_alone_and_the_rest_are_made_once(d
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "ack")) == 2
     # references are not burnt by the undone attempt either: the two orders are numbers 1 and 2
     assert [o.reference for o in orders] == ["OSL-000001", "OSL-000002"]
+
+
+def test_a_reused_message_id_is_noted_once_when_its_batch_is_redone_message_by_message(db, workshop, store,
+                                                                                      monkeypatch):
+    first = store(email(message_id="<same@verksted.test>", body="Vi trenger 2 stk 0 986 494 123."))
+    second = store(email(message_id="<same@verksted.test>", body="Vi trenger 3 stk 0 451 103 318."))
+    broken = store(email())
+    real_create = pipeline._create
+
+    def create(message, parsed, *, now):
+        if message.id == broken:
+            raise RuntimeError("the database said no")
+        return real_create(message, parsed, now=now)
+    monkeypatch.setattr(pipeline, "_create", create)
+    assert pipeline.process_pending(10) == {"order": 2, "failed": 1}
+    db.session.expire_all()
+    message = db.session.get(InboundMessage, second)
+    assert message.parsed["note"].count(f"of message #{first}") == 1
+    assert db.session.get(Order, message.order_id).notes.count(f"of message #{first}") == 1
