@@ -6,7 +6,7 @@ and to note reuse. Messages stored before keep their 'mid:<Message-ID>' keys; th
 filled in from them.
 
 Revision ID: 3c5e1f0a9d27
-Revises: bf016ea4b920
+Revises: c3a705c2cea6
 Create Date: 2026-12-01 20:10:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3c5e1f0a9d27'
-down_revision = 'bf016ea4b920'
+down_revision = 'c3a705c2cea6'
 branch_labels = None
 depends_on = None
 
