@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import AuditEvent, Staff
 from app.web.auth import throttle
 from app.web.auth.forms import LoginForm, LogoutForm
+from app.web.redirects import local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -51,10 +52,7 @@ def login():
         staff.locked_until = None
         db.session.commit()
         login_user(staff)
-        target = request.args.get("next")
-        if not target or not target.startswith("/") or target.startswith("//"):
-            target = url_for("queue.index")
-        return redirect(target)
+        return redirect(local_path(request.args.get("next")) or url_for("queue.index"))
     return render_template("auth/login.html", form=form)
 
 

@@ -21,6 +21,7 @@ from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFi
                                  workshop_label)
 from app.web.queue.message import attachments, body_text
 from app.web.queue.spelling import spell_reference
+from app.web.redirects import local_path
 
 bp = Blueprint("queue", __name__)
 
@@ -119,8 +120,7 @@ def action(reference: str, name: str):
     except DomainError as refusal:
         db.session.rollback()
         flash(refusal.message, "error")
-    back = form.next_url.data
-    return redirect(back if _local(back) else url_for("queue.order", reference=reference))
+    return redirect(local_path(form.next_url.data) or url_for("queue.order", reference=reference))
 
 
 @bp.route("/orders/<reference>/cancel", methods=["POST"])
@@ -271,7 +271,3 @@ def _order_data(order: Order) -> dict:
         "customer_reference": order.customer_reference, "contact_name": order.contact_name,
         "contact_phone": order.contact_phone, "notes": order.notes,
     }
-
-
-def _local(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
