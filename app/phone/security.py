@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import ImmutableMultiDict
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,17 @@ def _repeated(params) -> bool:
     return any(len(values) > 1 for values in params.listvalues())
 
 
+def _drop_nuls() -> None:
+    """After the signature is checked on what was sent: the view reads the parameters without NUL
+    characters (an SMS body can carry one), which PostgreSQL refuses in any text value, so the SMS would
+    fail instead of becoming an order. Mail intake drops them the same way."""
+    form = request.form
+    if any("\x00" in value for value in form.values()):
+        log.warning("Twilio webhook %s: NUL characters dropped from %s", request.path,
+                    ", ".join(sorted(k for k, v in form.items() if "\x00" in v)))
+        request.form = ImmutableMultiDict((k, v.replace("\x00", "")) for k, v in form.items(multi=True))
+
+
 def twilio_signed(view):
     """Refuse (403) any request without a valid X-Twilio-Signature for our public URL."""
 
@@ -71,6 +83,7 @@ def twilio_signed(view):
                         public_url_of_request(), request.remote_addr, request.mimetype or "no content type",
                         form.get("CallSid"), form.get("MessageSid"))
             abort(403)
+        _drop_nuls()
         return view(*args, **kwargs)
 
     return wrapper

@@ -17,6 +17,9 @@ BLUEPRINTS = [
 
 
 def register(app: Flask) -> None:
+    from app.web.forms import refuse_nul_in_url
+
+    app.before_request(refuse_nul_in_url)  # for every blueprint's path parts and query strings
     for module_name, prefix in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.register_blueprint(module.bp, url_prefix=prefix)

@@ -182,3 +182,24 @@ def test_a_form_with_a_charset_is_still_a_form(twilio):
                                   content_type="application/x-www-form-urlencoded; charset=utf-8",
                                   headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200
+
+
+def test_a_signed_sms_with_a_nul_becomes_an_order_without_it(db, twilio, phone_branch, make, caplog):
+    from app.models import InboundMessage, Order
+
+    branch = phone_branch()
+    make.workshop(branch, phones=["+4790000001"])
+    params = {"MessageSid": "SM1", "From": "+4790000001", "To": "+4722000000",
+              "Body": "2 stk bremse\x00klosser 0 986 494 123"}
+    with caplog.at_level(logging.WARNING, logger="app.phone.security"):
+        assert twilio.post("/twilio/sms", params).status_code == 200
+    message = db.session.query(InboundMessage).one()
+    assert message.status != "failed", message.error
+    order = db.session.query(Order).one()
+    assert "bremseklosser" in bytes(message.raw).decode() and order.lines[0].part_number == "0 986 494 123"
+    assert any("NUL characters dropped from Body" in r.getMessage() for r in caplog.records)
+
+
+def test_a_signed_call_with_a_nul_in_its_parameters_is_answered(twilio, phone_branch):
+    phone_branch()
+    assert twilio.post("/twilio/voice", {**CALL, "To": "+4722000000", "From": "+47900\x0000001"}).status_code == 200

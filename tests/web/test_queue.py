@@ -168,8 +168,8 @@ def test_cancel_needs_a_reason(client, make, db):
     make.staff(branch, login="kari")
     order = make.order(branch)
     login(client, "kari")
-    _post(client, "/orders/OSL-000001/cancel", reason="  ")
-    assert "Say why the order is cancelled." in client.get("/orders/OSL-000001").get_data(as_text=True)
+    refused = _post(client, "/orders/OSL-000001/cancel", reason="  ")
+    assert refused.status_code == 422 and "Say why the order is cancelled." in refused.get_data(as_text=True)
     db.session.refresh(order)
     assert order.status == "new"
     _post(client, "/orders/OSL-000001/cancel", reason="Workshop found the part <elsewhere>")

@@ -53,7 +53,7 @@ def login():
         db.session.commit()
         login_user(staff)
         return redirect(local_path(request.args.get("next")) or url_for("queue.index"))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
 
 
 @bp.route("/logout", methods=["POST"])

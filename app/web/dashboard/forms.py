@@ -1,14 +1,17 @@
 """Forms of the manager pages. Every state-changing button is one of these, so CSRF is checked."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp,
+                                ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.handback.catalogue import decode
+from app.web.forms import WebForm
 
-class LimitsForm(FlaskForm):
+
+class LimitsForm(WebForm):
     staff_hold_limit = IntegerField("Orders one person may hold at once",
                                     validators=[InputRequired("Give a whole number."), NumberRange(0, 1000)])
     hourly_limit = IntegerField("Orders admitted per hour",
@@ -19,11 +22,11 @@ class LimitsForm(FlaskForm):
                                                              SelectChoice("redirect", "Redirect to the backup supplier")])
 
 
-class PauseForm(FlaskForm):
+class PauseForm(WebForm):
     paused = HiddenField(validators=[AnyOf(["1", "0"])])
 
 
-class StaffLimitForm(FlaskForm):
+class StaffLimitForm(WebForm):
     hold_limit = IntegerField("Limit", validators=[Optional(), NumberRange(0, 1000)])
 
 
@@ -32,22 +35,32 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RedirectForm(FlaskForm):
+class RedirectForm(WebForm):
     orders = MultiCheckboxField("Orders", coerce=int, validators=[DataRequired(message="Tick at least one order.")])
     reason = StringField("Note for the record (optional)", validators=[Optional(), Length(max=300)])
 
 
-class ExportForm(FlaskForm):
+class ExportForm(WebForm):
     """A button; the CSRF token is the only field."""
 
 
-class UploadForm(FlaskForm):
+class UploadForm(WebForm):
     kind = SelectField("What is in the file", choices=[
         SelectChoice("workshops", "Workshops (customer number, name, emails, phones, branch)"),
         SelectChoice("catalogue", "Parts catalogue (number, brand, description, EAN)")])
     file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file.")])
 
+    def validate_file(self, field):
+        raw = field.data.read()
+        field.data.seek(0)
+        if "\x00" in decode(raw):  # PostgreSQL cannot store it, and a CSV text file never has one
+            if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or max(raw[0:40:2].count(0), raw[1:40:2].count(0)) > 10:
+                raise ValidationError("This file is UTF-16 (\"Unicode text\"); save it as \"CSV UTF-8\" and "
+                                      "upload that.")
+            raise ValidationError("This file has NUL characters, which a CSV file never has; is it a spreadsheet? "
+                                  "Save it as CSV and upload that.")
 
-class ConfirmImportForm(FlaskForm):
+
+class ConfirmImportForm(WebForm):
     kind = HiddenField(validators=[AnyOf(["workshops", "catalogue"])])
     key = HiddenField(validators=[Regexp(r"^[0-9a-f]{64}$")])

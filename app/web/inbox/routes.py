@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import SubmitField
 
@@ -17,6 +16,7 @@ from app.intake import pipeline
 from app.models import AuditEvent, InboundMessage, Order
 from app.orders import lifecycle, service
 from app.orders.service import LineInput, OrderInput
+from app.web.forms import WebForm
 from app.web.queue.message import attachments, body_text
 from app.web.queue.routes import download_name
 
@@ -29,7 +29,7 @@ SHOW = {
 }
 
 
-class InboxActionForm(FlaskForm):
+class InboxActionForm(WebForm):
     submit = SubmitField()
 
 

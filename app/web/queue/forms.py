@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from vininfo import Vin
-from wtforms import (BooleanField, SelectChoice, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
+from wtforms import (BooleanField, SelectChoice, FieldList, FormField, HiddenField, IntegerField, RadioField,
                      SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -15,6 +14,7 @@ from app.extensions import db
 from app.models import CHANNELS, STATUSES, Workshop
 from app.orders import workshops
 from app.orders.service import LineInput, OrderInput
+from app.web.forms import SubForm, WebForm
 
 MAX_LINES = 100
 _VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
@@ -34,7 +34,7 @@ def vin_problem(value: str) -> str | None:
     return None
 
 
-class LineForm(Form):
+class LineForm(SubForm):
     """One order line; a sub-form without its own CSRF token."""
 
     part_number = StringField("Part number", validators=[Optional(), Length(max=64)])
@@ -46,7 +46,7 @@ class LineForm(Form):
         return not ((self.part_number.data or "").strip() or (self.description.data or "").strip())
 
 
-class OrderFieldsForm(FlaskForm):
+class OrderFieldsForm(WebForm):
     """The fields of an order, shared by the phone form and the review page."""
 
     # no max_entries: WTForms would silently drop the lines past it; validate_lines refuses instead
@@ -65,7 +65,7 @@ class OrderFieldsForm(FlaskForm):
     # no Optional(): an empty workshop must still reach validate_workshop
     workshop = StringField("Workshop", validators=[Length(max=200)],
                            description="Name, customer number or phone")
-    workshop_id = HiddenField()
+    workshop_id = HiddenField("Workshop")  # the label names it in an error
 
     picked: Workshop | None = None
 
@@ -155,20 +155,20 @@ class ReviewForm(OrderFieldsForm):
     save = SubmitField("Save & accept")
 
 
-class CancelForm(FlaskForm):
+class CancelForm(WebForm):
     reason = StringField("Reason", validators=[DataRequired(message="Say why the order is cancelled."),
                                                Length(max=500)])
     submit = SubmitField("Cancel order")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(WebForm):
     """A button that changes an order: the CSRF token and where to go back to travel."""
 
     next_url = HiddenField()
     submit = SubmitField()
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(WebForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

@@ -24,6 +24,10 @@ class Part:
 
 
 def _decode(data: bytes, charset: str | None = None) -> str:
+    return _shown(_decoded(data, charset))
+
+
+def _decoded(data: bytes, charset: str | None) -> str:
     for candidate in (charset, "utf-8"):
         if candidate:
             try:
@@ -33,14 +37,20 @@ def _decode(data: bytes, charset: str | None = None) -> str:
     return data.decode("cp1252", errors="replace")
 
 
+def _shown(text: str) -> str:
+    """A NUL from the message shown as U+FFFD, as for any character that cannot be shown: in HTML a
+    browser would drop it silently, joining what stood on either side of it."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _filename(part) -> str | None:
     name = part.get_filename()
     if not name:
         return None
     try:
-        return str(make_header(decode_header(name)))
+        return _shown(str(make_header(decode_header(name))))
     except Exception:  # a malformed encoded-word: keep it as it came
-        return name
+        return _shown(name)
 
 
 def _walk(message: InboundMessage):

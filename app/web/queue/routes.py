@@ -93,12 +93,15 @@ def index():
 @bp.route("/orders/<reference>")
 @login_required
 def order(reference: str):
-    order = _visible_order(reference)
-    return render_template("queue/order.html", order=order, action_form=ActionForm(), cancel_form=CancelForm(),
+    return _render_order(_visible_order(reference), CancelForm())
+
+
+def _render_order(order: Order, cancel_form: CancelForm, status: int = 200):
+    return render_template("queue/order.html", order=order, action_form=ActionForm(), cancel_form=cancel_form,
                            message=order.inbound_message, body=body_text(order.inbound_message)
                            if order.inbound_message else None, files=attachments(order.inbound_message),
                            ev=evidence.for_page(order.inbound_message, evidence.shown_by_order(order)),
-                           outbox=queries.outbox_for(order), can_move=lifecycle.can_move)
+                           outbox=queries.outbox_for(order), can_move=lifecycle.can_move), status
 
 
 @bp.route("/orders/<reference>/do/<name>", methods=["POST"])
@@ -129,10 +132,8 @@ def cancel(reference: str):
     order = _visible_order(reference)
     form = CancelForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return redirect(url_for("queue.order", reference=reference))
+        db.session.rollback()  # nothing to write; the page is shown again with the error and what was typed
+        return _render_order(order, form, 422)
     try:
         service.cancel(order, current_user, now=datetime.now(UTC), reason=form.reason.data)
         db.session.commit()
