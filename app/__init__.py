@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_security_headers(app)
+    register_https(app)
     from app.notify import init_app as init_notify
 
     init_notify(app)
@@ -57,10 +58,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        from app.models import Staff
+        from app.web.auth.sessions import load_staff
 
-        staff = db.session.get(Staff, int(user_id))
-        return staff if staff and staff.active else None
+        return load_staff(user_id)
 
 
 def _migrations_dir():
@@ -79,6 +79,13 @@ def register_commands(app: Flask) -> None:
     from app.cli import register
 
     register(app)
+
+
+def register_https(app: Flask) -> None:
+    """Secure session cookie and HSTS for every request that came over HTTPS (app/web/https.py)."""
+    from app.web import https
+
+    https.init_app(app)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Branches, workshops, staff, orders and their audit trail."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, bindparam
@@ -95,6 +96,8 @@ class Staff(db.Model):
     hold_limit: Mapped[int | None] = mapped_column(Integer)  # None: the branch's staff_hold_limit
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # part of every session's id (get_id); a new one (logout, new password) ends every session made before
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     branch: Mapped[Branch | None] = relationship()
@@ -113,10 +116,14 @@ class Staff(db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        self.session_token = secrets.token_hex(16)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

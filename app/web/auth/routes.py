@@ -61,6 +61,8 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
+        current_user.end_sessions()  # a copy of this session's cookie opens nothing from now on
+        db.session.commit()
         logout_user()
         flash("Logged out.", "info")
     return redirect(url_for("auth.login"))
