@@ -62,7 +62,7 @@ class Config:
     BACKUP_KEEP = _int("PARTDESK_BACKUP_KEEP", 24)  # the newest this many are kept
     PG_BIN = os.environ.get("PARTDESK_PG_BIN") or None  # folder of pg_dump and pg_restore, if not on PATH
 
-    # Login throttling
+    # Login throttling: attempts per client address and login name together, in a window of LOCK_SECONDS
     LOGIN_MAX_FAILURES = _int("PARTDESK_LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_SECONDS = _int("PARTDESK_LOGIN_LOCK_SECONDS", 900)
 

@@ -46,9 +46,6 @@ def app(tmp_path):
         yield app
         _db.session.remove()
         _db.engine.dispose()
-    from app.web.auth import throttle
-
-    throttle.reset_addresses()
 
 
 def _reset_postgres() -> None:

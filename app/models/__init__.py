@@ -15,6 +15,7 @@ from app.models.core import (  # noqa: F401
     WorkshopPhone,
     open_filter,
 )
+from app.models.auth import LoginAttempt  # noqa: F401
 from app.models.backup import BackupOutcome, BackupRun  # noqa: F401
 from app.models.corrections import Correction  # noqa: F401
 from app.models.handback import ExportBatch  # noqa: F401

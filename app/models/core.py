@@ -94,8 +94,6 @@ class Staff(db.Model):
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     hold_limit: Mapped[int | None] = mapped_column(Integer)  # None: the branch's staff_hold_limit
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # part of every session's id (get_id); a new one (logout, new password) ends every session made before
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

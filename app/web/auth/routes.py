@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
+from app.database import begin_write, own_transaction
 from app.extensions import db
 from app.models import AuditEvent, Staff
 from app.web.auth import throttle
@@ -17,43 +19,47 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@own_transaction
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("queue.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        now = datetime.now(UTC)
-        address = request.remote_addr or "unknown"
-        if throttle.address_locked(address):
-            flash("Too many failed logins from this address. Wait 15 minutes or ask a manager.", "error")
-            return render_template("auth/login.html", form=form), 429
-        name = form.login.data.strip()
-        # a NUL can name no account, and PostgreSQL refuses it in a query: a failed login, not a 500
-        staff = None if "\x00" in name else db.session.scalars(select(Staff).where(Staff.login == name)).first()
-        if staff is not None and throttle.account_locked(staff, now):
-            flash("This account is locked after too many failed logins. Try again later or ask a manager.", "error")
-            return render_template("auth/login.html", form=form), 429
-        if staff is None or not staff.active or not staff.check_password(form.password.data):
-            failures = throttle.note_address_failure(address)
-            if staff is not None:
-                throttle.note_account_failure(
-                    staff, now, max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                    lock_seconds=current_app.config["LOGIN_LOCK_SECONDS"])
-                failures = max(failures, staff.failed_logins)
-                if staff.locked_until:
-                    db.session.add(AuditEvent(at=now, actor_label=address, branch_id=staff.branch_id,
-                                              action="login_locked", detail=staff.login))
-                db.session.commit()
-            if not current_app.testing:
-                time.sleep(throttle.delay_for(failures))
-            flash("Wrong login or password.", "error")
-            return render_template("auth/login.html", form=form), 401
-        staff.failed_logins = 0
-        staff.locked_until = None
-        db.session.commit()
-        login_user(staff)
-        return redirect(local_path(request.args.get("next")) or url_for("queue.index"))
+        return _attempt(form)
     return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
+
+
+def _attempt(form: LoginForm):
+    """Count the attempt and commit that, then check the password with no transaction open (a wrong one
+    is answered after the throttle's delay). A name without an account, or an inactive one, is checked
+    against a dummy hash and answered exactly like a wrong password."""
+    now = datetime.now(UTC)
+    address = throttle.client_address(request.remote_addr)
+    name = form.login.data.strip()
+    begin_write(db.session)
+    staff = db.session.scalars(select(Staff).where(Staff.login == name)).first()
+    attempt = throttle.count(address, name, now, max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                             window_seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+    if attempt.locks:
+        db.session.add(AuditEvent(at=now, actor_label=address, branch_id=staff.branch_id if staff else None,
+                                  action="login_locked",
+                                  detail=f"{staff.login if staff else 'a login name with no account'} from {address}"))
+    known = staff is not None and staff.active
+    password_hash = staff.password_hash if known else throttle.dummy_hash()
+    db.session.commit()  # counted before the password is looked at, so guesses sent at once are all counted
+    if attempt.refused:
+        flash(attempt.refused, "error")
+        return render_template("auth/login.html", form=form), 429
+    if not (check_password_hash(password_hash, form.password.data) and known):
+        if attempt.delay and not current_app.testing:
+            time.sleep(attempt.delay)  # no transaction is open: the commit above ended it
+        flash("Wrong login or password.", "error")
+        return render_template("auth/login.html", form=form), 401
+    begin_write(db.session)
+    throttle.succeeded(address, name)
+    db.session.commit()
+    login_user(staff)
+    return redirect(local_path(request.args.get("next")) or url_for("queue.index"))
 
 
 @bp.route("/logout", methods=["POST"])
