@@ -140,18 +140,50 @@ def test_only_the_holder_or_a_manager_changes_a_held_order(db, make, now, role, 
     assert db.session.query(OutboxMessage).count() == outbox
 
 
-@pytest.mark.parametrize("role", ["staff", "manager"])
-@pytest.mark.parametrize("action,from_status,to_status,call", [
-    ("claim", "new", "claimed", lambda o, s, now: service.claim(o, s, now=now)),
-    ("cancel", "new", "cancelled", lambda o, s, now: service.cancel(o, s, now=now, reason="Found elsewhere")),
-    ("redirect", "new", "redirected", lambda o, s, now: service.redirect(o, s, now=now)),
-    ("accept", "needs_review", "new", lambda o, s, now: service.accept_review(o, s, now=now)),
-], ids=["claim-new", "cancel-new", "redirect-new", "accept-needs_review"])
-def test_an_order_nobody_holds_is_anyone_s_to_move(db, make, now, role, action, from_status, to_status, call):
-    branch = make.branch()
+def _cancel(order, staff, now):
+    service.cancel(order, staff, now=now, reason="Found elsewhere")
+
+
+def _redirect(order, staff, now):
+    service.redirect(order, staff, now=now)
+
+
+# Every move out of a status no one holds that staff make: (action, from, to, call, managers only)
+FREE_MOVES = [
+    ("claim", "new", "claimed", lambda o, s, now: service.claim(o, s, now=now), False),
+    ("cancel", "new", "cancelled", _cancel, False),
+    ("redirect", "new", "redirected", _redirect, False),
+    ("accept", "needs_review", "new", lambda o, s, now: service.accept_review(o, s, now=now), False),
+    ("cancel", "needs_review", "cancelled", _cancel, False),
+    ("redirect", "needs_review", "redirected", _redirect, False),
+    ("admit", "held", "new", lambda o, s, now: service.admit_held(o, s, now=now), True),
+    ("cancel", "held", "cancelled", _cancel, False),
+    ("redirect", "held", "redirected", _redirect, False),
+]
+# made by the system as capacity changes, or by no use case yet (taking a redirected order back)
+SYSTEM_MOVES = {("new", "held"), ("new", "needs_review"), ("needs_review", "held"), ("held", "needs_review"),
+                ("redirected", "new")}
+
+
+def test_every_move_is_in_one_of_the_tables():
+    every = {(s, t) for s, targets in lifecycle.MOVES.items() for t in targets}
+    tables = {(s, t) for _a, s, t, _c in HELD_MOVES} | {(s, t) for _a, s, t, _c, _m in FREE_MOVES}
+    assert tables | SYSTEM_MOVES == every and not tables & SYSTEM_MOVES
+
+
+@pytest.mark.parametrize("role", ["staff", "manager", "admin"])
+@pytest.mark.parametrize("action,from_status,to_status,call,managers_only", FREE_MOVES,
+                         ids=[f"{a}-from-{s}" for a, s, _t, _c, _m in FREE_MOVES])
+def test_an_order_nobody_holds_is_any_staff_member_s_to_move(db, make, now, role, action, from_status, to_status,
+                                                             call, managers_only):
+    branch = make.branch(paused=from_status == "held")
     order = make.order(branch, now=now, review_reasons=["Check it."] if from_status == "needs_review" else [])
     assert order.status == from_status
     actor = make.staff(branch, role=role)
+    if managers_only and role == "staff":
+        with pytest.raises(NotAllowed, match="Only a manager"):
+            call(order, actor, now)
+        return
     call(order, actor, now)
     db.session.commit()
     assert order.status == to_status
