@@ -5,7 +5,7 @@ working. login_attempt counts attempts per address and name, per name and per ad
 staff.failed_logins and staff.locked_until, the lock anyone could set off, are dropped.
 
 Revision ID: 9f8475fbbc82
-Revises: bf016ea4b920
+Revises: 3c5e1f0a9d27
 Create Date: 2026-12-01 20:30:00.000000
 
 """
@@ -19,7 +19,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '9f8475fbbc82'
-down_revision = 'bf016ea4b920'
+down_revision = '3c5e1f0a9d27'
 branch_labels = None
 depends_on = None
 
