@@ -1,7 +1,7 @@
 """Partdesk: the order desk a parts chain falls back on when its central systems are down."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Config
@@ -37,7 +37,7 @@ def _check_secret(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (tables known to metadata)
-    from app.database import begin_write, configure_engine
+    from app.database import configure_engine
     from app.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -48,13 +48,8 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
 
-    @app.before_request
-    def _writers_lock_early():
-        # A state-changing request starts as a writer so its capacity checks see the latest rows.
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            view = app.view_functions.get(request.endpoint)
-            if not getattr(view, "own_transaction", False):
-                begin_write(db.session)
+    # No request starts as a writer: each view begins its write (app.database.begin_write) where it
+    # writes, so a page, a refused form or a slowed failed login never holds SQLite's write lock.
 
     @login_manager.user_loader
     def _load_user(user_id: str):

@@ -4,14 +4,21 @@ PostgreSQL: capacity checks lock the branch or staff row with SELECT ... FOR UPD
 SQLite: there are no row locks, so a write unit of work starts with BEGIN IMMEDIATE, which
 takes the database's single write lock up front; concurrent writers wait (busy_timeout)
 instead of reading a stale count.
+
+Writes begin where the code writes: a request, a worker or a command calls begin_write (or
+write_transaction) after it has read, validated and waited on whatever it waits on, so the lock is
+held only for the writing. Nothing takes it for a whole request: a page, a refused form or a slowed
+failed login never holds it.
 """
 from __future__ import annotations
 
 import fcntl
 import os
 import threading
+import warnings
 from contextlib import contextmanager
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -77,6 +84,7 @@ def begin_write(session, *, keep_loaded: bool = False) -> None:
         finally:
             session.expire_on_commit = expire
     if is_sqlite(session):
+        session.info[_WRITER] = True
         gate = _gate_for(session.get_bind())
         if gate is not None:
             gate.acquire()
@@ -85,6 +93,7 @@ def begin_write(session, *, keep_loaded: bool = False) -> None:
             session.connection(execution_options={IMMEDIATE: True})
         except BaseException:
             _release_gate(session)
+            session.info.pop(_WRITER, None)
             raise
     else:
         session.connection()
@@ -96,6 +105,7 @@ def begin_write(session, *, keep_loaded: bool = False) -> None:
 # lock first: a thread lock inside the process and an flock on a file beside the database across
 # processes (gunicorn workers, the intake worker), released the moment the transaction ends.
 _GATE = "partdesk_write_gate"
+_WRITER = "partdesk_writer"  # set on a SQLite session whose transaction began with BEGIN IMMEDIATE
 _gates: dict[str, "_WriteGate"] = {}
 _gates_lock = threading.Lock()
 
@@ -163,7 +173,27 @@ def _after_transaction_end(session, transaction):
     # the outermost transaction ended: committed, rolled back or closed
     if transaction.parent is None:
         session.info.pop(_TX_CACHE, None)
+        session.info.pop(_WRITER, None)
         _release_gate(session)
+
+
+class WriteWithoutLock(RuntimeWarning):
+    """A request wrote on SQLite in a transaction that did not begin with begin_write."""
+
+
+@event.listens_for(Session, "before_flush")
+def _writes_begin_with_begin_write(session, _flush_context, _instances):
+    # A transaction that began as a reader cannot wait for the write lock (SQLite answers "database is
+    # locked" at once when another writer holds it) and may have read rows another writer changed since.
+    if session.info.get(_WRITER) or not has_request_context() or not _changes(session) or not is_sqlite(session):
+        return
+    warnings.warn(f"{request.method} {request.endpoint} writes without begin_write: call "
+                  "app.database.begin_write (or use write_transaction) before its first change, after reading "
+                  "and validating.", WriteWithoutLock, stacklevel=2)
+
+
+def _changes(session) -> bool:
+    return bool(session.new or session.deleted or any(session.is_modified(o) for o in session.dirty))
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -182,11 +212,3 @@ def write_transaction(session):
     except BaseException:
         session.rollback()
         raise
-
-
-def own_transaction(view):
-    """Mark a view that starts its write itself (begin_write after reading and validating), so the
-    SQLite write lock is held only for the writing, not while a form is parsed and checked.
-    Every other state-changing request starts as a writer (see create_app)."""
-    view.own_transaction = True
-    return view

@@ -29,23 +29,19 @@ from form_throughput import bare_app, order_form, setup_partdesk
 def add_floor_routes(app) -> None:
     from flask_login import login_required
 
-    from app.database import own_transaction
     from app.web.queue import routes as queue_routes
     from app.web.queue.forms import PhoneOrderForm
 
     @app.post("/floor/empty")
-    @own_transaction
     def floor_empty():
         return "", 201
 
     @app.post("/floor/login")
-    @own_transaction
     @login_required
     def floor_login():
         return "", 201
 
     @app.post("/floor/form")
-    @own_transaction
     @login_required
     def floor_form():
         form = PhoneOrderForm()

@@ -37,8 +37,9 @@ def _int(value: str | None) -> int | None:
 
 
 def _once_more_on_conflict(work):
-    """Run a unit of work; if a simultaneous request inserted the same row first, run it again
-    (it then finds that row). The caller's transaction was begun by the app's before_request."""
+    """Run a unit of work and commit; if a simultaneous request inserted the same row first, run it
+    again (it then finds that row)."""
+    begin_write(db.session)
     try:
         result = work()
         db.session.commit()
@@ -64,6 +65,7 @@ def voice():
 @twilio_signed
 def voice_dialed():
     form = request.form
+    begin_write(db.session)
     document = callflow.dialed(call_sid=form.get("CallSid", ""), dial_status=form.get("DialCallStatus"),
                                to=form.get("To"), now=utcnow())
     db.session.commit()
@@ -74,6 +76,7 @@ def voice_dialed():
 @twilio_signed
 def voice_menu():
     form = request.form
+    begin_write(db.session)
     document = callflow.menu_choice(call_sid=form.get("CallSid", ""), digits=form.get("Digits"), to=form.get("To"),
                                     now=utcnow())
     db.session.commit()
@@ -114,6 +117,7 @@ def voice_transcription():
 @twilio_signed
 def voice_status():
     form = request.form
+    begin_write(db.session)
     callflow.status_changed(call_sid=form.get("CallSid", ""), call_status=form.get("CallStatus"), now=utcnow())
     db.session.commit()
     return Response("", status=204)
@@ -153,6 +157,7 @@ def sms_received():
 @twilio_signed
 def message_status():
     form = request.form
+    begin_write(db.session)
     sender.message_status(provider_id=form.get("MessageSid"), status=form.get("MessageStatus"),
                           error_code=form.get("ErrorCode"))
     db.session.commit()

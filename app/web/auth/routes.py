@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from app.database import begin_write, own_transaction
+from app.database import begin_write
 from app.extensions import db
 from app.models import AuditEvent, Staff
 from app.web.auth import throttle
@@ -19,7 +19,6 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@own_transaction
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("queue.index"))

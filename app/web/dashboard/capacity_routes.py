@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
+from app.database import begin_write
 from app.extensions import db
 from app.handback.redirect import REDIRECTABLE, redirect_orders
 from app.models import AuditEvent, Branch, Order, Staff
@@ -81,6 +82,7 @@ def limits(code: str):
     if not form.validate_on_submit():
         db.session.rollback()
         return _render_branch(branch, form, 400)
+    begin_write(db.session)
     try:
         changes, promoted = controls.set_branch_limits(
             branch.id, by=current_user, now=_now(), staff_hold_limit=form.staff_hold_limit.data,
@@ -104,6 +106,7 @@ def pause(code: str):
     if not form.validate_on_submit():
         abort(400, description="The pause button sent something unexpected; reload the page.")
     paused = form.paused.data == "1"
+    begin_write(db.session)
     changed, promoted = controls.set_paused(branch.id, paused, by=current_user, now=_now())
     db.session.commit()
     if changed:
@@ -125,6 +128,7 @@ def staff_limit(code: str, staff_id: int):
         db.session.rollback()
         flash(f"{staff.name}'s limit: " + "; ".join(form.hold_limit.errors or ["check the number"]), "error")
         return redirect(url_for(".branch", code=branch.code))
+    begin_write(db.session)
     change = controls.set_staff_limit(staff.id, form.hold_limit.data, by=current_user, now=_now())
     db.session.commit()
     flash(f"Saved: {change}" if change else "Nothing changed.", "success" if change else "info")
@@ -147,6 +151,7 @@ def orders(code: str):
     form = RedirectForm()
     form.orders.choices = [SelectChoice(o.id, o.reference) for o in orders]
     if form.validate_on_submit():
+        begin_write(db.session)
         try:
             result = redirect_orders(branch, form.orders.data, by=current_user, now=_now(), reason=form.reason.data)
         except DomainError as exc:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
+from app.database import begin_write
 from app.extensions import db
 from app.handback import export, report
 from app.handback.catalogue import decode, import_catalogue
@@ -30,6 +31,7 @@ def _now() -> datetime:
 def export_page():
     form = ExportForm()
     if form.validate_on_submit():
+        begin_write(db.session)
         batch = export.create_batch(by=current_user, now=_now())
         db.session.commit()
         if batch is None:
@@ -83,6 +85,7 @@ def import_page():
         text = decode(raw)
         key = hashlib.sha256(raw).hexdigest()
         (_upload_dir() / f"{key}.csv").write_bytes(raw)
+        begin_write(db.session)  # the preview writes each row and rolls them back
         result = _run_import(form.kind.data, text, dry_run=True)
         confirm = ConfirmImportForm(kind=form.kind.data, key=key)
         return render_template("dashboard/import_preview.html", result=result, confirm=confirm,
@@ -103,7 +106,9 @@ def import_confirm():
         flash("That upload is no longer on the server; upload the file again.", "error")
         return redirect(url_for(".import_page"))
     now = _now()
-    result = _run_import(form.kind.data, decode(path.read_bytes()), dry_run=False)
+    text = decode(path.read_bytes())
+    begin_write(db.session)
+    result = _run_import(form.kind.data, text, dry_run=False)
     summary = (f"{KINDS[form.kind.data]}: {result.created} created, {result.updated} updated, "
                f"{result.unchanged} unchanged, {len(result.errors)} row(s) skipped")
     db.session.add(AuditEvent(at=now, actor_id=current_user.id, actor_label=lifecycle.actor_label(current_user),

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from wtforms import SubmitField
 
+from app.database import begin_write
 from app.extensions import db
 from app.intake import pipeline
 from app.models import AuditEvent, InboundMessage, Order
@@ -101,6 +102,7 @@ def handled(message_id: int):
     message = _message(message_id)
     if InboxActionForm().validate_on_submit():
         now = datetime.now(UTC)
+        begin_write(db.session)
         message.reviewed_at = now
         db.session.add(AuditEvent(at=now, actor_id=current_user.id, actor_label=lifecycle.actor_label(current_user),
                                   branch_id=message.branch_id, action="inbox_handled",
@@ -119,6 +121,7 @@ def retry(message_id: int):
     if message.status != "failed":
         flash("Only a message that failed can be tried again.", "error")
         return redirect(url_for("inbox.detail", message_id=message_id))
+    begin_write(db.session)
     pipeline.retry_failed([message.id])
     db.session.commit()
     outcome = pipeline.process_one(message_id, now=datetime.now(UTC))
@@ -134,6 +137,7 @@ def make_order(message_id: int):
     message = _message(message_id)
     if not InboxActionForm().validate_on_submit():
         return redirect(url_for("inbox.detail", message_id=message_id))
+    begin_write(db.session)  # under the lock, so two presses cannot both make an order
     existing = db.session.scalar(select(Order).where(Order.inbound_message_id == message.id))
     if existing is not None:
         return redirect(url_for("queue.review", reference=existing.reference))

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from app.database import begin_write, own_transaction
+from app.database import begin_write
 from app.extensions import db
 from app.models import Branch, Order, Staff, Workshop
 from app.orders import lifecycle, service, workshops
@@ -116,6 +116,7 @@ def action(reference: str, name: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400, description="The form expired; reload the page and try again.")
+    begin_write(db.session)  # the order and the staff member are read again under the lock
     try:
         call(order, current_user, datetime.now(UTC))
         db.session.commit()
@@ -132,8 +133,8 @@ def cancel(reference: str):
     order = _visible_order(reference)
     form = CancelForm()
     if not form.validate_on_submit():
-        db.session.rollback()  # nothing to write; the page is shown again with the error and what was typed
-        return _render_order(order, form, 422)
+        return _render_order(order, form, 422)  # nothing written; the page again with the error and what was typed
+    begin_write(db.session)
     try:
         service.cancel(order, current_user, now=datetime.now(UTC), reason=form.reason.data)
         db.session.commit()
@@ -189,7 +190,6 @@ def _branch_choices(form: PhoneOrderForm) -> None:
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
-@own_transaction
 @login_required
 def new_order():
     form = PhoneOrderForm()
@@ -243,8 +243,10 @@ def review(reference: str):
         return _render_review(order, form)
     if form.validate_on_submit():
         now = datetime.now(UTC)
+        data = form.order_input(order.channel)
+        begin_write(db.session)
         try:
-            service.update_order(order, form.order_input(order.channel), by=current_user, now=now)
+            service.update_order(order, data, by=current_user, now=now)
             db.session.flush()
             service.accept_review(order, current_user, now=now)
             db.session.commit()
