@@ -108,3 +108,43 @@ def test_one_order_is_claimed_by_exactly_one_of_many(app, db, make, now):
     results = _run_at_once(app, claim)
     assert results.count("claimed") == 1
     assert all("already claimed" in r.message for r in results if isinstance(r, DomainError))
+
+
+def test_claims_posted_at_once_through_the_web_hold_the_staff_limit(app, db, make, now, live_url):
+    """The same limit through the real view and a real threaded server: the view begins its write
+    (begin_write) before the claim reads anything it decides on, so 40 simultaneous POSTs of the claim
+    button for one person get exactly their limit through and a refusal each for the rest."""
+    import re
+
+    import requests
+
+    limit, attempts = 3, 40
+    branch = make.branch(staff_hold_limit=limit, hourly_limit=10_000, open_limit=10_000)
+    kari = make.staff(branch, login="kari", name="Kari")
+    references = [make.order(branch, now=now).reference for _ in range(attempts)]
+    kari_id = kari.id
+    db.session.remove()
+
+    signed = requests.Session()
+    page = signed.get(f"{live_url}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert signed.post(f"{live_url}/login", data={"login": "kari", "password": "secret-pass-1", "csrf_token": token},
+                       allow_redirects=False, timeout=30).status_code == 302
+    page = signed.get(f"{live_url}/orders/{references[0]}", timeout=30).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    barrier = threading.Barrier(attempts)
+
+    def claim(i):
+        client = requests.Session()
+        client.cookies.update(signed.cookies)
+        barrier.wait()
+        answer = client.post(f"{live_url}/orders/{references[i]}/do/claim", data={"csrf_token": token},
+                             allow_redirects=False, timeout=120)
+        return answer.status_code
+
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        statuses = list(pool.map(claim, range(attempts)))
+    assert statuses == [302] * attempts  # each one answered: claimed, or refused with the reason
+    held = db.session.scalar(select(func.count()).select_from(Order).where(Order.holder_id == kari_id,
+                                                                           Order.status == "claimed"))
+    assert held == limit
