@@ -66,6 +66,7 @@ def _attempt(form: LoginForm):
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
+        begin_write(db.session)
         current_user.end_sessions()  # a copy of this session's cookie opens nothing from now on
         db.session.commit()
         logout_user()
