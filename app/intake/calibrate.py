@@ -130,9 +130,16 @@ def table(scored: list[tuple[Case, float]], threshold: float) -> str:
 def calibrate_cmd(dirs, write: bool):
     """Fit the confidence model on labelled messages and print its reliability table."""
     root = Path(__file__).resolve().parents[2]
-    files = labelled_files(list(dirs) or default_dirs(root))
+    folders = list(dirs) or default_dirs(root)
+    files = labelled_files(folders)
+    if not files:
+        raise click.ClickException(f"No labelled messages (NAME.eml or NAME.sms.txt beside NAME.gold.json) in "
+                                   f"{', '.join(map(str, folders))}; nothing to fit or measure.")
     all_cases = cases(files)
     orders = [c for c in all_cases if c.is_order and c.features]
+    if not orders:
+        raise click.ClickException(f"None of the {len(files)} labelled messages is read as an order; "
+                                   "there is no confidence to fit or measure.")
     cv = cross_validated(all_cases)
     threshold = choose_threshold(cv)
     w = fit(all_cases)

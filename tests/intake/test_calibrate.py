@@ -1,0 +1,25 @@
+"""`flask intake calibrate` on labelled folders: the reliability table, and a clear refusal with nothing to fit."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from app.intake.calibrate import calibrate_cmd
+
+MESSAGES = Path(__file__).resolve().parent / "messages"
+
+
+def test_calibrate_prints_the_reliability_table(app, tmp_path):
+    for stem in ("N01", "N11", "E01"):
+        for path in MESSAGES.glob(f"{stem}.*"):
+            shutil.copy(path, tmp_path)
+    result = app.test_cli_runner().invoke(calibrate_cmd, [str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "3 labelled messages" in result.output and "accepted without review" in result.output
+
+
+def test_calibrate_refuses_a_folder_with_no_labelled_messages(app, tmp_path):
+    (tmp_path / "note.txt").write_text("not a message")
+    result = app.test_cli_runner().invoke(calibrate_cmd, [str(tmp_path), "--write"])
+    assert result.exit_code != 0
+    assert "No labelled messages" in result.output
