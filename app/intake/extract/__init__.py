@@ -258,7 +258,7 @@ def _unread_order(doc: MailDoc, text: str, pm: ParsedMessage) -> bool:
 
 
 def _mask_value(text: str, value: str) -> str:
-    return re.sub(re.escape(value), lambda m: " " * len(m.group()), text, flags=re.I)
+    return signals.mask(text, _value_spans(text, value))
 
 
 def _countries(doc: MailDoc, lang: str) -> tuple[str, ...]:
