@@ -52,7 +52,7 @@ def run_cmd(once: bool, name: str | None):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def parse_cmd(files):
     """Print what the parser makes of each FILE (.eml or SMS text) as one JSON line. No database."""
-    from app.intake.parse import parse_file
+    from app.reading.parse import parse_file
 
     failed = 0
     for path in files:
@@ -125,7 +125,7 @@ def add_mailbox_cmd(name, branch_code, host, port, security, username, password_
 
 
 def _register_reading_commands() -> None:
-    from app.intake.calibrate import calibrate_cmd
+    from app.reading.calibrate import calibrate_cmd
 
     cli.add_command(calibrate_cmd)
 

@@ -1,6 +1,6 @@
 """Corrected messages as a labelled folder: each message whose order staff corrected, as NNN.eml or
 NNN.sms.txt with NNN.gold.json in the label format of the shared samples (their README), the gold taken
-from what the clerk saved. `app.intake.calibrate.labelled_files` and `app.intake.scoring.compare` read the
+from what the clerk saved. `app.reading.calibrate.labelled_files` and `app.reading.scoring.compare` read the
 folder as they read the samples, so a branch's real traffic becomes a regression set."""
 from __future__ import annotations
 

@@ -19,8 +19,8 @@ from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.intake.extract import REVIEW_THRESHOLD, confidence
-from app.intake.extract.partnumbers import normalise_part_number
+from app.reading.extract import REVIEW_THRESHOLD, confidence
+from app.reading.extract.partnumbers import normalise_part_number
 from app.models import Branch, Order, OrderEvent, OrderLine
 from app.orders.service import LineInput, OrderInput
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from app.database import begin_write, is_sqlite, tx_cache
 from app.extensions import db
 from app.intake import ack, corrections
-from app.intake.parse import ParseFailed, ParseInterrupted
+from app.reading.parse import ParseFailed, ParseInterrupted
 from app.intake.store import headers_of
 from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, WorkshopEmail
 from app.orders import lifecycle
@@ -39,8 +39,8 @@ _STOP: ContextVar[threading.Event | None] = ContextVar("intake_stop", default=No
 
 
 def parse(raw: bytes, channel: str, catalogue=None):
-    """Parse in a child process with the app's PARSE_TIME_LIMIT (see app.intake.parse.parse_isolated)."""
-    from app.intake.parse import parse_isolated
+    """Parse in a child process with the app's PARSE_TIME_LIMIT (see app.reading.parse.parse_isolated)."""
+    from app.reading.parse import parse_isolated
 
     return parse_isolated(raw, "email" if channel == "email" else channel, catalogue=catalogue,
                           time_limit=float(current_app.config.get("PARSE_TIME_LIMIT", 15)), stop=_STOP.get())

@@ -34,7 +34,7 @@ def read_text(body: str, *, sms_from: str | None) -> Reading:
     """Run the shared extractor on a short text (SMS channel rules). Never raises: a parser failure
     becomes a review reason, so the message still reaches a person."""
     try:
-        from app.intake.parse import parse_bytes
+        from app.reading.parse import parse_bytes
 
         parsed = parse_bytes(body.encode("utf-8"), "sms", sms_from=sms_from)
     except Exception:  # the order must not be lost because the parser tripped

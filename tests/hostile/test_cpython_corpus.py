@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.intake.parse import parse_bytes
+from app.reading.parse import parse_bytes
 from app.models import Order
 
 DATA = Path(__file__).parent / "cpython_email_data"

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.intake.parse import parse_bytes
+from app.reading.parse import parse_bytes
 from app.intake.store import dedup_key
 from app.models import InboundMessage
 from tests.hostile.test_cpython_corpus import check_intake

@@ -84,7 +84,7 @@ SHAPES = {
 
 CHILD = BUILD + r"""
 import json, sys, time
-from app.intake.parse import parse_bytes
+from app.reading.parse import parse_bytes
 
 parse_bytes(b"From: a@b.test\r\n\r\nhei")  # imports and compiled patterns are not the message's time
 for name in json.loads(sys.stdin.read()):

@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from app.intake import attachments as attachments_mod
+from app.reading import attachments as attachments_mod
 from app.intake import pipeline
-from app.intake.parse import parse_bytes
+from app.reading.parse import parse_bytes
 from app.models import Order
 from tests.conftest import login
 from tests.hostile.conftest import NOW

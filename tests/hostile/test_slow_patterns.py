@@ -19,7 +19,7 @@ LABELS = ["Tlf", "Von:"]
 
 CHILD = r"""
 import json, sys, time
-from app.intake.parse import parse_bytes
+from app.reading.parse import parse_bytes
 parse_bytes(b"From: a@b.test\r\n\r\nhei")
 out = []
 for label, filler in json.loads(sys.stdin.read()):

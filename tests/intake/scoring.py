@@ -1,2 +1,2 @@
 """The scorer lives in the app (calibration and corrections export use it too)."""
-from app.intake.scoring import compare, hard_reasons, lines_match, reading_diffs  # noqa: F401
+from app.reading.scoring import compare, hard_reasons, lines_match, reading_diffs  # noqa: F401

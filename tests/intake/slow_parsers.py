@@ -8,7 +8,7 @@ import os
 import re
 import signal
 
-from app.intake.parse import parse_bytes
+from app.reading.parse import parse_bytes
 
 
 def misbehaving_parse(raw: bytes, channel: str = "email", **kw):
@@ -21,7 +21,7 @@ def misbehaving_parse(raw: bytes, channel: str = "email", **kw):
 
 def create_app():
     """The real app, its worker parsing with misbehaving_parse (for a worker started as a subprocess)."""
-    import app.intake.parse as parse_module
+    import app.reading.parse as parse_module
     from app import create_app as real_create_app
 
     parse_module.CHILD_PARSER = misbehaving_parse

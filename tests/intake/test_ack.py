@@ -128,7 +128,7 @@ def test_at_most_five_replies_per_sender_per_hour(db, workshop, deliver, now):
 def test_the_header_rules_hold_even_when_the_parser_calls_it_an_order(app, headers, sender, now):
     """ack.refusal checks the raw headers itself, not only the parser's flags."""
     from app.intake.ack import refusal
-    from app.intake.parse import parse_bytes
+    from app.reading.parse import parse_bytes
 
     raw = email(headers=headers, sender=sender)
     parsed = parse_bytes(raw, "email")

@@ -6,8 +6,8 @@ import zipfile
 
 import openpyxl
 
-from app.intake.attachments import MAX_ATTACHMENT_BYTES, Attachment, read_attachment
-from app.intake.extract.lines import items_from_rows
+from app.reading.attachments import MAX_ATTACHMENT_BYTES, Attachment, read_attachment
+from app.reading.extract.lines import items_from_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.intake.parse import parse_file
+from app.reading.parse import parse_file
 from tests.intake.scoring import compare, reading_diffs
 
 MESSAGES = Path(__file__).resolve().parent / "messages"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from app.intake.calibrate import calibrate_cmd
+from app.reading.calibrate import calibrate_cmd
 
 MESSAGES = Path(__file__).resolve().parent / "messages"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from app.intake import pipeline
-from app.intake.calibrate import labelled_files
-from app.intake.parse import channel_for, parse_bytes
-from app.intake.scoring import compare
+from app.reading.calibrate import labelled_files
+from app.reading.parse import channel_for, parse_bytes
+from app.reading.scoring import compare
 from app.intake.store import store_raw
 from app.models import InboundMessage, Mailbox, Order
 from app.orders import service

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from app.intake import corrections, pipeline
-from app.intake.extract import REVIEW_THRESHOLD, confidence
-from app.intake.parse import parse_bytes
+from app.reading.extract import REVIEW_THRESHOLD, confidence
+from app.reading.parse import parse_bytes
 from app.intake.store import store_raw
 from app.models import Correction, InboundMessage, Mailbox, Order
 from app.orders import service

@@ -24,11 +24,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from app.intake.extract.partnumbers import normalise_part_number
-from app.intake.mime import decode_bytes
-from app.intake.parse import channel_for, parse_bytes
-from app.intake.quotes import split_quotes
-from app.intake.scoring import hard_reasons, lines_match, reading_diffs
+from app.reading.extract.partnumbers import normalise_part_number
+from app.reading.mime import decode_bytes
+from app.reading.parse import channel_for, parse_bytes
+from app.reading.quotes import split_quotes
+from app.reading.scoring import hard_reasons, lines_match, reading_diffs
 from tests.intake.distractors import PHRASES, Phrase
 
 MESSAGES = Path(__file__).resolve().parent / "messages"

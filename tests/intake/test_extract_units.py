@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from app.intake.scoring import hard_reasons
+from app.reading.scoring import hard_reasons
 
-from app.intake.extract import REVIEW_THRESHOLD, extract
-from app.intake.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
-from app.intake.extract.quantities import find_quantity
-from app.intake.extract.vehicle import find_plates, find_vin
-from app.intake.parse import parse_bytes
+from app.reading.extract import REVIEW_THRESHOLD, extract
+from app.reading.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
+from app.reading.extract.quantities import find_quantity
+from app.reading.extract.vehicle import find_plates, find_vin
+from app.reading.parse import parse_bytes
 
 
 def sms(body: str, sender: str = "+4791234567"):
@@ -155,7 +155,7 @@ def test_catalogue_raises_confidence_and_fills_ean():
         return {"4047025331746": {"part_number": "3 397 007 297"}, "GDB1330": {"part_number": "GDB1330"}}.get(key)
 
     raw = b"From: +4791234567\n\n2 stk GDB1330 og 1 stk 4047025331746 til Golf EL 12345"
-    from app.intake.sms import read_sms
+    from app.reading.sms import read_sms
 
     r = extract(read_sms(raw), catalogue=catalogue)
     without = extract(read_sms(raw))

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-import app.intake.parse as parse_module
+import app.reading.parse as parse_module
 from app.intake import pipeline
 from app.models import InboundMessage, Order
 from tests.intake.mail import email

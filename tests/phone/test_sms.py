@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.intake.scoring import hard_reasons
+from app.reading.scoring import hard_reasons
 from sqlalchemy import func, select
 
 from app.models import AuditEvent, InboundMessage, Order, OutboxMessage
@@ -45,7 +45,7 @@ def read_sample(path: Path) -> tuple[str, str, dict]:
 
 @pytest.mark.parametrize("path", SMS_SAMPLES, ids=lambda p: p.name)
 def test_sample_sms_becomes_an_order_with_a_reply_in_its_language(twilio, phone_branch, make, db, path):
-    pytest.importorskip("app.intake.parse")
+    pytest.importorskip("app.reading.parse")
     sender, body, gold = read_sample(path)
     branch = phone_branch(language="no")
     workshop = make.workshop(branch, phones=[sender])

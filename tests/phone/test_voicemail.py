@@ -100,7 +100,7 @@ def test_a_transcript_without_a_recording_callback_is_not_enough_when_it_failed(
 
 
 def test_transcript_fills_the_existing_order(twilio, in_menu, db):
-    pytest.importorskip("app.intake.parse")
+    pytest.importorskip("app.reading.parse")
     _, _, params = in_menu
     twilio.xml("/twilio/voice/recording", recording(params))
     assert twilio.post("/twilio/voice/transcription", transcription()).status_code == 204

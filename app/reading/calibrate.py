@@ -2,7 +2,7 @@
 
 `flask --app app intake calibrate [DIR ...]` reads every labelled message, takes "fully right" as the samples
 scorer does (as if the order were accepted without review), fits the logistic weights of
-`app.intake.extract.confidence` (L2 pulled towards the prior weights, so a few hundred messages cannot run away
+`app.reading.extract.confidence` (L2 pulled towards the prior weights, so a few hundred messages cannot run away
 with them), chooses the review threshold so that what would be accepted is at least 98% fully right, and prints a
 reliability table: confidence bands x messages x fully right, from 5-fold cross-validation (each message scored by
 weights fitted without it) and in-sample. `--write` stores the weights and threshold."""
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import click
 
-from app.intake.extract import confidence
-from app.intake.parse import channel_for, parse_bytes
-from app.intake.scoring import compare
+from app.reading.extract import confidence
+from app.reading.parse import channel_for, parse_bytes
+from app.reading.scoring import compare
 
 TARGET = 0.98
 BANDS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0001)
@@ -161,7 +161,7 @@ def calibrate_cmd(dirs, write: bool):
         click.echo(f"  accepted but wrong: {c.name} (confidence {p:.2f})")
     if write:
         confidence.MODEL_FILE.write_text(json.dumps(
-            {"about": "fitted by `flask --app app intake calibrate --write`; see app/intake/calibrate.py",
+            {"about": "fitted by `flask --app app intake calibrate --write`; see app/reading/calibrate.py",
              "messages": len(files), "threshold": round(threshold, 3),
              "weights": {k: round(v, 4) for k, v in sorted(w.items())}}, indent=1) + "\n", encoding="utf-8")
         click.echo(f"wrote {confidence.MODEL_FILE}")

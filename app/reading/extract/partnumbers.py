@@ -13,7 +13,7 @@ from functools import cache
 
 from stdnum import ean
 
-from app.intake.extract.lexicon import brand_set, common
+from app.reading.extract.lexicon import brand_set, common
 
 _NORMALISE = re.compile(r"[\s._/\-]+")
 

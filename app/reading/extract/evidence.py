@@ -1,7 +1,7 @@
 """Where the message-level signals (urgency, fulfilment) were read: the spans of the words that decided them."""
 from __future__ import annotations
 
-from app.intake.extract import signals
+from app.reading.extract import signals
 
 
 def signal_spans(text: str, urgent: bool, fulfilment: str | None) -> dict[str, list[tuple[int, int]]]:

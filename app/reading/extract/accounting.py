@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from app.intake.extract.lexicon import brand_set, common
+from app.reading.extract.lexicon import brand_set, common
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "vehicle_codes.json"
 
@@ -264,7 +264,7 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
     or a model word ("Mercedes C 200", "Golf 7", "motor 2KD-FTV", "km-stand 187 000"), a model of the lexicon that
     holds a digit, or a code of a model or engine shape on a line that names the vehicle. Masked before the lines
     are read, so none of them becomes a part number."""
-    from app.intake.extract.partnumbers import _whole_formats
+    from app.reading.extract.partnumbers import _whole_formats
 
     certain, spans = [], []
     for m in _after_make().finditer(text):
@@ -330,7 +330,7 @@ def _certain_other() -> re.Pattern:
 def certain_other_spans(text: str) -> list[tuple[int, int]]:
     """Phone numbers, org and VAT numbers, prices, dates and clock times that nothing but their role can be:
     masked before the lines are read, so they become neither part numbers nor quantities nor descriptions."""
-    from app.intake.extract.partnumbers import _whole_formats
+    from app.reading.extract.partnumbers import _whole_formats
 
     parts = _whole_formats(text, True)
     return [m.span() for m in _certain_other().finditer(text)

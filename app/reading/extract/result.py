@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.intake.attachments import Attachment
+from app.reading.attachments import Attachment
 
 
 @dataclass

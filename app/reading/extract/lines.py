@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from app.intake.extract.descriptions import clean_description
-from app.intake.extract.lexicon import common, has_part_noun, lexicon, part_noun_re, pattern, words
-from app.intake.extract.confidence import fits_grammar
-from app.intake.extract.partnumbers import PartMatch, _whole_formats, find_part_numbers, is_ean13
-from app.intake.extract.vehicle import mentions_vehicle
-from app.intake.extract.quantities import Quantity, find_quantity
-from app.intake.extract.signals import mask
+from app.reading.extract.descriptions import clean_description
+from app.reading.extract.lexicon import common, has_part_noun, lexicon, part_noun_re, pattern, words
+from app.reading.extract.confidence import fits_grammar
+from app.reading.extract.partnumbers import PartMatch, _whole_formats, find_part_numbers, is_ean13
+from app.reading.extract.vehicle import mentions_vehicle
+from app.reading.extract.quantities import Quantity, find_quantity
+from app.reading.extract.signals import mask
 
 
 @dataclass

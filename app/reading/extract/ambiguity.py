@@ -9,7 +9,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app.intake.extract.lexicon import part_noun_re, words
+from app.reading.extract.lexicon import part_noun_re, words
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "ambiguity.json"
 

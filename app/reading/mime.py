@@ -12,7 +12,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from charset_normalizer import from_bytes
 from inscriptis import get_text
 
-from app.intake.attachments import Attachment
+from app.reading.attachments import Attachment
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_TEXT_CHARS = 20_000  # ~500 order lines; reading takes ~1.5 ms a line (50,000 took 2-3 s); the raw is kept whole

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from app.intake.extract.lexicon import common, pattern
+from app.reading.extract.lexicon import common, pattern
 
 _VIN = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NPR-Z0-9]{17})(?![A-Za-z0-9])")
 

@@ -14,10 +14,10 @@ import threading
 import time
 from pathlib import Path
 
-from app.intake.extract import Catalogue, extract
-from app.intake.extract.result import ParsedMessage
-from app.intake.mime import read_email
-from app.intake.sms import read_sms
+from app.reading.extract import Catalogue, extract
+from app.reading.extract.result import ParsedMessage
+from app.reading.mime import read_email
+from app.reading.sms import read_sms
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from app.intake.extract.lexicon import LANGUAGES, common, lexicon, words
+from app.reading.extract.lexicon import LANGUAGES, common, lexicon, words
 
 MAX_QUANTITY = 999
 

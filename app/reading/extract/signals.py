@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from app.intake.extract.lexicon import LANGUAGES, fragment, pattern, words
+from app.reading.extract.lexicon import LANGUAGES, fragment, pattern, words
 
 ORDER_REF = re.compile(r"(?<![A-Za-z0-9-])([A-Z]{2,4}-\d{6})(?![\w-])")
 

@@ -78,7 +78,7 @@ def read_attachment(att: Attachment) -> Attachment:
 
 
 def _read_csv(att: Attachment) -> None:
-    from app.intake.mime import decode_bytes
+    from app.reading.mime import decode_bytes
 
     text = decode_bytes(att.data).lstrip("\ufeff").replace("\x00", "")  # NUL would reach a PostgreSQL text column
     sample = "\n".join(text.splitlines()[:20])

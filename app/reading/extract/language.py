@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from functools import cache
 
-from app.intake.extract.lexicon import LANGUAGES, lexicon
+from app.reading.extract.lexicon import LANGUAGES, lexicon
 
 _PHONE_PREFIX = {"+47": "no", "+46": "sv", "+45": "da", "+358": "fi", "+49": "de", "+43": "de", "+41": "de",
                  "+44": "en", "+353": "en", "+33": "fr", "+32": "nl", "+31": "nl"}

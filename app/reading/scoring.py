@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.intake.extract.partnumbers import normalise_part_number
+from app.reading.extract.partnumbers import normalise_part_number
 
 
 def _words(text: str | None) -> set[str]:

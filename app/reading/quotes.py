@@ -13,7 +13,7 @@ from functools import cache
 from mailparser_reply.constants import MAIL_LANGUAGES, QUOTED_MATCH_INCLUDE
 from mailparser_reply.parser import EmailMessage
 
-from app.intake.extract.lexicon import LANGUAGES, fragment, words
+from app.reading.extract.lexicon import LANGUAGES, fragment, words
 
 _LIB_LANGS = ["da", "de", "en", "fr", "nl", "sv"]
 

@@ -6,16 +6,16 @@ import functools
 import re
 from collections.abc import Callable
 
-from app.intake.attachments import read_attachment
-from app.intake.extract import classify as classify_mod
-from app.intake.extract import ambiguity, accounting, confidence, evidence, language, signals, vehicle
-from app.intake.extract.accounting import Claim
-from app.intake.extract.lexicon import LANGUAGES, common, has_part_noun, pattern
-from app.intake.extract.lines import Item, items_from_rows, items_from_text
-from app.intake.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
-from app.intake.extract.result import OrderLine, ParsedMessage
-from app.intake.mime import MailDoc
-from app.intake.quotes import clean_subject, split_quotes
+from app.reading.attachments import read_attachment
+from app.reading.extract import classify as classify_mod
+from app.reading.extract import ambiguity, accounting, confidence, evidence, language, signals, vehicle
+from app.reading.extract.accounting import Claim
+from app.reading.extract.lexicon import LANGUAGES, common, has_part_noun, pattern
+from app.reading.extract.lines import Item, items_from_rows, items_from_text
+from app.reading.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
+from app.reading.extract.result import OrderLine, ParsedMessage
+from app.reading.mime import MailDoc
+from app.reading.quotes import clean_subject, split_quotes
 
 REVIEW_THRESHOLD = confidence.THRESHOLD
 Catalogue = Callable[[str], dict | None]

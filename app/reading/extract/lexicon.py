@@ -1,4 +1,4 @@
-"""Per-language word lists (app/intake/lexicons/*.json), loaded once and compiled into regexes.
+"""Per-language word lists (app/reading/lexicons/*.json), loaded once and compiled into regexes.
 
 Every entry in a lexicon is a case-insensitive regex fragment. Patterns built here are cached, so a
 message costs no compilation after the first one.

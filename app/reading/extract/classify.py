@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from app.intake.extract.lexicon import common_pattern, pattern
-from app.intake.mime import MailDoc
+from app.reading.extract.lexicon import common_pattern, pattern
+from app.reading.mime import MailDoc
 
 
 def is_auto_reply(doc: MailDoc, subject: str, text: str) -> bool:

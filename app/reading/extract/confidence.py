@@ -11,7 +11,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app.intake.extract.lexicon import has_part_noun, words
+from app.reading.extract.lexicon import has_part_noun, words
 
 
 _DIR = Path(__file__).resolve().parent.parent / "lexicons"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from app.intake.extract.lexicon import common, has_part_noun, words
+from app.reading.extract.lexicon import common, has_part_noun, words
 
 
 @cache
