@@ -37,11 +37,6 @@ class Item:
         return self
 
 
-_ABBREV = re.compile(
-    r"(?:^|[\s.])(?:reg|stk|nr|ca|evt|ev|ggf|inkl|immat|tlf|puh|kl|klo|ref|rekv|art|st|str|bzw|osv|tel|no|nro|"
-    r"ekskl|exkl|excl|incl|zzgl|exl|eks|"
-    r"dvs|etc|approx|pcs|pc|qty|ant|kpl|komm|evtl|mvh|kr|pkt|abt|vs|resp|z\.b|f\.eks|bl\.a|u\.a|i\.e|e\.g)$",
-    re.I)
 _SENT_END = re.compile(r"[.!?]+(?=\s+|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•·–>]|\d{1,2}\)|[a-z]\))\s+")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})\.\s+")
@@ -193,11 +188,27 @@ def _text_table(lines: list[tuple[int, str]]) -> tuple[list[list[str]], set[int]
     return None
 
 
+@cache
+def _abbreviation() -> re.Pattern:
+    alts = "|".join(common("abbreviations"))
+    return re.compile(rf"(?:^|[\s.(])(?:{alts}|[^\W\d_])$", re.I)
+
+
+def not_a_sentence_end(text: str, dot: int) -> bool:
+    """A full stop at `dot` that ends an abbreviation or an initial, not a sentence: one followed by a word in
+    lower case ('bremsekl. foran', 'tandremssæt m. vandpumpe', '20 min. jonny'), one after a known abbreviation
+    of the lexicon ('inkl. Pakning', 'ca. 5 stk') or a single letter ('M. Perrin'), one after a number of one or
+    two digits ('2. Bremseskiver' in a numbered list)."""
+    if re.match(r"\.\s+[^\W\d_]", text[dot:]) and text[dot + 1:].lstrip()[:1].islower():
+        return True
+    before = text[:dot]
+    return bool(_abbreviation().search(before) or re.search(r"(?:^|\s)\d{1,2}$", before))
+
+
 def _sentences(text: str, base: int) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in _SENT_END.finditer(text):
-        before = text[start:m.start()]
-        if _ABBREV.search(before) or re.search(r"(?:^|\s)\d{1,2}$", before) and m.group() == ".":
+        if m.group() == "." and not_a_sentence_end(text, m.start()):
             continue
         spans.append((base + start, base + m.end()))
         start = m.end()
