@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.intake.parse import parse_bytes
+from app.reading.parse import parse_bytes
 
 
 def sms(body: str, sender: str = "+4791234567"):
@@ -40,3 +40,41 @@ def test_an_abbreviation_full_stop_is_not_a_line_break(body, expected):
 def test_a_full_stop_before_a_capital_still_ends_the_sentence():
     got = sms("Trenger 2 stk tennplugger NGK BKR6E til Yaris. Luftfilter Mann C 27 009. Mvh Per")
     assert lines(got) == [("BKR6E", "tennplugger NGK", 2), ("C 27 009", "Luftfilter Mann", 1)]
+
+
+# 2. Clock times, odometer readings, sizes and fluid specifications are neither part numbers nor unexplained
+#    tokens: they belong to the description or to nothing.
+@pytest.mark.parametrize(("body", "expected"), [
+    ("Hei, trenger 1 stk kupefilter Mann CU 2442 til Yaris EL 12345. Kommer innom ved 14-tiden.",
+     [("CU 2442", "kupefilter Mann", 1)]),
+    ("Hej! 2 st torkarblad 550/400 mm till Volvo V70 ABC 123. Hämtar vid 15.",
+     [(None, "torkarblad 550/400 mm", 2)]),
+    ("Hi, Transit in for a service, 98k on the clock. 2 x oil filter Bosch F 026 407 209 and 1 x brake fluid "
+     "DOT4 1L please. Reg AB12 CDE",
+     [("F 026 407 209", "oil filter Bosch", 2), (None, "brake fluid DOT4 1L", 1)]),
+    ("Hej, 6 st slangklämmor 12-22mm och 1 st termostat Wahler 4411.92D till Passat ABC 123",
+     [(None, "slangklämmor 12-22mm", 6), ("4411.92D", "termostat Wahler", 1)]),
+])
+def test_times_odometers_and_sizes_are_not_part_numbers(body, expected):
+    got = sms(body)
+    assert lines(got) == expected
+    assert not [r for r in got.review_reasons if "read neither" in r], got.review_reasons
+
+
+def test_a_number_never_runs_across_a_masked_vehicle():
+    got = mail("Bonjour,\n\nPour la 407 II 2.0 HDi 136 de Mme Roux (GH-123-JK), il me faudrait :\n\n"
+               "un filtre à huile Purflux L1092\n\nMerci")
+    assert [line.part_number for line in got.lines] == ["L1092"]
+
+
+# 3. A set counted in words with the line's own count, or a set word that is part of the part's name, is not a
+#    contradiction; a set counted otherwise still is.
+@pytest.mark.parametrize(("body", "ambiguous"), [
+    ("Hej, vi skal bruge to sæt viskerblade Bosch 3 397 118 942 til Octavia AB 12 345", False),
+    ("Hi, please send timing belt kit Gates K015603XS x2 for the Focus AB12 CDE", False),
+    ("Hei, trenger 4 stk bremseklosser, ett sett, Brembo P 85 075 til Golf EL 12345", True),
+])
+def test_a_set_counted_alike_is_no_contradiction(body, ambiguous):
+    got = sms(body)
+    said = [r for r in got.review_reasons if "also says" in r]
+    assert bool(said) is ambiguous, got.review_reasons

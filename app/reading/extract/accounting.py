@@ -140,6 +140,7 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
         "time": (re.compile(r"(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?(?:am|pm|h|uhr))?(?![\w:])", re.I),
                  "date_time", True),
         "clock": (re.compile(r"(?<!\w)(?:kl|klo|klockan|kello|um|at|à|before|after|innen|inden|före|ennen|bis|vor|"
+                             r"vid|ved|omkring|gegen|vers|around|noin|rundt|runt|"
                              r"efter|etter|nach|après|avant|før|for|till|until|by|jälkeen|tot|voor|na)"
                              r"\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)", re.I),
                   "date_time", True),
@@ -153,7 +154,7 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                                 r"(?<![\w.,])\d{1,3}\s?(?:k|t)\s?km(?!\w)", re.I), "odometer", True),
         "tyre": (re.compile(r"(?<![\w/])\d{3}/\d{2}\s?(?:z?r|-)?\s?\d{2}(?:\s?\d{2,3}[a-z])?(?![\w/])|"
                             r"(?<!\w)r\s?1[3-9]|r\s?2[0-3](?!\w)", re.I), "tyre_size", True),
-        "measure": (re.compile(r"(?<![\w.,])(?:ø\s?)?\d+(?:[.,]\d+)?+(?:\s?[x×*]\s?\d+(?:[.,]\d+)?+)*+\s?(?:mm|cm|m|l|ltr|"
+        "measure": (re.compile(r"(?<![\w.,])(?:ø\s?)?\d+(?:[.,]\d+)?+(?:\s?[x×*/\-–]\s?\d+(?:[.,]\d+)?+)*+\s?(?:mm|cm|m|l|ltr|"
                                r"liter|litre|litres|liters|litra|litraa|ml|dl|kg|g|v|volt|ah|a|w|nm|bar|psi|°c?|%|\"|"
                                r"tommer|tum|zoll|inch|kw|hk|hp|ps)(?!\w)|(?<!\w)ø\s?\d+(?:[.,]\d+)?+", re.I),
                     "measure", True),
@@ -215,7 +216,22 @@ def recognise(text: str) -> list[Claim]:
         claims.append(Claim(*m.span("v"), "model_code", True))
     for m in _odometer_label().finditer(text):
         claims.append(Claim(*m.span("v"), "odometer", True))
+    for role, rx in _never_code_res():
+        claims += [Claim(m.start(), m.end(), role, True) for m in rx.finditer(text)]
     return claims
+
+
+_NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odometer", "range_with_unit": "measure",
+                     "fluid_spec": "measure"}
+
+
+@cache
+def _never_code_res() -> list[tuple[str, re.Pattern]]:
+    """part_grammar.json's shapes that are never part numbers, each with the role it plainly has."""
+    with open(_DATA.parent / "part_grammar.json", encoding="utf-8") as fh:
+        shapes = json.load(fh)["not_codes"]
+    return [(_NEVER_CODE_ROLES[k], re.compile(rf"(?<![\w/.-])(?:{v})(?![\w/-])", re.I))
+            for k, v in shapes.items() if k in _NEVER_CODE_ROLES]
 
 
 @cache

@@ -9,7 +9,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app.reading.extract.lexicon import part_noun_re, words
+from app.reading.extract.lexicon import number_words, part_noun_re, words
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "ambiguity.json"
 
@@ -58,13 +58,27 @@ def drop_summaries(items: list) -> list:
     is a summary of those lines, not a line of its own."""
     out = []
     for n, item in enumerate(items):
-        if item.part_number is None and not item.quantity.explicit and item.source == "text":
+        if item.part_number is None and (not item.quantity.explicit or item.quantity.value == 1) and item.source == "text":
             nouns = _nouns(item.description)
             later = set().union(*(_nouns(i.description) for i in items[n + 1:] if i.part_number)) if nouns else set()
             if nouns and nouns <= later:
                 continue
         out.append(item)
     return out
+
+
+def _counted_otherwise(before: str, value: int) -> bool:
+    """The set word after `before` is counted with a number other than the line's count ('4 stk ... ett sett',
+    '2 x ... 1 set'). A set word that is part of the part's name ('wheel bearing kit ... x2', 'Zahnriemensatz')
+    or counted with the same number in words ('to sæt', 'zwei Satz') is no contradiction."""
+    m = re.search(r"(?<!\w)(\d{1,3}|[^\W\d_]+)\s*$", before)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    if word.isdigit():
+        return int(word) != value
+    count = number_words().get(word)
+    return count is not None and count != value
 
 
 def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str]) -> list[str]:
@@ -101,8 +115,8 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
         chunk = pm.evidence_text[ls:le if le >= 0 else len(pm.evidence_text)]
         if sum(1 for i in items if i.spans.get("chunk") and ls <= i.spans["chunk"][0][0] < (le if le >= 0 else 10**9)) > 1:
             chunk = "".join(pm.evidence_text[s:e] for s, e in spans)  # several lines on one text line: its own chunk
-        sets = [m for m in _set_word().finditer(chunk) if not re.search(r"\d\s*$", chunk[:m.start()])]
-        if sets and not re.search(rf"(?i)\b{item.quantity.value}\s+{re.escape(sets[0].group(0))}", chunk):
+        sets = [m for m in _set_word().finditer(chunk) if _counted_otherwise(chunk[:m.start()], item.quantity.value)]
+        if sets:
             out.append(f"Line {n} gives a count of {item.quantity.value} and also says "
                        f"'{sets[0].group(0)}'; ask whether a set or {item.quantity.value} pieces are meant.")
     m = _rx("below_partial").search(text)

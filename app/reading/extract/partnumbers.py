@@ -13,6 +13,9 @@ from functools import cache
 
 from stdnum import ean
 
+import json
+from pathlib import Path
+
 from app.reading.extract.lexicon import brand_set, common
 
 _NORMALISE = re.compile(r"[\s._/\-]+")
@@ -96,8 +99,19 @@ def _core(token: str) -> tuple[str, int]:
     return core, lead
 
 
+@cache
+def _never_codes() -> re.Pattern:
+    """Shapes of part_grammar.json's not_codes: clock times, odometer readings, sizes, fluid specifications."""
+    path = Path(__file__).resolve().parent.parent / "lexicons" / "part_grammar.json"
+    with open(path, encoding="utf-8") as fh:
+        shapes = [v for k, v in json.load(fh)["not_codes"].items() if not k.startswith("_")]
+    return re.compile(rf"(?:{'|'.join(shapes)})", re.I)
+
+
 def _is_code(core: str, after_prefix: bool = False) -> bool:
     if not (_CODE.fullmatch(core) and any(c.isdigit() for c in core)):
+        return False
+    if _never_codes().fullmatch(core):
         return False
     if after_prefix:  # "W 12/3", "HU 719/7": a letter prefix makes a date-like group a code
         return not _AFTER_PREFIX_NOT_CODE.fullmatch(core)
@@ -174,7 +188,7 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
         parts: list[str] = []
         if (_PREFIX.fullmatch(core) and core not in _not_prefix() and i + 1 < len(tokens)
                 and cores[i + 1][0][:1].isdigit() and _is_code(cores[i + 1][0], after_prefix=True)
-                and not tokens[i][1].endswith((",", ".", ":", ";"))):
+                and not tokens[i][1].endswith((",", ".", ":", ";")) and _adjacent(tokens, i + 1)):
             parts.append(core)
             j = i + 1
         if j < len(tokens) and _is_code(cores[j][0], after_prefix=j > i) and cores[j][0].lower() not in _models():
@@ -184,18 +198,21 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
             norm_len = len(normalise_part_number("".join(parts)))
             while (norm_len <= 24 and k < len(tokens) and not tokens[k - 1][1].endswith((",", ";", ":"))
                    and not re.search(r"[.]$", tokens[k - 1][1]) and _CONT.fullmatch(cores[k][0])
-                   and cores[k][1] == 0 and not _followed_by_unit(cores, k)
-                   and not _AFTER_PREFIX_NOT_CODE.fullmatch(cores[k][0])):
+                   and cores[k][1] == 0 and not _followed_by_unit(cores, k) and _adjacent(tokens, k)
+                   and not _AFTER_PREFIX_NOT_CODE.fullmatch(cores[k][0]) and not _never_codes().fullmatch(cores[k][0])
+                   and not _SIZE_TOKEN.fullmatch(cores[k][0])):
                 parts.append(cores[k][0])
                 norm_len += len(normalise_part_number(cores[k][0]))
                 k += 1
             if (k < len(tokens) and _SUFFIX.fullmatch(cores[k][0]) and tokens[k][1].rstrip(".,;:!?)") == cores[k][0]
-                    and not tokens[k - 1][1].endswith((",", ".", ";", ":"))
+                    and not tokens[k - 1][1].endswith((",", ".", ";", ":")) and _adjacent(tokens, k)
                     and not (k + 1 < len(tokens) and cores[k + 1][0][:1].isdigit())):
                 parts.append(cores[k][0])
                 k += 1
-            if _accept(parts, bool(parts and parts[0] == core and _PREFIX.fullmatch(core) and j == i + 1),
-                       brand_before(text, tokens, i), context):
+            measured = k < len(tokens) and not re.search(r"[^\W\d_]", "".join(parts)) and \
+                cores[k][0].lower().rstrip(".") in _size_units()  # "600/450 mm", "25 40 mm": a size, not a number
+            if not measured and _accept(parts, bool(parts and parts[0] == core and _PREFIX.fullmatch(core) and j == i + 1),
+                                        brand_before(text, tokens, i), context):
                 start = tokens[i][0] + lead
                 last_tok_start, last_tok = tokens[k - 1]
                 last_core, last_lead = cores[k - 1]
@@ -205,6 +222,16 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
                 continue
         i += 1
     return out
+
+
+_SIZE_TOKEN = re.compile(r"(?i)\d+(?:[.,]\d+)?(?:l|ml|mm|cm|kg|v|ah|nm|bar|kw|hk|ps|km)")
+
+
+def _adjacent(tokens: list[tuple[int, str]], k: int) -> bool:
+    """Token k stands right after token k-1 (one or two blanks): a number never runs across a masked stretch
+    ("308 II 1.6 BlueHDi 120" with the model blanked is not the number "II 120")."""
+    prev_start, prev = tokens[k - 1]
+    return tokens[k][0] - (prev_start + len(prev)) <= 2
 
 
 def _followed_by_unit(cores: list[tuple[str, int]], k: int) -> bool:
