@@ -78,3 +78,28 @@ def test_a_set_counted_alike_is_no_contradiction(body, ambiguous):
     got = sms(body)
     said = [r for r in got.review_reasons if "also says" in r]
     assert bool(said) is ambiguous, got.review_reasons
+
+
+# 4. Non-orders: a cancellation in words, a status question that restates the order, a question that says it
+#    orders nothing.
+@pytest.mark.parametrize(("body", "kind"), [
+    ("Hei, bare stryk hele OSL-000812, kunden har ombestemt seg. Mvh Kari", "cancellation"),
+    ("Hej, stryka beställningen GBG-000311 tack, kunden ångrade sig", "cancellation"),
+    ("Hi, customer changed his mind, please drop the order MAN-000142. Sorry!", "cancellation"),
+    ("Hallo, bitte streichen Sie die Bestellung HAM-000077, hat sich erledigt.", "cancellation"),
+    ("Hej! Kollar bara läget på GBG-000533, det var 4 tändstift och ett luftfilter till Volvon. /Anna",
+     "follow_up"),
+    ("Hi, just checking on MAN-000311 - it was the front pads and 2 discs for the Focus. Cheers", "follow_up"),
+    ("Hei, ikke bestilling ennå, bare et spørsmål: har dere bremseklosser Brembo P 85 075 på lager?", "other"),
+    ("Hallo, noch keine Bestellung, nur eine Frage: was kostet ein Satz Bremsscheiben für den Golf 7?", "other"),
+])
+def test_non_orders_in_words(body, kind):
+    got = sms(body)
+    assert got.kind == kind, (got.kind, got.review_reasons)
+    assert got.lines == [] and not got.needs_review
+
+
+def test_an_order_added_to_an_existing_one_is_still_an_order():
+    got = sms("Hei, legg til på OSL-000512: 2 stk viskerblader Bosch 3 397 007 297. Takk")
+    assert got.kind == "order" and got.order_ref == "OSL-000512"
+    assert [line.part_number for line in got.lines] == ["3 397 007 297"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from app.reading.extract.lexicon import common_pattern, pattern
+from app.reading.extract.lexicon import common_pattern, has_part_noun, pattern
 from app.reading.mime import MailDoc
 
 
@@ -27,6 +27,13 @@ def asks_price(text: str) -> bool:
     return any(price.search(q) for q in re.findall(r"[^.!?\n]*\?", text))
 
 
+def _asks_for_parts(text: str) -> bool:
+    """A sentence that asks for something ("trenger", "please send") and names a part: 'vi behöver veta' is no
+    order, 'vi behöver också bromsskivor' is."""
+    intent = pattern("order_intent")
+    return any(intent.search(s) and has_part_noun(s) for s in re.split(r"(?<=[.!?\n])\s+", text))
+
+
 def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_ref: str | None,
              is_reply: bool, attachment_order: bool) -> str:
     """Decide the kind from headers first, then the new text. `text` is the new text only."""
@@ -40,12 +47,17 @@ def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_re
         return "other"
     if (doc.list_mail or doc.bulk) and newsletter:
         return "other"  # a mailing with an unsubscribe link: its part numbers and prices are offers
+    if pattern("not_an_order").search(both) and not pattern("cancel").search(both):
+        return "other"  # "Ikke bestilling ennå, bare et spørsmål": said in so many words
     if pattern("cancel").search(both) and (not has_lines or order_ref):
         return "cancellation"
+    if has_lines and order_ref and pattern("follow_up").search(both) and not _asks_for_parts(text):
+        return "follow_up"  # "checking on OSL-000412, it was 2 discs and pads": the order restated, not a new one
     if has_lines:
         return "order"
     if pattern("follow_up").search(both) or (
-            (order_ref or is_reply) and "?" in text and not pattern("order_intent").search(text)):
+            (order_ref or is_reply) and "?" in text and not pattern("order_intent").search(text)) or (
+            order_ref and "?" in text and not _asks_for_parts(text)):
         return "follow_up"
     if asks_price(both):
         return "other"  # a price or stock question, or a request for a quote
