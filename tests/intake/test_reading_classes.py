@@ -37,6 +37,11 @@ def test_an_abbreviation_full_stop_is_not_a_line_break(body, expected):
     assert lines(got) == expected, got.review_reasons
 
 
+def test_a_full_stop_after_a_whole_word_before_other_words_still_ends_the_sentence():
+    got = sms("hi mate, 1 x cabin filter Mann CU 2545 for the Berlingo. no hurry, we collect it friday")
+    assert lines(got) == [("CU 2545", "cabin filter Mann", 1)]
+
+
 def test_a_full_stop_before_a_capital_still_ends_the_sentence():
     got = sms("Trenger 2 stk tennplugger NGK BKR6E til Yaris. Luftfilter Mann C 27 009. Mvh Per")
     assert lines(got) == [("BKR6E", "tennplugger NGK", 2), ("C 27 009", "Luftfilter Mann", 1)]
@@ -103,3 +108,20 @@ def test_an_order_added_to_an_existing_one_is_still_an_order():
     got = sms("Hei, legg til på OSL-000512: 2 stk viskerblader Bosch 3 397 007 297. Takk")
     assert got.kind == "order" and got.order_ref == "OSL-000512"
     assert [line.part_number for line in got.lines] == ["3 397 007 297"]
+
+
+# 5. Words that introduce a line (a greeting and whom it greets, a lead-in before a colon or a dash) are not
+#    the part's description; a whole-format number at the end of a sentence keeps its full stop outside.
+@pytest.mark.parametrize(("body", "expected"), [
+    ("Hej Brian, 1 stk luftfilter Mann C 30 005 til Passat AB 12 345", [("C 30 005", "luftfilter Mann", 1)]),
+    ("Hallo zusammen: 2 Stück Bremsscheiben ATE 24.0122-0231.1 für den Golf HH-AB 123",
+     [("24.0122-0231.1", "Bremsscheiben ATE", 2)]),
+    ("Dringend: Wasserpumpe SKF VKPC 81230 für den Polo HH-AB 123", [("VKPC 81230", "Wasserpumpe SKF", 1)]),
+    ("Till Volvon – 2 st bromsskivor Brembo 09.A727.11 tack", [("09.A727.11", "bromsskivor Brembo", 2)]),
+    ("Hallo, für den Golf HH-AB 123 brauchen wir noch den Ölfilter 04E 115 561 H.",
+     [("04E 115 561 H", "Ölfilter", 1)]),
+    ("Moi! Tarvitaan jarrupalat ATE 13.0460-7218.2.", [("13.0460-7218.2", "jarrupalat ATE", 1)]),
+])
+def test_lead_ins_are_not_descriptions(body, expected):
+    got = sms(body)
+    assert lines(got) == expected, got.review_reasons

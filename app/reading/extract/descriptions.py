@@ -47,6 +47,29 @@ def _comma_vehicle() -> re.Pattern:
     return re.compile(rf",\s*(?:{vehicle})(?!\w)[^,]*(?:,\s*\w{{0,8}})?\s*$", re.I)
 
 
+@cache
+def _salutation() -> re.Pattern:
+    alts = "|".join(common("greetings"))
+    return re.compile(rf"^\s*(?:{alts})(?P<who>(?:\s+[^\W\d_][\w'-]*){{1,3}})\s*[,:!]\s*", re.I)
+
+
+def _drop_salutation(text: str) -> str:
+    """'hi mate, cabin filter', 'Hej Brian, bromsskivor', 'Hallo zusammen: Bremsbeläge': the greeting and whom it
+    greets, unless those words name the part."""
+    m = _salutation().match(text)
+    return text[m.end():] if m and not has_part_noun(m.group("who")) else text
+
+
+_LEAD_IN = re.compile(r"^(?P<lead>[^:–—\n]{1,48}?)\s*(?::|\s[–—-])\s+(?=\S)")
+
+
+def _drop_lead_in(text: str) -> str:
+    """'Eilig: Zahnriemensatz', 'Volvo – skivor fram', 'Lägg till på : termostat': words before a colon or a dash
+    that name no part introduce the line; the part comes after them."""
+    m = _LEAD_IN.match(text)
+    return text[m.end():] if m and not has_part_noun(m.group("lead")) else text
+
+
 def clean_description(text: str, lang: str) -> str | None:
     text = _price().sub(" ", text)
     text = drop_asides(text) or ""
@@ -57,6 +80,7 @@ def clean_description(text: str, lang: str) -> str | None:
     text = _comma_vehicle().sub("", text)
     text = re.sub(r"(?<!\w)(?:reg\.?(?:\s?nr\.?)?|immat\.?|kenteken|kennzeichen)(?!\w)", " ", text, flags=re.I)
     text = re.sub(r"\s+", " ", text)
+    text = _drop_lead_in(_drop_salutation(text))
     for _ in range(4):
         new = _lead_noise().sub("", text)
         if new == text:

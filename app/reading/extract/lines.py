@@ -195,14 +195,23 @@ def _abbreviation() -> re.Pattern:
 
 
 def not_a_sentence_end(text: str, dot: int) -> bool:
-    """A full stop at `dot` that ends an abbreviation or an initial, not a sentence: one followed by a word in
-    lower case ('bremsekl. foran', 'tandremssæt m. vandpumpe', '20 min. jonny'), one after a known abbreviation
-    of the lexicon ('inkl. Pakning', 'ca. 5 stk') or a single letter ('M. Perrin'), one after a number of one or
-    two digits ('2. Bremseskiver' in a numbered list)."""
-    if re.match(r"\.\s+[^\W\d_]", text[dot:]) and text[dot + 1:].lstrip()[:1].islower():
-        return True
+    """A full stop at `dot` that ends an abbreviation or an initial, not a sentence: one before a word in lower
+    case that goes on naming the part (a position or a part word: 'bremsekl. foran', 'tandremssæt m. vandpumpe')
+    or after a word of four letters or fewer ('20 min. jonny'); one after a known abbreviation of the lexicon
+    ('inkl. Pakning', 'ca. 5 stk') or a single letter ('M. Perrin'); one after a number of one or two digits
+    ('2. Bremseskiver' in a numbered list). 'for the Connect. no rush' still ends there."""
     before = text[:dot]
+    nxt = re.match(r"\.\s+([^\W\d_][\w-]*)", text[dot:])
+    if nxt and nxt.group(1)[:1].islower():
+        word = re.search(r"([^\W\d_]+)$", before)
+        if word and len(word.group(1)) <= 4 or nxt.group(1).lower() in _positions() or has_part_noun(nxt.group(1)):
+            return True
     return bool(_abbreviation().search(before) or re.search(r"(?:^|\s)\d{1,2}$", before))
+
+
+@cache
+def _positions() -> frozenset[str]:
+    return frozenset(common("positions"))
 
 
 def _sentences(text: str, base: int) -> list[tuple[int, int]]:

@@ -126,17 +126,17 @@ _AFTER_PREFIX_NOT_CODE = re.compile(r"(?i)\d+(?:x|stk|st|kpl|pcs)|\d[.,]\d[a-z]{
 # Brembo (09.B508.11), Zimmermann (150.3493.20), BMW (34 11 6 855 152), Mercedes (A 204 421 12 12), Sachs and
 # LuK/INA spaced forms (3182 600 219, 600 0161 00). (pattern, needs order-line context)
 _WHOLE = [
-    (re.compile(r"(?<![\w.,-])[0-3F] \d{3} \d{3} (?:\d{3}|[A-Z]\d{2}|[A-Z]{2}\d)(?![\w.,-])"), False),  # Bosch 0 986 494 123
-    (re.compile(r"(?<![\w.-])\d[A-Z]{2} ?\d{3} ?\d{3}-\d{3}(?![\w.-])"), False),
+    (re.compile(r"(?<![\w.,-])[0-3F] \d{3} \d{3} (?:\d{3}|[A-Z]\d{2}|[A-Z]{2}\d)(?![\w-]|[.,]\w)"), False),  # Bosch 0 986 494 123
+    (re.compile(r"(?<![\w.-])\d[A-Z]{2} ?\d{3} ?\d{3}-\d{3}(?![\w-]|\.\w)"), False),
     (re.compile(r"(?<![\w.-])\d[0-9A-Z]{2}(?<=\d[A-Z]\d|\d\d[A-Z]|\d[A-Z]{2}) ?\d{3} ?\d{3}(?: ?[A-Z]{1,3}(?![\w-]))?"
-                r"(?![\w.-])"), False),
-    (re.compile(r"(?<![\w.-])\d{5}-[0-9A-Z]{5}(?:-\d{2})?(?![\w.-])"), False),
-    (re.compile(r"(?<![\w.-])\d{2}\.\d{4}-\d{4}\.\d(?![\w.-])"), False),
-    (re.compile(r"(?<![\w.-])\d{2}\.[0-9A-Z]\d{3}\.\d{2}(?![\w.-])"), False),
-    (re.compile(r"(?<![\w.-])\d{3}\.\d{4}\.\d{2}(?![\w.-])"), False),
-    (re.compile(r"(?<![\w.-])A ?\d{3} ?\d{3} ?\d{2} ?\d{2}(?![\w.-])"), False),
-    (re.compile(r"(?<![\w.,-])\d{2} \d{2} \d \d{3} \d{3}(?![\w.-])"), True),
-    (re.compile(r"(?<![\w.,-])(?:\d{4} \d{3} \d{3}|\d{3} \d{4} \d{2}(?: \d{2})?)(?![\w.,-])"), True),
+                r"(?![\w-]|\.\w)"), False),
+    (re.compile(r"(?<![\w.-])\d{5}-[0-9A-Z]{5}(?:-\d{2})?(?![\w-]|\.\w)"), False),
+    (re.compile(r"(?<![\w.-])\d{2}\.\d{4}-\d{4}\.\d(?![\w-]|\.\w)"), False),
+    (re.compile(r"(?<![\w.-])\d{2}\.[0-9A-Z]\d{3}\.\d{2}(?![\w-]|\.\w)"), False),
+    (re.compile(r"(?<![\w.-])\d{3}\.\d{4}\.\d{2}(?![\w-]|\.\w)"), False),
+    (re.compile(r"(?<![\w.-])A ?\d{3} ?\d{3} ?\d{2} ?\d{2}(?![\w-]|\.\w)"), False),
+    (re.compile(r"(?<![\w.,-])\d{2} \d{2} \d \d{3} \d{3}(?![\w-]|\.\w)"), True),
+    (re.compile(r"(?<![\w.,-])(?:\d{4} \d{3} \d{3}|\d{3} \d{4} \d{2}(?: \d{2})?)(?![\w-]|[.,]\w)"), True),
 ]
 
 
