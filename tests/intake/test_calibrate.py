@@ -23,3 +23,17 @@ def test_calibrate_refuses_a_folder_with_no_labelled_messages(app, tmp_path):
     result = app.test_cli_runner().invoke(calibrate_cmd, [str(tmp_path), "--write"])
     assert result.exit_code != 0
     assert "No labelled messages" in result.output
+
+
+def test_calibrate_scores_each_batch_by_weights_fitted_on_the_others(app, tmp_path):
+    for folder, stems in (("first", ("N01", "N11", "E01")), ("second", ("S01", "D02", "R01"))):
+        (tmp_path / folder).mkdir()
+        for stem in stems:
+            for path in MESSAGES.glob(f"{stem}.*"):
+                shutil.copy(path, tmp_path / folder)
+    result = app.test_cli_runner().invoke(calibrate_cmd, [str(tmp_path / "first"), str(tmp_path / "second")])
+    assert result.exit_code == 0, result.output
+    assert "6 labelled messages in 2 batches" in result.output
+    lobo = result.output.split("== leave one batch out", 1)[1].split("== in-sample", 1)[0]
+    rows = {line.split()[0]: line.split()[1] for line in lobo.splitlines() if line.split()[:1] in (["first"], ["second"], ["all"])}
+    assert rows == {"first": "3", "second": "3", "all": "6"}, lobo

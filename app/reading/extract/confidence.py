@@ -12,18 +12,24 @@ from functools import cache
 from pathlib import Path
 
 from app.reading.extract.lexicon import has_part_noun, words
+from app.reading.extract.line_quality import quality
 
 
 _DIR = Path(__file__).resolve().parent.parent / "lexicons"
 MODEL_FILE = _DIR / "confidence_model.json"
 
-# Weights before fitting: what each piece of evidence should do to the odds (used when no fitted model exists).
+# Weights before fitting: what each piece of evidence should do to the odds (used when no fitted model exists, and
+# the weights the fit is pulled towards). The labelled messages carry no catalogue or workshop history, so those two
+# keep these values: a number the catalogue or the workshop's accepted orders confirm is strong evidence.
 PRIOR = {
     "bias": 3.2, "hard_reasons": -3.0, "unexplained": -1.6, "conflicts": -2.2, "lines": -0.05,
-    "desc_only_frac": -0.9, "default_qty_frac": -0.4, "desc_digit": -0.9, "desc_conj": -0.9, "desc_long": -0.6,
-    "pn_grammar_frac": 0.8, "reply": -0.3, "attachment_lines": -0.2, "stray": -0.4, "uncovered_nouns": -0.9,
-    "catalogue_confirmed": 1.0, "catalogue_missing": -0.8, "text_lines": -0.6, "no_lines": -3.0,
-    "subject_lines": -0.5, "history_confirmed": 2.0, "table_lines": -0.3, "ref_unread": -0.8, "ref_wordy": -0.5,
+    "default_qty_frac": -0.4, "desc_digit": -0.9, "desc_conj": -0.9, "pn_grammar_frac": 0.8, "reply": -0.3,
+    "uncovered_nouns": -0.9, "catalogue_confirmed": 2.0, "catalogue_missing": -0.8, "no_lines": -3.0,
+    "history_confirmed": 2.0, "table_lines": -0.3, "ref_unread": -0.8, "ref_wordy": -0.5,
+    # the quality of each line and of the reading as a whole (line_quality.quality)
+    "foreign_lines": -0.3, "shared_chunk": -0.5, "crowded_line": -0.2, "desc_junk": -0.5, "brand_ok_frac": 0.5,
+    "listy_unread": -0.8, "weak_tokens": -0.2, "fulfilment_none": -0.2, "desc_numword": -0.5, "desc_no_noun": -0.3,
+    "desc_none": -0.2, "ref_tail": -0.5, "pn_gap": -3.0,
 }
 
 
@@ -80,33 +86,26 @@ def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int
         if line.strip() and has_part_noun(line) and not any(s < start + len(line) and start < e for s, e in covered):
             uncovered += 1
     found, missing = confirmed or (0, 0)
-    body_lines = sum(1 for x in (pm.new_text or "").split("\n") if x.strip())
     return {
         "bias": 1.0,
         "hard_reasons": float(min(hard_reasons, 3)),
         "unexplained": float(min(len(books.unexplained), 3)),
         "conflicts": float(min(len(books.conflicts), 3)),
         "lines": float(min(n, 10)),
-        "desc_only_frac": (n - len(pns)) / n if n else 0.0,
         "default_qty_frac": sum(not i.quantity.explicit for i in items) / n if n else 0.0,
         "desc_digit": float(min(sum(bool(re.search(r"\d", d)) for d in descs), 3)),
         "desc_conj": float(min(sum(bool(_conj().search(d)) for d in descs), 3)),
-        "desc_long": float(min(sum(len(d.split()) > 6 for d in descs), 3)),
         "pn_grammar_frac": sum(fits_grammar(p) for p in pns) / len(pns) if pns else 0.0,
         "reply": float(bool(is_reply)),
-        "attachment_lines": float(any(i.source not in ("text", "subject") for i in items)),
-        "stray": min(books.stray, 20) / 20,
         "uncovered_nouns": float(min(uncovered, 3)),
         "catalogue_confirmed": found / len(pns) if pns else 0.0,
         "catalogue_missing": missing / len(pns) if pns else 0.0,
-        "text_lines": min(body_lines, 40) / 40,
         "no_lines": float(n == 0),
         "history_confirmed": 0.0,  # set by the pipeline from the workshop's accepted orders (rescore)
         "table_lines": float(any(i.spans.get("line") or i.spans.get("cells") for i in items)),
         "ref_unread": float(not pm.customer_reference and bool(_ref_label().search(text))),
         "ref_wordy": float(bool(pm.customer_reference and re.search(r"[^\W\d_]{3,}", pm.customer_reference))),
-        "subject_lines": float(bool(items) and all(i.spans.get("chunk") and i.spans["chunk"][0][0] < len(pm.subject or "") + 1
-                                                    for i in items if i.source == "text")),
+        **quality(pm, items, books),
     }
 
 

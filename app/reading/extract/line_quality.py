@@ -1,0 +1,133 @@
+"""How well each order line, and the reading as a whole, is explained: the evidence of app.reading.extract.confidence
+beyond the token accounting. A sentence read as a line carries words that are not parts vocabulary; two lines read
+from one stretch of text, a dangling letter or comma, a number word left in a description, a line-shaped text line
+that no line was read from, a brand named beside a number that has another brand's shape: each is a sign of a
+reading gone wrong, which the fitted weights turn into odds. Vocabulary and brand formats are data
+(lexicons/line_vocabulary.json, lexicons/part_grammar.json)."""
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from app.reading.extract.lexicon import common, has_part_noun, number_words, part_noun_re
+
+_DIR = Path(__file__).resolve().parent.parent / "lexicons"
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_BULLET_LINE = re.compile(r"^\s*(?:[-*•·–]\s+|\d{1,3}\s?(?:x|stk|st|pcs|kpl|stück)?\.?\s+[^\W\d_]|x\s?\d)", re.I)
+_CELLS = re.compile(r"\S(?:\s{2,}|\t|\s*\|\s*)\S")
+_JUNK = re.compile(r"(?:^|\s)[^\W\d_](?:\.|$)|\s[,;:]|[,;:(–-]\s*$|^\s*[,;:)]")
+_REF_TAIL = re.compile(r"[ \t]*[/-]?[ \t]*[^\W\d_]{2,}")
+# roles that explain a token without making it part of a line
+_ASIDE = frozenset({"measure", "address", "reference", "date_time", "model_code", "price"})
+
+
+@cache
+def _vocab() -> dict:
+    with open(_DIR / "line_vocabulary.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    out = {w.lower() for w in _vocab()["position_words"]}
+    for key in ("brands", "makes", "models", "consumables"):
+        out |= {w.lower() for w in common(key) if re.fullmatch(r"[^\W\d_]+", w)}
+    return frozenset(out)
+
+
+@cache
+def _names() -> frozenset[str]:
+    return frozenset(w.lower() for key in ("brands", "consumables") for w in common(key))
+
+
+@cache
+def _brand_format() -> dict[str, re.Pattern]:
+    with open(_DIR / "part_grammar.json", encoding="utf-8") as fh:
+        formats = json.load(fh)["formats"]
+    return {brand: re.compile("|".join(f"(?:{formats[k]})" for k in keys if k in formats), re.I)
+            for brand, keys in _vocab()["brand_formats"].items()}
+
+
+@cache
+def _total_words() -> re.Pattern:
+    return re.compile(rf"(?<!\w)(?:{'|'.join(common('total_words'))})(?!\w)", re.I)
+
+
+@cache
+def _count_words() -> frozenset[str]:
+    return frozenset(w.lower() for w, v in number_words().items() if v >= 2)
+
+
+def foreign_words(description: str | None) -> int:
+    """Words of a description that are not parts vocabulary (part nouns, brands, makes, positions, units)."""
+    known = _known_words()
+    return sum(1 for w in _WORD.findall(description or "")
+               if len(w) > 2 and w.lower() not in known and not part_noun_re().search(w))
+
+
+def _spans(item) -> list[tuple[int, int]]:
+    return [tuple(s) for s in item.spans.get("chunk", []) + item.spans.get("line", [])]
+
+
+def _text_lines(text: str):
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line), line
+        pos += len(line) + 1
+
+
+def quality(pm, items, books) -> dict[str, float]:
+    """The line and reading quality features (each roughly 0 to 1, counts capped), for confidence.features."""
+    text = pm.evidence_text
+    text_items = [i for i in items if i.source == "text" and _spans(i)]
+    pns = [i for i in items if i.part_number]
+    # several lines read from one stretch of text, or from one text line
+    owners: dict[tuple[int, int], int] = {}
+    rows: dict[int, int] = {}
+    for i in text_items:
+        for sp in _spans(i):
+            owners[sp] = owners.get(sp, 0) + 1
+        row = text.rfind("\n", 0, _spans(i)[0][0])
+        rows[row] = rows.get(row, 0) + 1
+    shared = sum(1 for i in text_items if any(owners[sp] > 1 for sp in _spans(i)))
+    crowded = sum(v - 1 for v in rows.values() if v > 1)
+    # a brand named beside a number: does the number have that brand's shape?
+    formats, brand_ok = _brand_format(), 0
+    for i in pns:
+        named = [w.lower() for w in _WORD.findall(f"{i.description or ''} {i.literal or ''}") if w.lower() in formats]
+        brand_ok += any(formats[w].fullmatch(i.part_number.strip()) for w in named)
+    # text lines shaped like order lines (a bullet, a count first, table cells) that no line was read from
+    covered = [sp for i in items for sp in _spans(i)]
+    listy_unread = 0
+    if text_items:
+        for s, e, line in _text_lines(text):
+            if not line.strip() or any(a < e and s < b for a, b in covered) or _total_words().search(line):
+                continue
+            listy_unread += bool(_BULLET_LINE.search(line) or _CELLS.search(line) and re.search(r"\d", line))
+    # the workshop's reference with words after it on its line ("Kommission: 25-1187 Krüger")
+    ref_tail = 0.0
+    for _s, e in pm.evidence.get("customer_reference", [])[:1]:
+        ref_tail = float(bool(_REF_TAIL.match(text, e)))
+    weak = sum(1 for t in books.tokens if t.roles and t.roles <= _ASIDE)
+    return {
+        "foreign_lines": float(min(sum(foreign_words(i.description) >= 2 for i in items), 3)),
+        "shared_chunk": float(min(shared, 3)),
+        "crowded_line": float(min(crowded, 3)),
+        "desc_junk": float(min(sum(bool(_JUNK.search(i.description or "")) for i in items), 3)),
+        "brand_ok_frac": brand_ok / len(pns) if pns else 0.0,
+        "listy_unread": float(min(listy_unread, 3)),
+        "weak_tokens": min(weak, 6) / 6,
+        "fulfilment_none": float(pm.fulfilment is None),
+        # a number word left in a description ("zwei Verschleißanzeiger"): a count not read
+        "desc_numword": float(min(sum(any(w.lower() in _count_words() for w in _WORD.findall(i.description or ""))
+                                      for i in items), 2)),
+        # a description that names no part, brand or consumable ("bak", "constructeur")
+        "desc_no_noun": float(min(sum(1 for i in items if i.description and not has_part_noun(i.description)
+                                      and not any(w.lower() in _names() for w in _WORD.findall(i.description))), 3)),
+        "desc_none": float(min(sum(1 for i in items if not i.description), 3)),
+        "ref_tail": ref_tail,
+        # a part number with a run of blanks inside has been read across something masked out of it
+        "pn_gap": float(min(sum(bool(re.search(r"\S\s{3,}\S", i.part_number)) for i in pns), 2)),
+    }
