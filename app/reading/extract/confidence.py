@@ -1,8 +1,10 @@
 """Confidence as a measured probability: the chance that a reading is fully right, computed from how the
 reading was explained (every code-like token accounted for, lines well-formed, numbers in known formats,
-catalogue confirmation) by a logistic model whose weights are fitted on the labelled messages
-(`flask --app app intake calibrate`, which writes lexicons/confidence_model.json and prints the reliability
-table). THRESHOLD is chosen there so that what is accepted without review is at least 98% fully right."""
+catalogue confirmation) and from the quality of each line and of the whole reading (line_quality.quality) by a
+logistic model whose weights are fitted on the labelled messages (`flask --app app intake calibrate`, which
+writes lexicons/confidence_model.json and prints leave-one-batch-out figures and the reliability table).
+THRESHOLD is chosen there on out-of-sample scores so that what is accepted without review is at least 98% fully
+right."""
 from __future__ import annotations
 
 import json
