@@ -153,26 +153,10 @@ def _release_gate(session) -> None:
         gate.release()
 
 
-_TX_CACHE = "partdesk_tx_cache"
-
-
-def tx_cache(name: str) -> dict:
-    """A dict that lives as long as the session's current transaction (locks held, figures
-    worked out once per unit of work); emptied when the outermost transaction ends."""
-    return db_session_info().setdefault(_TX_CACHE, {}).setdefault(name, {})
-
-
-def db_session_info() -> dict:
-    from app.extensions import db
-
-    return db.session.info
-
-
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session, transaction):
     # the outermost transaction ended: committed, rolled back or closed
     if transaction.parent is None:
-        session.info.pop(_TX_CACHE, None)
         session.info.pop(_WRITER, None)
         _release_gate(session)
 
@@ -194,12 +178,6 @@ def _writes_begin_with_begin_write(session, _flush_context, _instances):
 
 def _changes(session) -> bool:
     return bool(session.new or session.deleted or any(session.is_modified(o) for o in session.dirty))
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_soft_rollback(session, previous_transaction):
-    # a rollback to a savepoint gives back the row locks taken inside it (PostgreSQL): forget them
-    session.info.pop(_TX_CACHE, None)
 
 
 @contextmanager

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
-from app.database import tx_cache
 from app.extensions import db
 from app.models import Branch, InboundMessage, Order, OutboxMessage
 from app.notify.outbox import enqueue
 from app.orders import capacity
+from app.orders.unit_of_work import kept
 
 MAX_PER_HOUR = 5
 SYSTEM_SENDER = re.compile(
@@ -157,7 +157,7 @@ def _recent_query(now: datetime):
 
 def recent_acks(address: str, *, now: datetime) -> int:
     """Acknowledgements queued to this address in the last hour (kept per transaction, see prefetch_recent)."""
-    cache = tx_cache("recent_acks")
+    cache = kept().recent_acks
     if (address, now) not in cache:
         row = db.session.execute(_recent_query(now).where(OutboxMessage.recipient == address)).first()
         cache[(address, now)] = row[1] if row else 0
@@ -167,7 +167,7 @@ def recent_acks(address: str, *, now: datetime) -> int:
 def prefetch_recent(addresses: list[str], *, now: datetime) -> None:
     """recent_acks for many addresses in one statement (a batch of intake messages)."""
     counts = dict(db.session.execute(_recent_query(now).where(OutboxMessage.recipient.in_(addresses))).all())
-    cache = tx_cache("recent_acks")
+    cache = kept().recent_acks
     for address in addresses:
         cache[(address, now)] = counts.get(address, 0)
 
@@ -251,7 +251,7 @@ def acknowledge(message: InboundMessage, parsed, order: Order, *, now: datetime,
         headers["References"] = " ".join([*(parsed.references or []), parsed.message_id])[-900:]
     enqueue(kind="ack", channel="email", recipient=sender, subject=subject, body=body, now=now,
             idempotency_key=f"ack:{message.id}", order_id=order.id, headers=headers)
-    cache = tx_cache("recent_acks")
+    cache = kept().recent_acks
     if (sender, now) in cache:
         cache[(sender, now)] += 1
     return f"queued in {language}"

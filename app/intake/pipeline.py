@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
-from app.database import begin_write, is_sqlite, tx_cache
+from app.database import begin_write, is_sqlite
 from app.extensions import db
 from app.intake import ack, corrections
 from app.reading.parse import ParseFailed, ParseInterrupted
@@ -26,6 +26,7 @@ from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, W
 from app.orders import lifecycle
 from app.orders.references import ORDER_REF
 from app.orders.service import LineInput, OrderInput, create_order
+from app.orders.unit_of_work import kept
 from app.orders.workshops import find_by_email
 
 log = logging.getLogger(__name__)
@@ -208,13 +209,13 @@ def _prefetch(locked: dict[int, InboundMessage], parsed: dict[int, object], *, n
     """Look up what every message of the batch needs in a few statements instead of a few each:
     orders already made from them, their senders' workshops (by exact address) and how many
     acknowledgements each sender got in the last hour."""
-    made = tx_cache("order_by_message")
+    made = kept().order_by_message
     made.update(dict.fromkeys(locked))  # None: looked up, no order made from it yet
     made.update(db.session.execute(select(Order.inbound_message_id, Order.id)
                                    .where(Order.inbound_message_id.in_(list(locked)))).all())
     message_ids = sorted({m.message_id for m in locked.values() if m.message_id})
     if message_ids:
-        first = tx_cache("first_with_message_id")
+        first = kept().first_with_message_id
         first.update(dict.fromkeys(message_ids))
         first.update(db.session.execute(select(InboundMessage.message_id, func.min(InboundMessage.id))
                                         .where(InboundMessage.message_id.in_(message_ids))
@@ -223,7 +224,7 @@ def _prefetch(locked: dict[int, InboundMessage], parsed: dict[int, object], *, n
     senders = sorted(a for a in senders if "@" in a)
     if not senders:
         return
-    by_email = tx_cache("workshop_by_email")
+    by_email = kept().workshop_by_email
     for address, workshop in db.session.execute(
             select(WorkshopEmail.address, Workshop).join(Workshop, WorkshopEmail.workshop_id == Workshop.id)
             .where(WorkshopEmail.address.in_(senders)).order_by(WorkshopEmail.id)):
@@ -253,7 +254,7 @@ def _route(message: InboundMessage, parsed, *, now: datetime, headers=None) -> s
         if note not in (parsed.notes or []):  # a batch redone message by message routes it twice
             parsed.notes = [*(parsed.notes or []), note]
     data = json_safe(parsed.to_dict())
-    made = tx_cache("order_by_message")
+    made = kept().order_by_message
     existing = made[message.id] if message.id in made else \
         db.session.scalar(select(Order.id).where(Order.inbound_message_id == message.id))
     if existing is not None:  # made before a crash that lost only the status; never twice
@@ -285,7 +286,7 @@ def _first_with_same_id(message: InboundMessage) -> int | None:
     the same content is never stored twice, see app.intake.store.dedup_key), else None."""
     if not message.message_id:
         return None
-    first = tx_cache("first_with_message_id")
+    first = kept().first_with_message_id
     earlier = first[message.message_id] if message.message_id in first else db.session.scalar(
         select(func.min(InboundMessage.id)).where(InboundMessage.message_id == message.message_id))
     return earlier if earlier is not None and earlier < message.id else None
@@ -308,16 +309,16 @@ def _backup_reply(parsed, *, now: datetime) -> Order | None:
 
 def _backup_addresses() -> set[str]:
     """The backup suppliers' addresses, looked up once per transaction (a batch shares them)."""
-    cache = tx_cache("backup_addresses")
-    if "all" not in cache:
-        cache["all"] = {a.strip().lower() for a in db.session.scalars(
+    uow = kept()
+    if uow.backup_addresses is None:
+        uow.backup_addresses = {a.strip().lower() for a in db.session.scalars(
             select(Branch.backup_email).where(Branch.backup_email.is_not(None))) if a}
-    return cache["all"]
+    return uow.backup_addresses
 
 
 def _workshop_by_email(address: str) -> Workshop | None:
     """find_by_email, with the exact addresses of the batch's senders looked up together (_prefetch)."""
-    workshop = tx_cache("workshop_by_email").get(address)
+    workshop = kept().workshop_by_email.get(address)
     return workshop if workshop is not None and workshop in db.session else find_by_email(address)[0]
 
 

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.database import is_sqlite, tx_cache
+from app.database import is_sqlite
 from app.extensions import db
 from app.models import Branch, Order, Staff
 from app.orders.errors import OverCapacity
+from app.orders.unit_of_work import kept
 
 ADMITTED_OPEN = ("new", "needs_review", "claimed", "ready")
 HOUR = timedelta(hours=1)
@@ -34,7 +35,7 @@ class Decision:
 def lock_branch(branch_id: int) -> Branch:
     """Load the branch row locked for this transaction (FOR UPDATE; SQLite holds the write lock).
     Once locked, the row is ours until the transaction ends, so later calls reuse it."""
-    locked = tx_cache("locked_branches")
+    locked = kept().locked_branches
     branch = locked.get(branch_id)
     if branch is not None and branch in db.session:
         return branch
@@ -110,7 +111,7 @@ def held_count(branch_id: int) -> int:
 def throughput_per_hour(branch: Branch, now: datetime) -> float:
     """Orders done per hour over the last two hours; before there is any, the branch's own rate.
     Worked out once per transaction: a batch of estimates shares it."""
-    cache = tx_cache("throughput")
+    cache = kept().throughput
     if branch.id not in cache:
         cache[branch.id] = _throughput_per_hour(branch, now)
     return cache[branch.id]
@@ -142,7 +143,7 @@ def branch_counts(branch_id: int, now: datetime) -> tuple[int, int]:
     The caller holds the branch lock, so within its transaction only it changes these figures:
     they are worked out once per transaction and kept up to date by `counted_admission` (a
     batch of intake messages shares one query), and forgotten on any status change (`forget_counts`)."""
-    cache = tx_cache("branch_counts")
+    cache = kept().branch_counts
     hit = cache.get(branch_id)
     if hit is not None and hit[2] == now:
         return hit[0], hit[1]
@@ -154,7 +155,7 @@ def branch_counts(branch_id: int, now: datetime) -> tuple[int, int]:
 
 def counted_admission(branch_id: int, now: datetime) -> None:
     """An order was just admitted (open, admitted at now) under the branch lock: count it."""
-    cache = tx_cache("branch_counts")
+    cache = kept().branch_counts
     hit = cache.get(branch_id)
     if hit is not None and hit[2] == now:
         cache[branch_id] = (hit[0] + 1, hit[1] + 1, now)
@@ -163,7 +164,7 @@ def counted_admission(branch_id: int, now: datetime) -> None:
 
 
 def forget_counts() -> None:
-    tx_cache("branch_counts").clear()
+    kept().branch_counts.clear()
 
 
 def blocking_reason(branch: Branch, now: datetime) -> str | None:
