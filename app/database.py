@@ -162,7 +162,7 @@ def _after_transaction_end(session, transaction):
 
 
 class WriteWithoutLock(RuntimeWarning):
-    """A request wrote on SQLite in a transaction that did not begin with begin_write."""
+    """A request wrote on SQLite outside a unit of work (its transaction did not begin with begin_write)."""
 
 
 @event.listens_for(Session, "before_flush")
@@ -171,9 +171,9 @@ def _writes_begin_with_begin_write(session, _flush_context, _instances):
     # locked" at once when another writer holds it) and may have read rows another writer changed since.
     if session.info.get(_WRITER) or not has_request_context() or not _changes(session) or not is_sqlite(session):
         return
-    warnings.warn(f"{request.method} {request.endpoint} writes without begin_write: call "
-                  "app.database.begin_write (or use write_transaction) before its first change, after reading "
-                  "and validating.", WriteWithoutLock, stacklevel=2)
+    warnings.warn(f"{request.method} {request.endpoint} writes outside a unit of work: make its changes inside "
+                  "app.orders.unit_of_work.UnitOfWork (or run), entered after reading and validating.",
+                  WriteWithoutLock, stacklevel=2)
 
 
 def _changes(session) -> bool:

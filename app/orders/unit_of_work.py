@@ -24,12 +24,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.database import begin_write
+from app.orders.errors import DomainError
 from app.orders.signals import status_changed
 
 if TYPE_CHECKING:
     from app.models import Branch, Order, Workshop
 
 T = TypeVar("T")
+R = TypeVar("R")
 _CURRENT = "partdesk_unit_of_work"
 
 
@@ -126,6 +128,17 @@ def run(work: Callable[[UnitOfWork], T], *, keep_loaded: bool = False) -> T:
         result = work(uow)
         uow.commit()
     return result
+
+
+def attempt(work: Callable[[UnitOfWork], T], *, refused: Callable[[DomainError], R],
+            keep_loaded: bool = False) -> T | R:
+    """run(work), except that a domain refusal (app.orders.errors.DomainError) is answered by
+    refused(refusal) instead of raised: a flash message in a view, a TwiML reply in a webhook. Nothing of
+    the refused work is written."""
+    try:
+        return run(work, keep_loaded=keep_loaded)
+    except DomainError as refusal:
+        return refused(refusal)
 
 
 def _real(session: Session | None) -> Session:

@@ -145,8 +145,6 @@ def import_workshops(text: str, *, dry_run: bool = False) -> ImportReport:
         for e in emails:
             seen_emails[e] = number
         _apply(number, name, emails, phones, branch, report)
-    if dry_run:
-        db.session.rollback()
     return report
 
 

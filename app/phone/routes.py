@@ -8,10 +8,10 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
-from app.database import begin_write
 from app.extensions import csrf, db
 from app.models import Branch
 from app.notify import sender
+from app.orders.unit_of_work import run
 from app.phone import callflow, sms, voicemail
 from app.phone.security import twilio_signed
 
@@ -37,19 +37,12 @@ def _int(value: str | None) -> int | None:
 
 
 def _once_more_on_conflict(work):
-    """Run a unit of work and commit; if a simultaneous request inserted the same row first, run it
-    again (it then finds that row)."""
-    begin_write(db.session)
+    """Run work in a unit of work and commit it; if a simultaneous request inserted the same row first,
+    run it again in a new one (it then finds that row)."""
     try:
-        result = work()
-        db.session.commit()
-        return result
+        return run(lambda uow: work())
     except IntegrityError:
-        db.session.rollback()
-        begin_write(db.session)
-        result = work()
-        db.session.commit()
-        return result
+        return run(lambda uow: work())
 
 
 @bp.post("/voice")
@@ -65,10 +58,8 @@ def voice():
 @twilio_signed
 def voice_dialed():
     form = request.form
-    begin_write(db.session)
-    document = callflow.dialed(call_sid=form.get("CallSid", ""), dial_status=form.get("DialCallStatus"),
-                               to=form.get("To"), now=utcnow())
-    db.session.commit()
+    document = run(lambda uow: callflow.dialed(call_sid=form.get("CallSid", ""), dial_status=form.get("DialCallStatus"),
+                                               to=form.get("To"), now=utcnow()))
     return twiml(document)
 
 
@@ -76,10 +67,8 @@ def voice_dialed():
 @twilio_signed
 def voice_menu():
     form = request.form
-    begin_write(db.session)
-    document = callflow.menu_choice(call_sid=form.get("CallSid", ""), digits=form.get("Digits"), to=form.get("To"),
-                                    now=utcnow())
-    db.session.commit()
+    document = run(lambda uow: callflow.menu_choice(call_sid=form.get("CallSid", ""), digits=form.get("Digits"),
+                                                    to=form.get("To"), now=utcnow()))
     return twiml(document)
 
 
@@ -117,9 +106,8 @@ def voice_transcription():
 @twilio_signed
 def voice_status():
     form = request.form
-    begin_write(db.session)
-    callflow.status_changed(call_sid=form.get("CallSid", ""), call_status=form.get("CallStatus"), now=utcnow())
-    db.session.commit()
+    run(lambda uow: callflow.status_changed(call_sid=form.get("CallSid", ""), call_status=form.get("CallStatus"),
+                                            now=utcnow()))
     return Response("", status=204)
 
 
@@ -134,18 +122,11 @@ def sms_received():
     now = utcnow()
     _once_more_on_conflict(lambda: sms.store(message_sid=message_sid, from_=form.get("From"), to=form.get("To"),
                                              body=form.get("Body", ""), now=now))
-    begin_write(db.session)
-    inbound = sms.find(message_sid, lock=True)
     try:
-        reply = sms.process(inbound, now=now)
-        db.session.commit()
+        reply = run(lambda uow: sms.process(sms.find(message_sid, lock=True), now=now))
     except Exception as exc:  # the raw SMS is kept; it shows as failed for staff instead of vanishing
-        db.session.rollback()
         log.exception("SMS %s from %s could not be processed", message_sid, form.get("From"))
-        begin_write(db.session)
-        inbound = sms.find(message_sid, lock=True)
-        inbound.status, inbound.error = "failed", f"{type(exc).__name__}: {exc}"[:1000]
-        db.session.commit()
+        run(lambda uow: sms.mark_failed(sms.find(message_sid, lock=True), exc))
         reply = None
     response = MessagingResponse()
     if reply:
@@ -157,8 +138,6 @@ def sms_received():
 @twilio_signed
 def message_status():
     form = request.form
-    begin_write(db.session)
-    sender.message_status(provider_id=form.get("MessageSid"), status=form.get("MessageStatus"),
-                          error_code=form.get("ErrorCode"))
-    db.session.commit()
+    run(lambda uow: sender.message_status(provider_id=form.get("MessageSid"), status=form.get("MessageStatus"),
+                                          error_code=form.get("ErrorCode")))
     return Response("", status=204)

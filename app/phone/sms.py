@@ -154,38 +154,42 @@ def recover_stale(*, now: datetime, older_than_seconds: int = 120, limit: int = 
     Returns how many were processed; the caller runs this periodically (the intake worker does)."""
     from datetime import timedelta
 
-    from app.database import begin_write
-    from app.notify import outbox
+    from app.orders.unit_of_work import run
 
     ids = list(db.session.scalars(
         select(InboundMessage.id).where(InboundMessage.channel == "sms", InboundMessage.status == "stored",
                                         InboundMessage.received_at < now - timedelta(seconds=older_than_seconds))
         .order_by(InboundMessage.id).limit(limit)))
-    db.session.commit()
     done = 0
     for message_id in ids:
-        begin_write(db.session)
         try:
-            stmt = select(InboundMessage).where(InboundMessage.id == message_id)
-            if not is_sqlite(db.session):
-                stmt = stmt.with_for_update(skip_locked=True)
-            inbound = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
-            if inbound is None or inbound.status != "stored":
-                db.session.rollback()
-                continue
-            reply = process(inbound, now=now)
-            if reply and inbound.sender:
-                outbox.enqueue(kind="sms_reply", channel="sms", recipient=inbound.sender, body=reply, now=now,
-                               idempotency_key=f"sms_reply:{inbound.id}", order_id=inbound.order_id)
-            db.session.commit()
-            done += 1
+            done += run(lambda uow: _recover_one(message_id, now=now))
         except Exception as exc:  # noqa: BLE001 - kept, shown as failed for staff
-            db.session.rollback()
             log.exception("stale SMS %s could not be processed", message_id)
-            begin_write(db.session)
-            db.session.execute(
+            run(lambda uow: db.session.execute(
                 InboundMessage.__table__.update().where(InboundMessage.id == message_id,
                                                         InboundMessage.status == "stored")
-                .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:1000]))
-            db.session.commit()
+                .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:1000])))
     return done
+
+
+def _recover_one(message_id: int, *, now: datetime) -> int:
+    """Process one stale SMS unless another process has it or did it: 1 if processed, else 0."""
+    from app.notify import outbox
+
+    stmt = select(InboundMessage).where(InboundMessage.id == message_id)
+    if not is_sqlite(db.session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    inbound = db.session.scalars(stmt.execution_options(populate_existing=True)).first()
+    if inbound is None or inbound.status != "stored":
+        return 0
+    reply = process(inbound, now=now)
+    if reply and inbound.sender:
+        outbox.enqueue(kind="sms_reply", channel="sms", recipient=inbound.sender, body=reply, now=now,
+                       idempotency_key=f"sms_reply:{inbound.id}", order_id=inbound.order_id)
+    return 1
+
+
+def mark_failed(inbound: InboundMessage, exc: Exception) -> None:
+    """The raw SMS is kept and shows as failed for staff, with the error, instead of vanishing."""
+    inbound.status, inbound.error = "failed", f"{type(exc).__name__}: {exc}"[:1000]

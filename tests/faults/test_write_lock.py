@@ -1,4 +1,4 @@
-"""SQLite has one write lock for the whole database: a request takes it where it writes (begin_write),
+"""SQLite has one write lock for the whole database: a request takes it where it writes (its unit of work),
 never for what comes before. An anonymous visitor whose failed login is slowed down must not hold it
 while it sleeps, and a request that writes nothing (a page, a form refused by validation, a forged
 webhook) must not take it at all.
@@ -17,7 +17,7 @@ import pytest
 import requests
 from sqlalchemy import event
 
-from app.database import begin_write
+from app.orders.unit_of_work import UnitOfWork
 from app.web.auth import throttle
 from tests.conftest import csrf_token, login
 from tests.faults.test_web_sigkill import order_form, signed_in
@@ -180,9 +180,9 @@ def test_pages_refused_forms_and_forged_webhooks_take_no_write_lock(app, db, mak
     assert db.session.get(Order, order.id).status == "cancelled"
 
 
-def test_a_request_that_writes_without_begin_write_is_named(app, db, make):
-    """A view that forgets begin_write would write in a transaction that began as a reader: on SQLite it
-    cannot wait for the lock and fails under load. It is made loud (a warning, an error under pytest)."""
+def test_a_request_that_writes_outside_a_unit_of_work_is_named(app, db, make):
+    """A view that writes outside a unit of work would write in a transaction that began as a reader: on
+    SQLite it cannot wait for the lock and fails under load. It is made loud (a warning, an error under pytest)."""
     from app.database import WriteWithoutLock
     from app.models import Branch
 
@@ -196,14 +196,14 @@ def test_a_request_that_writes_without_begin_write_is_named(app, db, make):
 
     @app.post("/test-only/rename-with-lock")
     def _rename_with_lock():
-        begin_write(db.session)
-        db.session.scalars(db.select(Branch)).first().name = "Renamed"
-        db.session.commit()
+        with UnitOfWork() as uow:
+            db.session.scalars(db.select(Branch)).first().name = "Renamed"
+            uow.commit()
         return "renamed"
 
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()
-    with pytest.warns(WriteWithoutLock, match="begin_write"):
+    with pytest.warns(WriteWithoutLock, match="outside a unit of work"):
         client.post("/test-only/rename-without-lock")
     db.session.rollback()
     assert client.post("/test-only/rename-with-lock").status_code == 200

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from app.database import begin_write
 from app.extensions import db
 from app.models import AuditEvent, Staff
+from app.orders.unit_of_work import run
 from app.web.auth import throttle
 from app.web.auth.forms import LoginForm, LogoutForm
 from app.web.redirects import local_path
@@ -35,28 +35,29 @@ def _attempt(form: LoginForm):
     now = datetime.now(UTC)
     address = throttle.client_address(request.remote_addr)
     name = form.login.data.strip()
-    begin_write(db.session)
-    staff = db.session.scalars(select(Staff).where(Staff.login == name)).first()
-    attempt = throttle.count(address, name, now, max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                             window_seconds=current_app.config["LOGIN_LOCK_SECONDS"])
-    if attempt.locks:
-        db.session.add(AuditEvent(at=now, actor_label=address, branch_id=staff.branch_id if staff else None,
-                                  action="login_locked",
-                                  detail=f"{staff.login if staff else 'a login name with no account'} from {address}"))
-    known = staff is not None and staff.active
-    password_hash = staff.password_hash if known else throttle.dummy_hash()
-    db.session.commit()  # counted before the password is looked at, so guesses sent at once are all counted
+
+    def count(uow):
+        staff = uow.session.scalars(select(Staff).where(Staff.login == name)).first()
+        attempt = throttle.count(address, name, now, max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                                 window_seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+        if attempt.locks:
+            uow.session.add(AuditEvent(
+                at=now, actor_label=address, branch_id=staff.branch_id if staff else None, action="login_locked",
+                detail=f"{staff.login if staff else 'a login name with no account'} from {address}"))
+        known = staff is not None and staff.active
+        return staff, attempt, known, staff.password_hash if known else throttle.dummy_hash()
+
+    # counted and committed before the password is looked at, so guesses sent at once are all counted
+    staff, attempt, known, password_hash = run(count)
     if attempt.refused:
         flash(attempt.refused, "error")
         return render_template("auth/login.html", form=form), 429
     if not (check_password_hash(password_hash, form.password.data) and known):
         if attempt.delay and not current_app.testing:
-            time.sleep(attempt.delay)  # no transaction is open: the commit above ended it
+            time.sleep(attempt.delay)  # no transaction is open: the unit of work above ended it
         flash("Wrong login or password.", "error")
         return render_template("auth/login.html", form=form), 401
-    begin_write(db.session)
-    throttle.succeeded(address, name)
-    db.session.commit()
+    run(lambda uow: throttle.succeeded(address, name))
     login_user(staff)
     return redirect(local_path(request.args.get("next")) or url_for("queue.index"))
 
@@ -66,9 +67,7 @@ def _attempt(form: LoginForm):
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
-        begin_write(db.session)
-        current_user.end_sessions()  # a copy of this session's cookie opens nothing from now on
-        db.session.commit()
+        run(lambda uow: current_user.end_sessions())  # a copy of this session's cookie opens nothing from now on
         logout_user()
         flash("Logged out.", "info")
     return redirect(url_for("auth.login"))

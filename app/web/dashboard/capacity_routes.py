@@ -8,15 +8,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from app.database import begin_write
 from app.extensions import db
 from app.handback.redirect import REDIRECTABLE, redirect_orders
 from app.models import AuditEvent, Branch, Order, Staff
 from app.orders import capacity
-from app.orders.errors import DomainError
+from app.orders.unit_of_work import run
 from app.web.access import manager_required
 from app.web.dashboard import controls
 from app.web.dashboard.forms import LimitsForm, PauseForm, RedirectForm, StaffLimitForm
+from app.web.refusals import REFUSED, write
 
 bp = Blueprint("capacity", __name__)
 LIST_LIMIT = 300
@@ -80,19 +80,13 @@ def limits(code: str):
     branch = _branch(code)
     form = LimitsForm()
     if not form.validate_on_submit():
-        db.session.rollback()
         return _render_branch(branch, form, 400)
-    begin_write(db.session)
-    try:
-        changes, promoted = controls.set_branch_limits(
-            branch.id, by=current_user, now=_now(), staff_hold_limit=form.staff_hold_limit.data,
-            hourly_limit=form.hourly_limit.data, open_limit=form.open_limit.data,
-            overflow_policy=form.overflow_policy.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    saved = write(lambda uow: controls.set_branch_limits(
+        branch.id, by=current_user, now=_now(), staff_hold_limit=form.staff_hold_limit.data,
+        hourly_limit=form.hourly_limit.data, open_limit=form.open_limit.data, overflow_policy=form.overflow_policy.data))
+    if saved is REFUSED:
         return redirect(url_for(".branch", code=branch.code))
-    db.session.commit()
+    changes, promoted = saved
     flash("Saved: " + "; ".join(changes) if changes else "Nothing changed.", "success" if changes else "info")
     _report_promoted(promoted)
     return redirect(url_for(".branch", code=branch.code))
@@ -106,9 +100,7 @@ def pause(code: str):
     if not form.validate_on_submit():
         abort(400, description="The pause button sent something unexpected; reload the page.")
     paused = form.paused.data == "1"
-    begin_write(db.session)
-    changed, promoted = controls.set_paused(branch.id, paused, by=current_user, now=_now())
-    db.session.commit()
+    changed, promoted = run(lambda uow: controls.set_paused(branch.id, paused, by=current_user, now=_now()))
     if changed:
         flash(f"Intake at {branch.code} is {'paused: new orders are recorded and held or redirected' if paused else 'open again'}.",
               "warning" if paused else "success")
@@ -125,12 +117,9 @@ def staff_limit(code: str, staff_id: int):
         abort(404, description="No such member of staff at this branch.")
     form = StaffLimitForm(prefix=f"s{staff.id}")
     if not form.validate_on_submit():
-        db.session.rollback()
         flash(f"{staff.name}'s limit: " + "; ".join(form.hold_limit.errors or ["check the number"]), "error")
         return redirect(url_for(".branch", code=branch.code))
-    begin_write(db.session)
-    change = controls.set_staff_limit(staff.id, form.hold_limit.data, by=current_user, now=_now())
-    db.session.commit()
+    change = run(lambda uow: controls.set_staff_limit(staff.id, form.hold_limit.data, by=current_user, now=_now()))
     flash(f"Saved: {change}" if change else "Nothing changed.", "success" if change else "info")
     return redirect(url_for(".branch", code=branch.code))
 
@@ -151,21 +140,15 @@ def orders(code: str):
     form = RedirectForm()
     form.orders.choices = [SelectChoice(o.id, o.reference) for o in orders]
     if form.validate_on_submit():
-        begin_write(db.session)
-        try:
-            result = redirect_orders(branch, form.orders.data, by=current_user, now=_now(), reason=form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        result = write(lambda uow: redirect_orders(branch, form.orders.data, by=current_user, now=_now(),
+                                                   reason=form.reason.data))
+        if result is REFUSED:
             return redirect(url_for(".orders", code=branch.code))
-        db.session.commit()
         if result.redirected:
             flash(f"Sent to {branch.backup_name or 'the backup supplier'}: {', '.join(result.redirected)}.", "success")
         for reference, why in result.refused:
             flash(f"{reference} was not sent: {why}.", "error")
         return redirect(url_for(".orders", code=branch.code))
-    if form.is_submitted():
-        db.session.rollback()
     by_id = {o.id: o for o in orders}
     return render_template("dashboard/orders.html", branch=branch, form=form, by_id=by_id,
                            limit=LIST_LIMIT), 400 if form.errors else 200

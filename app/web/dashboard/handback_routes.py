@@ -7,12 +7,12 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from app.database import begin_write
 from app.extensions import db
 from app.handback import export, report
 from app.handback.catalogue import decode, import_catalogue
 from app.models import AuditEvent, ExportBatch
 from app.orders import lifecycle
+from app.orders.unit_of_work import UnitOfWork, run
 from app.orders.workshops import import_workshops
 from app.web.access import manager_required
 from app.web.dashboard.forms import ConfirmImportForm, ExportForm, UploadForm
@@ -31,9 +31,7 @@ def _now() -> datetime:
 def export_page():
     form = ExportForm()
     if form.validate_on_submit():
-        begin_write(db.session)
-        batch = export.create_batch(by=current_user, now=_now())
-        db.session.commit()
+        batch = run(lambda uow: export.create_batch(by=current_user, now=_now()))
         if batch is None:
             flash("Nothing to export: no order is new or changed since the last batch.", "info")
         else:
@@ -69,10 +67,7 @@ def _upload_dir() -> Path:
 def _run_import(kind: str, text: str, *, dry_run: bool):
     if kind == "workshops":
         return import_workshops(text, dry_run=dry_run)
-    result = import_catalogue(text, now=_now(), dry_run=dry_run)
-    if dry_run:
-        db.session.rollback()
-    return result
+    return import_catalogue(text, now=_now(), dry_run=dry_run)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -85,13 +80,11 @@ def import_page():
         text = decode(raw)
         key = hashlib.sha256(raw).hexdigest()
         (_upload_dir() / f"{key}.csv").write_bytes(raw)
-        begin_write(db.session)  # the preview writes each row and rolls them back
-        result = _run_import(form.kind.data, text, dry_run=True)
+        with UnitOfWork():  # the preview writes each row; leaving without a commit rolls them back
+            result = _run_import(form.kind.data, text, dry_run=True)
         confirm = ConfirmImportForm(kind=form.kind.data, key=key)
         return render_template("dashboard/import_preview.html", result=result, confirm=confirm,
                                kind=KINDS[form.kind.data], filename=form.file.data.filename)
-    if form.is_submitted():
-        db.session.rollback()
     return render_template("dashboard/import.html", form=form), 400 if form.errors else 200
 
 
@@ -107,13 +100,16 @@ def import_confirm():
         return redirect(url_for(".import_page"))
     now = _now()
     text = decode(path.read_bytes())
-    begin_write(db.session)
-    result = _run_import(form.kind.data, text, dry_run=False)
-    summary = (f"{KINDS[form.kind.data]}: {result.created} created, {result.updated} updated, "
-               f"{result.unchanged} unchanged, {len(result.errors)} row(s) skipped")
-    db.session.add(AuditEvent(at=now, actor_id=current_user.id, actor_label=lifecycle.actor_label(current_user),
-                              action=f"import_{form.kind.data}", detail=f"{summary} (sha256 {form.key.data[:12]})"))
-    db.session.commit()
+
+    def imported(uow) -> str:
+        result = _run_import(form.kind.data, text, dry_run=False)
+        summary = (f"{KINDS[form.kind.data]}: {result.created} created, {result.updated} updated, "
+                   f"{result.unchanged} unchanged, {len(result.errors)} row(s) skipped")
+        uow.session.add(AuditEvent(at=now, actor_id=current_user.id, actor_label=lifecycle.actor_label(current_user),
+                                   action=f"import_{form.kind.data}", detail=f"{summary} (sha256 {form.key.data[:12]})"))
+        return summary
+
+    summary = run(imported)
     path.unlink(missing_ok=True)
     flash(f"Imported {summary}.", "success")
     return redirect(url_for(".import_page"))

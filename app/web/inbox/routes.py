@@ -11,12 +11,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from wtforms import SubmitField
 
-from app.database import begin_write
 from app.extensions import db
 from app.intake import pipeline
 from app.models import AuditEvent, InboundMessage, Order
 from app.orders import lifecycle, service
 from app.orders.service import LineInput, OrderInput
+from app.orders.unit_of_work import run
 from app.web.forms import WebForm
 from app.web.queue.message import attachments, body_text
 from app.web.queue.routes import download_name
@@ -102,12 +102,14 @@ def handled(message_id: int):
     message = _message(message_id)
     if InboxActionForm().validate_on_submit():
         now = datetime.now(UTC)
-        begin_write(db.session)
-        message.reviewed_at = now
-        db.session.add(AuditEvent(at=now, actor_id=current_user.id, actor_label=lifecycle.actor_label(current_user),
-                                  branch_id=message.branch_id, action="inbox_handled",
-                                  detail=f"message {message.id}: {message.subject or ''}"[:500]))
-        db.session.commit()
+
+        def mark_handled(uow):
+            message.reviewed_at = now
+            uow.session.add(AuditEvent(at=now, actor_id=current_user.id, branch_id=message.branch_id,
+                                       actor_label=lifecycle.actor_label(current_user), action="inbox_handled",
+                                       detail=f"message {message.id}: {message.subject or ''}"[:500]))
+
+        run(mark_handled)
         flash("Marked as handled. It stays under 'Handled'.", "success")
     return redirect(url_for("inbox.index"))
 
@@ -121,9 +123,7 @@ def retry(message_id: int):
     if message.status != "failed":
         flash("Only a message that failed can be tried again.", "error")
         return redirect(url_for("inbox.detail", message_id=message_id))
-    begin_write(db.session)
-    pipeline.retry_failed([message.id])
-    db.session.commit()
+    run(lambda uow: pipeline.retry_failed([message.id]))
     outcome = pipeline.process_one(message_id, now=datetime.now(UTC))
     flash(f"Tried again: {outcome.replace('_', ' ')}.", "success" if outcome != "failed" else "error")
     return redirect(url_for("inbox.detail", message_id=message_id))
@@ -137,14 +137,22 @@ def make_order(message_id: int):
     message = _message(message_id)
     if not InboxActionForm().validate_on_submit():
         return redirect(url_for("inbox.detail", message_id=message_id))
-    begin_write(db.session)  # under the lock, so two presses cannot both make an order
-    existing = db.session.scalar(select(Order).where(Order.inbound_message_id == message.id))
-    if existing is not None:
-        return redirect(url_for("queue.review", reference=existing.reference))
-    branch_id = message.branch_id or current_user.branch_id
-    if branch_id is None:
+    reference = run(lambda uow: _make_order(message))  # under the lock, so two presses cannot both make an order
+    if reference is None:
         flash("This message has no branch and neither do you; a manager must take it.", "error")
         return redirect(url_for("inbox.detail", message_id=message_id))
+    return redirect(url_for("queue.review", reference=reference))
+
+
+def _make_order(message: InboundMessage) -> str | None:
+    """The reference of the order made from the message (made now unless it exists), or None when
+    nobody's branch can take it."""
+    existing = db.session.scalar(select(Order).where(Order.inbound_message_id == message.id))
+    if existing is not None:
+        return existing.reference
+    branch_id = message.branch_id or current_user.branch_id
+    if branch_id is None:
+        return None
     parsed = message.parsed or {}
     lines = [LineInput(part_number=line.get("part_number"), description=line.get("description"),
                        quantity=int(line.get("quantity") or 1)) for line in parsed.get("lines") or []]
@@ -157,6 +165,4 @@ def make_order(message_id: int):
         language=parsed.get("language"), review_reasons=reasons, inbound_message_id=message.id,
         notes=f"From the review inbox: {message.sender or 'unknown sender'}"), by=current_user, now=now)
     message.order_id, message.reviewed_at = order.id, now
-    reference = order.reference
-    db.session.commit()
-    return redirect(url_for("queue.review", reference=reference))
+    return order.reference

@@ -11,17 +11,17 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from app.database import begin_write
 from app.extensions import db
 from app.models import Branch, Order, Staff, Workshop
 from app.orders import lifecycle, service, workshops
-from app.orders.errors import DomainError
+from app.orders.unit_of_work import run
 from app.web.queue import evidence, queries
 from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFilterForm, ReviewForm,
                                  workshop_label)
 from app.web.queue.message import attachments, body_text
 from app.web.queue.spelling import spell_reference
 from app.web.redirects import local_path
+from app.web.refusals import write
 
 bp = Blueprint("queue", __name__)
 
@@ -116,14 +116,8 @@ def action(reference: str, name: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400, description="The form expired; reload the page and try again.")
-    begin_write(db.session)  # the order and the staff member are read again under the lock
-    try:
-        call(order, current_user, datetime.now(UTC))
-        db.session.commit()
-        flash(done.format(ref=order.reference), "success")
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
+    # the order and the staff member are read again under the lock
+    write(lambda uow: call(order, current_user, datetime.now(UTC)), done=done.format(ref=order.reference))
     return redirect(local_path(form.next_url.data) or url_for("queue.order", reference=reference))
 
 
@@ -134,14 +128,8 @@ def cancel(reference: str):
     form = CancelForm()
     if not form.validate_on_submit():
         return _render_order(order, form, 422)  # nothing written; the page again with the error and what was typed
-    begin_write(db.session)
-    try:
-        service.cancel(order, current_user, now=datetime.now(UTC), reason=form.reason.data)
-        db.session.commit()
-        flash(f"{order.reference} is cancelled.", "success")
-    except DomainError as refusal:
-        db.session.rollback()
-        flash(refusal.message, "error")
+    write(lambda uow: service.cancel(order, current_user, now=datetime.now(UTC), reason=form.reason.data),
+          done=f"{order.reference} is cancelled.")
     return redirect(url_for("queue.order", reference=reference))
 
 
@@ -200,10 +188,9 @@ def new_order():
         return render_template("queue/new_order.html", form=form)
     if form.validate_on_submit():
         branch_id, data, staff_id = form.branch_id.data, form.order_input("phone"), current_user.id
-        begin_write(db.session, keep_loaded=True)  # the write lock only from here to the commit
-        order = service.create_order(branch_id, data, by=db.session.get(Staff, staff_id), now=datetime.now(UTC))
-        reference = order.reference  # read before the commit expires it
-        db.session.commit()
+        # the write lock only from here to the commit; the reference is read before the commit expires it
+        reference = run(lambda uow: service.create_order(branch_id, data, by=db.session.get(Staff, staff_id),
+                                                         now=datetime.now(UTC)).reference, keep_loaded=True)
         return redirect(url_for("queue.created", reference=reference))
     status = 422 if form.is_submitted() else 200
     return render_template("queue/new_order.html", form=form), status
@@ -244,17 +231,13 @@ def review(reference: str):
     if form.validate_on_submit():
         now = datetime.now(UTC)
         data = form.order_input(order.channel)
-        begin_write(db.session)
-        try:
+
+        def accept(uow):
             service.update_order(order, data, by=current_user, now=now)
-            db.session.flush()
+            uow.flush()
             service.accept_review(order, current_user, now=now)
-            db.session.commit()
-        except DomainError as refusal:
-            db.session.rollback()
-            flash(refusal.message, "error")
-            return redirect(url_for("queue.order", reference=reference))
-        flash(f"{order.reference} is accepted into the queue.", "success")
+
+        write(accept, done=f"{order.reference} is accepted into the queue.")
         return redirect(url_for("queue.order", reference=reference))
     return _render_review(order, form), 422 if form.is_submitted() else 200
 
