@@ -48,7 +48,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
 
-    # No request starts as a writer: each view begins its write (app.database.begin_write) where it
+    # No request starts as a writer: each view enters its unit of work (app.orders.unit_of_work) where it
     # writes, so a page, a refused form or a slowed failed login never holds SQLite's write lock.
 
     @login_manager.user_loader

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ROLES, Branch, Staff
+from app.orders.unit_of_work import UnitOfWork
 
 # modules that define a click command or group named `cli` to add to `flask`
 COMMAND_MODULES = ["app.intake.cli", "app.handback.cli", "app.handback.import_cli", "app.notify.cli",
@@ -67,8 +68,9 @@ def create_branch(code, name, language, timezone, phone, email, backup_name, bac
                     phone_number=normalise_phone(phone), inbound_email=email, backup_name=backup_name,
                     backup_phone=normalise_phone(backup_phone), backup_email=backup_email,
                     staff_numbers=",".join(normalise_phone(n) for n in numbers) or None)
-    db.session.add(branch)
-    db.session.commit()
+    with UnitOfWork() as uow:
+        uow.session.add(branch)
+        uow.commit()
     click.echo(f"Branch {code} created.")
 
 
@@ -91,8 +93,9 @@ def create_staff(login, name, role, branch_code, password):
         raise click.BadParameter("Use at least 8 characters.", param_hint="--password")
     staff = Staff(login=login, name=name, role=role, branch=branch)
     staff.set_password(password)
-    db.session.add(staff)
-    db.session.commit()
+    with UnitOfWork() as uow:
+        uow.session.add(staff)
+        uow.commit()
     click.echo(f"{role.capitalize()} {login} created.")
 
 
@@ -105,9 +108,11 @@ def import_workshops_cmd(path: Path, dry_run: bool):
 
     from app.orders.csvtext import decode
 
-    report = import_workshops(decode(path.read_bytes()), dry_run=dry_run)
-    if not dry_run:
-        db.session.commit()
+    text = decode(path.read_bytes())
+    with UnitOfWork() as uow:  # a dry run leaves it without a commit: nothing is written
+        report = import_workshops(text, dry_run=dry_run)
+        if not dry_run:
+            uow.commit()
     echo_import_report(report, dry_run=dry_run)
 
 
@@ -129,11 +134,12 @@ def seed_demo(drop_folder: Path | None):
     """Fill an empty database with a demo chain and print how to log in."""
     from app.demo import seed
 
-    if db.session.scalars(select(Branch)).first() is not None:
-        click.echo("The database has data already; the demo was not added again.")
-    else:
-        seed(now=datetime.now(UTC), drop_folder=drop_folder)
-        db.session.commit()
+    with UnitOfWork() as uow:  # checked and seeded under the write lock, so two runs cannot both seed
+        if uow.session.scalars(select(Branch)).first() is not None:
+            click.echo("The database has data already; the demo was not added again.")
+        else:
+            seed(now=datetime.now(UTC), drop_folder=drop_folder)
+            uow.commit()
     from app.demo import LOGINS
 
     click.echo("Log in with one of these (demo only):")

@@ -5,10 +5,10 @@ SQLite: there are no row locks, so a write unit of work starts with BEGIN IMMEDI
 takes the database's single write lock up front; concurrent writers wait (busy_timeout)
 instead of reading a stale count.
 
-Writes begin where the code writes: a request, a worker or a command calls begin_write (or
-write_transaction) after it has read, validated and waited on whatever it waits on, so the lock is
-held only for the writing. Nothing takes it for a whole request: a page, a refused form or a slowed
-failed login never holds it.
+Writes begin where the code writes: a request, a worker or a command enters a unit of work
+(app.orders.unit_of_work, which calls begin_write) after it has read, validated and waited on whatever
+it waits on, so the lock is held only for the writing. Nothing takes it for a whole request: a page,
+a refused form or a slowed failed login never holds it.
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import fcntl
 import os
 import threading
 import warnings
-from contextlib import contextmanager
 
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -178,15 +177,3 @@ def _writes_begin_with_begin_write(session, _flush_context, _instances):
 
 def _changes(session) -> bool:
     return bool(session.new or session.deleted or any(session.is_modified(o) for o in session.dirty))
-
-
-@contextmanager
-def write_transaction(session):
-    """A unit of work that commits on success and rolls back on any error."""
-    begin_write(session)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise

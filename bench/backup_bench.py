@@ -46,19 +46,20 @@ def _raws(count: int, size: int) -> None:
 
 
 def _write_for(app, branch_id: int, seconds: float, stop_also: threading.Event | None = None) -> list[float]:
-    from app.database import write_transaction
     from app.extensions import db
     from app.orders import service
     from app.orders.service import LineInput, OrderInput
+    from app.orders.unit_of_work import UnitOfWork
 
     latencies = []
     with app.app_context():
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            with write_transaction(db.session):
+            with UnitOfWork(db.session) as uow:
                 service.create_order(branch_id, OrderInput(channel="web", lines=[LineInput("BKR6E", "plugg", 1)]),
                                      by=None, now=datetime.now(UTC))
+                uow.commit()
             latencies.append(time.perf_counter() - started)
         db.session.remove()
     if stop_also is not None:

@@ -32,9 +32,9 @@ from sqlalchemy.engine import Engine
 
 from app.backup import files, postgres, sqlite
 from app.backup.files import BackupError
-from app.database import begin_write
 from app.extensions import db
 from app.models import BackupOutcome, BackupRun
+from app.orders.unit_of_work import UnitOfWork, end_read
 
 log = logging.getLogger(__name__)
 
@@ -190,20 +190,19 @@ def _exclusive(engine: Engine):
 
 
 def _due(now: datetime, minutes: int) -> bool:
-    db.session.commit()  # read what other processes committed, not an older snapshot
+    end_read()  # read what other processes committed, not an older snapshot
     last = db.session.scalar(select(func.max(BackupRun.started_at)))
-    db.session.commit()
+    end_read()
     return last is None or now - last >= timedelta(minutes=minutes)
 
 
 def _record(run: BackupRun) -> None:
     """Add the attempt to backup_run; a database that refuses is logged, and the backup file stands."""
     try:
-        begin_write(db.session)
-        db.session.add(run)
-        db.session.commit()
+        with UnitOfWork() as uow:
+            uow.session.add(run)
+            uow.commit()
     except Exception:  # noqa: BLE001
-        db.session.rollback()
         log.exception("backup: could not record the %s attempt of %s", run.outcome, run.started_at)
 
 

@@ -13,10 +13,10 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from app.database import write_transaction
 from app.extensions import db
 from app.handback import export
 from app.models import ExportBatch
+from app.orders.unit_of_work import run
 
 OUT_HELP = "Folder for the files (default: the instance folder's exports/)."
 
@@ -41,8 +41,7 @@ def cli(ctx: click.Context, out: Path | None):
     """Export every order not yet exported or changed since, as CSV and JSON lines."""
     if ctx.invoked_subcommand is not None:
         return
-    with write_transaction(db.session):
-        batch = export.create_batch(by=None, now=datetime.now(UTC))
+    batch = run(lambda uow: export.create_batch(by=None, now=datetime.now(UTC)))
     if batch is None:
         click.echo("Nothing to export: no order is new or changed since the last batch.")
         return

@@ -37,9 +37,9 @@ def pending_count() -> int:
 def create_batch(*, by: Staff | None, now: datetime) -> ExportBatch | None:
     """Export what is new or changed and mark it exported; None when there is nothing.
 
-    The caller runs this in a write transaction (app.database.write_transaction or a POST request)
-    and commits. An order changed while the batch is written keeps its new updated_at and is not
-    marked, so it goes out again in the next batch rather than being lost.
+    The caller runs this in a unit of work (app.orders.unit_of_work) and commits it. An order changed
+    while the batch is written keeps its new updated_at and is not marked, so it goes out again in the
+    next batch rather than being lost.
     """
     if not is_sqlite(db.session):
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})

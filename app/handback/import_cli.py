@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from app.cli import echo_import_report
-from app.database import write_transaction
-from app.extensions import db
 from app.handback.catalogue import decode, import_catalogue
+from app.orders.unit_of_work import UnitOfWork
 
 
 @click.command("import-catalogue")
@@ -18,8 +17,8 @@ from app.handback.catalogue import decode, import_catalogue
 def cli(path: Path, dry_run: bool):
     """Import or update catalogue parts from PATH; bad rows are listed by line and skipped."""
     text = decode(path.read_bytes())
-    with write_transaction(db.session):
+    with UnitOfWork() as uow:  # a dry run leaves it without a commit: nothing is written
         report = import_catalogue(text, now=datetime.now(UTC), dry_run=dry_run)
-        if dry_run:
-            db.session.rollback()
+        if not dry_run:
+            uow.commit()
     echo_import_report(report, dry_run=dry_run)

@@ -69,11 +69,10 @@ def parse_cmd(files):
 @click.argument("ids", nargs=-1, type=int)
 def retry_cmd(ids):
     """Put failed inbound messages (all, or the IDS given) back in line and process them."""
-    from app.extensions import db
     from app.intake import pipeline
+    from app.orders.unit_of_work import run
 
-    count = pipeline.retry_failed(list(ids) or None)
-    db.session.commit()
+    count = run(lambda uow: pipeline.retry_failed(list(ids) or None))
     result = pipeline.process_pending(10_000)
     click.echo(f"{count} message(s) put back; " + ", ".join(f"{v} {k}" for k, v in sorted(result.items())))
 
@@ -98,6 +97,7 @@ def add_mailbox_cmd(name, branch_code, host, port, security, username, password_
 
     from app.extensions import db
     from app.models import Branch, Mailbox
+    from app.orders.unit_of_work import UnitOfWork
 
     branch = db.session.scalars(select(Branch).where(Branch.code == branch_code.upper())).first()
     if branch is None:
@@ -119,8 +119,9 @@ def add_mailbox_cmd(name, branch_code, host, port, security, username, password_
         box = Mailbox(branch_id=branch.id, name=name, kind="imap", host=host,
                       port=port or (993 if security == "tls" else 143), security=security, username=username,
                       password_env=password_env, folder=folder, processed_folder=processed_folder or None)
-    db.session.add(box)
-    db.session.commit()
+    with UnitOfWork() as uow:
+        uow.session.add(box)
+        uow.commit()
     click.echo(f"Mailbox {name} added for {branch.code} ({box.kind}).")
 
 

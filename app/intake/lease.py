@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select, text, update
 
-from app.database import begin_write
 from app.extensions import db
 from app.models import Mailbox
+from app.orders.unit_of_work import UnitOfWork
 
 ADVISORY_CLASS = 0x5044  # "PD": keeps our lock ids apart from anyone else's
 
@@ -71,8 +71,7 @@ class Lease:
 
     def _take(self, *, steal_dead: bool) -> bool:
         now = datetime.now(UTC)
-        begin_write(db.session)
-        try:
+        with UnitOfWork() as uow:
             current = db.session.scalar(select(Mailbox.lease_owner).where(Mailbox.id == self.mailbox_id))
             free = or_(Mailbox.lease_owner.is_(None), Mailbox.lease_owner == self.owner,
                        Mailbox.lease_until < now)
@@ -80,10 +79,7 @@ class Lease:
                 free = or_(free, and_(Mailbox.lease_owner == current))
             done = db.session.execute(update(Mailbox).where(Mailbox.id == self.mailbox_id, free)
                                       .values(lease_owner=self.owner, lease_until=now + self.ttl)).rowcount
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+            uow.commit()
         return done == 1
 
     def renew(self) -> bool:
@@ -110,8 +106,8 @@ class Lease:
                     self._conn.close()
                     self._conn = None
         elif self.held:
-            begin_write(db.session)
-            db.session.execute(update(Mailbox).where(Mailbox.id == self.mailbox_id, Mailbox.lease_owner == self.owner)
-                               .values(lease_owner=None, lease_until=None))
-            db.session.commit()
+            with UnitOfWork() as uow:
+                db.session.execute(update(Mailbox).where(Mailbox.id == self.mailbox_id, Mailbox.lease_owner == self.owner)
+                                   .values(lease_owner=None, lease_until=None))
+                uow.commit()
         self.held = False

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
-from app.database import begin_write, is_sqlite
+from app.database import is_sqlite
 from app.extensions import db
 from app.intake import ack, corrections
 from app.reading.parse import ParseFailed, ParseInterrupted
@@ -26,7 +26,7 @@ from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, W
 from app.orders import lifecycle
 from app.orders.references import ORDER_REF
 from app.orders.service import LineInput, OrderInput, create_order
-from app.orders.unit_of_work import kept
+from app.orders.unit_of_work import UnitOfWork, end_read, kept
 from app.orders.workshops import find_by_email
 
 log = logging.getLogger(__name__)
@@ -75,14 +75,14 @@ def process_pending(limit: int = 100, *, now: datetime | None = None, channels=(
     ids = list(db.session.scalars(
         select(InboundMessage.id).where(InboundMessage.status == "stored", InboundMessage.channel.in_(channels))
         .order_by(InboundMessage.id).limit(limit)))
-    db.session.commit()  # end the read
+    end_read()
     token = _STOP.set(stop)
     try:
         for start in range(0, len(ids), BATCH):
             for outcome in _process_batch(ids[start:start + BATCH], now=now or datetime.now(UTC)).values():
                 counts[outcome] = counts.get(outcome, 0) + 1
     except ParseInterrupted:
-        db.session.rollback()
+        end_read()
         counts["interrupted"] = len(ids) - sum(counts.values())
         log.info("stopping: %s stored message(s) left for the next start", counts["interrupted"])
     finally:
@@ -113,7 +113,7 @@ def _parse_all(ids: list[int]) -> dict[int, object]:
         except Exception as exc:  # noqa: BLE001 - recorded on the message below
             log.exception("inbound message %s could not be parsed", message_id)
             parsed[message_id] = exc
-    db.session.commit()  # end the read before the write starts
+    end_read()  # before the write starts
     return parsed
 
 
@@ -128,30 +128,29 @@ def _process_batch(ids: list[int], *, now: datetime) -> dict[int, str]:
         except OperationalError:
             raise
         except Exception:  # noqa: BLE001 - redone below, message by message, where the error is recorded
-            db.session.rollback()
             log.info("inbound messages %s: one failed; processing them one by one", ids)
             return _write_batch(ids, parsed, now=now, savepoints=True)
     except OperationalError:
-        db.session.rollback()
+        end_read()  # what the failed read left; a failed write was rolled back by its unit of work
         log.exception("inbound messages %s: database trouble, left stored for the next round", ids)
         return {message_id: "retry" for message_id in ids}
 
 
 def _write_batch(ids: list[int], parsed: dict[int, object], *, now: datetime, savepoints: bool) -> dict[int, str]:
     outcomes: dict[int, str] = {}
-    begin_write(db.session)
-    locked = _lock_all(ids)
-    _prefetch(locked, parsed, now=now)
-    for message_id in ids:
-        message = locked.get(message_id)
-        if message is None or message.status != "stored" or message_id not in parsed:
-            outcomes[message_id] = "skipped"
-            continue
-        if savepoints:
-            outcomes[message_id] = _process_locked(message, parsed[message_id], now=now)
-        else:
-            outcomes[message_id] = _process_plain(message, parsed[message_id], now=now)
-    db.session.commit()
+    with UnitOfWork() as uow:
+        locked = _lock_all(ids)
+        _prefetch(locked, parsed, now=now)
+        for message_id in ids:
+            message = locked.get(message_id)
+            if message is None or message.status != "stored" or message_id not in parsed:
+                outcomes[message_id] = "skipped"
+                continue
+            if savepoints:
+                outcomes[message_id] = _process_locked(message, parsed[message_id], now=now)
+            else:
+                outcomes[message_id] = _process_plain(message, parsed[message_id], now=now)
+        uow.commit()
     return outcomes
 
 

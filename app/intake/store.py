@@ -24,9 +24,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.database import begin_write, is_sqlite
+from app.database import is_sqlite
 from app.extensions import db
 from app.models import Branch, InboundMessage, Mailbox
+from app.orders.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +203,7 @@ def store_imap_batch(mailbox_id: int, uidvalidity: int, items: list[Incoming], *
     Returns the ids of newly stored messages. Raises StaleMailbox (nothing stored) when the
     mailbox's UIDVALIDITY changed under us, so the caller resynchronises.
     """
-    begin_write(db.session)
-    try:
+    with UnitOfWork() as uow:
         mailbox = lock_mailbox(mailbox_id)
         if mailbox.uidvalidity != uidvalidity:
             raise StaleMailbox(f"Mailbox {mailbox.name}: UIDVALIDITY is {mailbox.uidvalidity}, fetched under {uidvalidity}.")
@@ -214,18 +214,14 @@ def store_imap_batch(mailbox_id: int, uidvalidity: int, items: list[Incoming], *
             mailbox.last_uid = last_uid  # committed with the messages: one UPDATE for the batch
         _count_today(mailbox, len(ids), now)
         mailbox.heartbeat_at = now
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        uow.commit()
     return ids
 
 
 def reset_uidvalidity(mailbox_id: int, uidvalidity: int, *, now: datetime) -> bool:
     """Adopt a new UIDVALIDITY: every UID we knew is void, so sync from the start again.
     Returns True when it changed (a full resync; dedup keys keep what is stored from doubling)."""
-    begin_write(db.session)
-    try:
+    with UnitOfWork() as uow:
         mailbox = lock_mailbox(mailbox_id)
         changed = mailbox.uidvalidity != uidvalidity
         if changed:
@@ -233,10 +229,7 @@ def reset_uidvalidity(mailbox_id: int, uidvalidity: int, *, now: datetime) -> bo
                 log.warning("mailbox %s: UIDVALIDITY %s -> %s, full resync", mailbox.name, mailbox.uidvalidity,
                             uidvalidity)
             mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        uow.commit()
     return changed
 
 
@@ -261,17 +254,13 @@ def store_raw(raw: bytes, *, channel: str, branch_id: int | None, mailbox_id: in
         item = Incoming(header_block(raw), error=(
             f"The message is {len(raw)} bytes, over the limit of {max_bytes}; only its headers were stored. "
             "Open it in the mailbox or drop folder."))
-    begin_write(db.session)
-    try:
+    with UnitOfWork() as uow:
         message_id = _insert(item, channel=channel, branch_id=branch_id, mailbox_id=mailbox_id,
                              uidvalidity=None, now=now)
         if message_id is not None and mailbox_id is not None:
             mailbox = lock_mailbox(mailbox_id)
             _count_today(mailbox, 1, now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        uow.commit()
     if message_id is not None:
         return message_id, True
     key = dedup_key(item.raw)

@@ -21,12 +21,13 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from app.backup import service as backup
-from app.database import begin_write
 from app.extensions import db
 from app.intake import imap, pipeline
 from app.intake.lease import Lease
 from app.intake.store import Incoming, StaleMailbox, reset_uidvalidity, store_imap_batch, store_raw
 from app.models import Mailbox
+from app.orders import unit_of_work
+from app.orders.unit_of_work import end_read
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,9 @@ def settings_for(mailbox: Mailbox, options: Options) -> imap.Settings:
 def _write(**values) -> None:
     mailbox_id = values.pop("mailbox_id")
     try:
-        begin_write(db.session)
-        db.session.execute(update(Mailbox).where(Mailbox.id == mailbox_id).values(**values))
-        db.session.commit()
+        unit_of_work.run(lambda uow: uow.session.execute(
+            update(Mailbox).where(Mailbox.id == mailbox_id).values(**values)))
     except Exception:  # noqa: BLE001 - bookkeeping must not stop intake
-        db.session.rollback()
         log.exception("mailbox %s: could not record %s", mailbox_id, ", ".join(values))
 
 
@@ -95,7 +94,7 @@ def sync(conn: imap.Connection, mailbox_id: int, options: Options, *, sweep: boo
     reset_uidvalidity(mailbox_id, conn.uidvalidity, now=now())
     mailbox = db.session.get(Mailbox, mailbox_id, populate_existing=True)
     last_uid = mailbox.last_uid or 0
-    db.session.commit()
+    end_read()
     if sweep and last_uid:
         # stored (committed) but not marked, e.g. killed between the commit and the MOVE
         conn.mark_processed(conn.uids_upto(last_uid) if conn.has_move and conn.settings.processed_folder else [])
@@ -143,7 +142,7 @@ class MailboxWorker:
         with self.app.app_context():
             mailbox = db.session.get(Mailbox, self.mailbox_id)
             self.name, kind = mailbox.name, mailbox.kind
-            db.session.commit()
+            end_read()
             lease = Lease(self.mailbox_id, ttl=self.options.lease_seconds)
             waited = False
             while not self.stop.is_set():
@@ -183,7 +182,7 @@ class MailboxWorker:
         """Log, record if the database lets us, and wait: 2 s doubling to 30 s while it lasts.
         Nothing was marked on the server: marking only follows a committed store."""
         try:
-            db.session.rollback()
+            end_read()
         except Exception:  # noqa: BLE001 - a dead connection may refuse even that
             pass
         wait = min(2.0 * 2 ** self.failures, 30.0) * random.uniform(0.8, 1.2)
@@ -199,7 +198,7 @@ class MailboxWorker:
             try:
                 mailbox = db.session.get(Mailbox, self.mailbox_id, populate_existing=True)
                 settings = settings_for(mailbox, self.options)
-                db.session.commit()
+                end_read()
                 self.conn = imap.Connection(settings)
                 log.info("mailbox %s: connected to %s (IDLE %s, MOVE %s)", self.name, settings.host,
                          self.conn.has_idle, self.conn.has_move)
@@ -227,7 +226,7 @@ class MailboxWorker:
                         self.conn.noop()
             except (imap.IMAPError, OSError, ssl.SSLError, EOFError) as exc:
                 log.warning("mailbox %s: %s: %s; retrying in %.0f s", self.name, type(exc).__name__, exc, backoff)
-                db.session.rollback()
+                end_read()
                 record_error(self.mailbox_id, exc)
                 if once:
                     raise
@@ -247,7 +246,7 @@ class MailboxWorker:
                 ingest_drop_folder(mailbox, stop=self.stop)
                 pipeline.process_pending(200, stop=self.stop)
             except OSError as exc:
-                db.session.rollback()
+                end_read()
                 log.warning("mailbox %s: %s", self.name, exc)
                 record_error(self.mailbox_id, exc)
             if not lease.renew():
@@ -306,7 +305,7 @@ def ingest_drop_folder(mailbox: Mailbox, *, settle_seconds: float = 1.0,
                 target = done_dir / f"{path.stem}.{message_id}{path.suffix}"
             path.replace(target)
         except Exception:  # noqa: BLE001 - one bad file must not stop the folder
-            db.session.rollback()
+            end_read()
             log.exception("drop folder %s: could not take %s; it stays for the next round", folder, path.name)
             continue
         if created:
@@ -321,7 +320,7 @@ def mailbox_ids(name: str | None = None) -> list[int]:
     if name:
         stmt = stmt.where(Mailbox.name == name)
     ids = list(db.session.scalars(stmt))
-    db.session.commit()
+    end_read()
     return ids
 
 

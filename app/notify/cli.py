@@ -23,6 +23,7 @@ def cli():
 def send(loop: bool, interval: float, limit: int):
     """Send the messages that are due, once (or for ever with --loop)."""
     from app.notify.sender import send_due
+    from app.orders.unit_of_work import end_read
 
     from app.phone.sms import recover_stale
 
@@ -35,7 +36,7 @@ def send(loop: bool, interval: float, limit: int):
                 click.echo(f"processed {recovered} SMS left unread by a crashed web process")
             report = send_due(datetime.now(UTC), limit=limit)
         except Exception as exc:  # the worker keeps going; the rows stay where they were
-            db.session.rollback()
+            end_read()  # what the failure left of a read; a failed write was rolled back by its unit of work
             click.echo(f"outbox round failed: {exc}", err=True)
             if not loop:
                 raise

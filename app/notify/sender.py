@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select, true
 
-from app.database import is_sqlite, write_transaction
+from app.database import is_sqlite
 from app.extensions import db
 from app.models import OutboxMessage
 from app.notify import sms
+from app.orders.unit_of_work import UnitOfWork, end_read
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,11 @@ def send_due(now: datetime, limit: int = 50, config=None) -> Report:
     config = config if config is not None else current_app.config
     report = Report()
     channels = configured_channels(config)
-    with write_transaction(db.session):
+    with UnitOfWork() as uow:
         _give_up_on_stuck(now, report)
         _hold_unsendable(now, channels, limit, report)
         claimed = _claim(now, channels, limit)
+        uow.commit()
     for message_id in claimed:
         _send_one(message_id, now, config, report)
     return report
@@ -106,13 +108,13 @@ def _claim(now: datetime, channels: set[str], limit: int) -> list[int]:
 def _send_one(message_id: int, now: datetime, config, report: Report) -> None:
     message = db.session.get(OutboxMessage, message_id)
     if message.channel == "sms" and sms.opted_out(message.recipient):
-        db.session.rollback()
+        end_read()
         _finish(message_id, status="failed", error=f"Not sent: {message.recipient} replied STOP to our texts.")
         report.failed.append(message_id)
         return
     # a detached copy: no transaction stays open (and no row is re-read) while the provider is called
     db.session.expunge(message)
-    db.session.rollback()
+    end_read()
     try:
         provider_id = _deliver(message, config)
     except Exception as exc:  # each message in its own try: a failure is logged and stays retryable
@@ -151,7 +153,7 @@ def _deliver(message: OutboxMessage, config) -> str | None:
 
 def _finish(message_id: int, *, status: str, error: str | None = None, provider_id: str | None = None,
             sent_at: datetime | None = None) -> None:
-    with write_transaction(db.session):
+    with UnitOfWork() as uow:
         message = db.session.get(OutboxMessage, message_id, populate_existing=True)
         message.status, message.last_error = status, error
         if provider_id:
@@ -159,10 +161,11 @@ def _finish(message_id: int, *, status: str, error: str | None = None, provider_
         if sent_at:
             message.sent_at = sent_at
         message.attempts += 1
+        uow.commit()
 
 
 def _failed_attempt(message_id: int, now: datetime, error: str, report: Report) -> None:
-    with write_transaction(db.session):
+    with UnitOfWork() as uow:
         message = db.session.get(OutboxMessage, message_id, populate_existing=True)
         message.attempts += 1
         message.last_error = error
@@ -173,6 +176,7 @@ def _failed_attempt(message_id: int, now: datetime, error: str, report: Report) 
             message.status = "pending"
             message.next_attempt_at = now + backoff(message.attempts)
             report.retrying.append(message_id)
+        uow.commit()
 
 
 def message_status(*, provider_id: str | None, status: str | None, error_code: str | None) -> OutboxMessage | None:

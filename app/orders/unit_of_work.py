@@ -78,7 +78,11 @@ class UnitOfWork:
         self.session = _real(self._given)
         if self.session.info.get(_CURRENT) is not None:
             raise RuntimeError("a unit of work is already open on this session; do the work inside it")
-        begin_write(self.session, keep_loaded=self._keep_loaded)
+        try:
+            begin_write(self.session, keep_loaded=self._keep_loaded)
+        except BaseException:
+            self.session.rollback()  # the write never began (the lock not had, the database away)
+            raise
         self.session.info[_CURRENT] = self
         return self
 
@@ -113,6 +117,16 @@ class UnitOfWork:
 def current(session: Session | None = None) -> UnitOfWork | None:
     """The unit of work open on the session (the app's by default), or None outside one."""
     return _real(session).info.get(_CURRENT)
+
+
+def end_read(session: Session | None = None) -> None:
+    """End the session's read transaction, or what a failure left of one, so the next read sees what was
+    committed since and nothing is held meanwhile (a worker about to wait on the network). Raises
+    RuntimeError when the session holds changes: a write belongs in a unit of work, not here."""
+    session = _real(session)
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        raise RuntimeError("end_read on a session with changes: make them inside a unit of work")
+    session.rollback()
 
 
 def kept(session: Session | None = None) -> UnitOfWork:

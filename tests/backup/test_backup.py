@@ -15,7 +15,7 @@ from app.backup import files, service
 from app.backup import postgres as backup_pg
 from app.backup import sqlite as backup_sqlite
 from app.backup.files import BackupError
-from app.database import write_transaction
+from app.orders.unit_of_work import UnitOfWork
 from app.models import BackupOutcome, BackupRun, Order, OrderLine
 from app.orders import service as orders
 from app.orders.service import LineInput, OrderInput
@@ -58,8 +58,9 @@ def test_a_backup_taken_while_200_orders_are_written_holds_every_order_committed
                 for i in range(k, TOTAL, THREADS):
                     if i >= BEFORE:
                         began.wait(60)
-                    with write_transaction(tdb.session):
+                    with UnitOfWork(tdb.session) as uow:
                         ref = _place(branch_id, now, f"plugg {i}").reference
+                        uow.commit()
                     with guard:
                         committed.append(ref)
             except BaseException as exc:  # noqa: BLE001 - reported by the test below
@@ -111,8 +112,9 @@ def test_a_backup_taken_while_200_orders_are_written_holds_every_order_committed
         lines = rdb.session.scalar(select(func.count()).select_from(OrderLine))
         lineless = rdb.session.scalar(select(func.count()).select_from(Order).where(~Order.lines.any()))
         assert lines == len(refs) and lineless == 0  # each order whole, with its line
-        with write_transaction(rdb.session):  # and the restored desk takes orders again
+        with UnitOfWork(rdb.session) as uow:  # and the restored desk takes orders again
             new_ref = _place(branch_id, now).reference
+            uow.commit()
         assert new_ref not in refs
 
 

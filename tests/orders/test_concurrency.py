@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.database import write_transaction
 from app.models import Order, Staff
 from app.orders import service
 from app.orders.errors import DomainError
 from app.orders.service import LineInput, OrderInput
+from app.orders.unit_of_work import UnitOfWork
 
 ATTEMPTS = 200
 
@@ -26,8 +26,9 @@ def _run_at_once(app, fn, count=ATTEMPTS):
 
             barrier.wait()
             try:
-                with write_transaction(db.session):
+                with UnitOfWork(db.session) as uow:
                     results[i] = fn(i)
+                    uow.commit()
             except DomainError as exc:
                 results[i] = exc
             finally:
@@ -112,7 +113,7 @@ def test_one_order_is_claimed_by_exactly_one_of_many(app, db, make, now):
 
 def test_claims_posted_at_once_through_the_web_hold_the_staff_limit(app, db, make, now, live_url):
     """The same limit through the real view and a real threaded server: the view begins its write
-    (begin_write) before the claim reads anything it decides on, so 40 simultaneous POSTs of the claim
+    (its unit of work) before the claim reads anything it decides on, so 40 simultaneous POSTs of the claim
     button for one person get exactly their limit through and a refusal each for the rest."""
     import re
 
