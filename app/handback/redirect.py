@@ -19,8 +19,9 @@ from app.notify.outbox import enqueue
 from app.orders import lifecycle, service
 from app.orders.errors import DomainError, NotAllowed
 from app.orders.signals import status_changed
+from app.orders.status import OrderStatus
 
-REDIRECTABLE = ("new", "needs_review", "claimed", "held")
+REDIRECTABLE = (OrderStatus.NEW, OrderStatus.NEEDS_REVIEW, OrderStatus.CLAIMED, OrderStatus.HELD)
 
 
 def connect() -> None:
@@ -29,7 +30,7 @@ def connect() -> None:
 
 
 def _on_status_changed(order: Order, *, to_status: str, now: datetime, **_kw) -> None:
-    if to_status == "redirected":
+    if to_status == OrderStatus.REDIRECTED:
         send_to_backup(order, now=now)
 
 

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Branch, InboundMessage, Order, OutboxMessage
 from app.notify.outbox import enqueue
 from app.orders import capacity
-from app.orders.unit_of_work import kept
+from app.orders.status import OrderStatus
 
 MAX_PER_HOUR = 5
 SYSTEM_SENDER = re.compile(
@@ -177,7 +177,7 @@ def queue_position(order: Order) -> int:
     earlier = or_(Order.created_at < order.created_at, and_(Order.created_at == order.created_at, Order.id < order.id))
     ahead = or_(Order.urgent.is_(True), earlier) if not order.urgent else and_(Order.urgent.is_(True), earlier)
     return 1 + (db.session.scalar(select(func.count()).select_from(Order).where(
-        Order.branch_id == order.branch_id, Order.id != order.id, Order.status.in_(("new", "needs_review")),
+        Order.branch_id == order.branch_id, Order.id != order.id, Order.status.in_((OrderStatus.NEW, OrderStatus.NEEDS_REVIEW)),
         ahead)) or 0)
 
 
@@ -205,11 +205,11 @@ def compose(order: Order, parsed, language: str, *, now: datetime) -> tuple[str,
     else:
         parts.append(t["no_lines"])
     parts.append("")
-    if order.status == "held":
+    if order.status == OrderStatus.HELD:
         parts.append(t["held"].format(at=_when(order.estimate_at, branch, now)))
-    elif order.status == "redirected":
+    elif order.status == OrderStatus.REDIRECTED:
         parts.append(t["redirected"].format(backup=branch.backup_name or "?"))
-    elif order.status == "needs_review":
+    elif order.status == OrderStatus.NEEDS_REVIEW:
         parts.append(t["review"])
     else:
         position = queue_position(order)

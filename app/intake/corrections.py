@@ -23,9 +23,10 @@ from app.reading.extract import REVIEW_THRESHOLD, confidence
 from app.reading.extract.partnumbers import normalise_part_number
 from app.models import Branch, Order, OrderEvent, OrderLine
 from app.orders.service import LineInput, OrderInput
+from app.orders.status import OrderStatus
 
-ACCEPTED_STATUSES = ("claimed", "ready", "done")
-NOT_ACCEPTED_NOW = ("cancelled", "needs_review")  # an accepted order cancelled or sent back to review
+ACCEPTED_STATUSES = (OrderStatus.CLAIMED, OrderStatus.READY, OrderStatus.DONE)
+NOT_ACCEPTED_NOW = (OrderStatus.CANCELLED, OrderStatus.NEEDS_REVIEW)  # an accepted order cancelled or sent back to review
 SAME_AS_LAST = "The message asks for"  # how the parser's "same as last time" reason begins
 LOW_CONFIDENCE = "Low confidence"      # how the parser's confidence-only reason begins
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -83,7 +84,7 @@ def _confidence_reasons(reasons: list[str], score: float) -> list[str]:
 def previous_order(workshop_id: int, *, now: datetime) -> Order | None:
     """The workshop's most recent order made up to `now` that has lines and was not cancelled."""
     return db.session.scalars(
-        select(Order).where(Order.workshop_id == workshop_id, Order.status != "cancelled", Order.created_at <= now,
+        select(Order).where(Order.workshop_id == workshop_id, Order.status != OrderStatus.CANCELLED, Order.created_at <= now,
                             Order.lines.any())
         .order_by(Order.created_at.desc(), Order.id.desc()).limit(1).options(selectinload(Order.lines))).first()
 

@@ -10,11 +10,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
+from app.orders import status as order_status
+from app.orders.status import OrderStatus
 
 ROLES = ("staff", "manager", "admin")
 CHANNELS = ("email", "sms", "phone", "voicemail", "web")
-STATUSES = ("new", "needs_review", "claimed", "ready", "done", "cancelled", "redirected", "held")
-OPEN_STATUSES = ("new", "needs_review", "claimed", "ready", "held")
+STATUSES = order_status.ALL
+OPEN_STATUSES = order_status.OPEN
 
 
 class Branch(db.Model):
@@ -152,7 +154,7 @@ class Order(db.Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
     workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshop.id"), index=True)
     channel: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default=OrderStatus.NEW)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     fulfilment: Mapped[str | None] = mapped_column(String(10))  # delivery | pickup
     wanted_by: Mapped[datetime | None] = mapped_column(UTCDateTime)

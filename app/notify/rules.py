@@ -11,12 +11,16 @@ from app.models import Order
 from app.notify import messages, outbox
 from app.notify.sms import opted_out
 from app.orders.signals import status_changed
+from app.orders.status import OrderStatus
 from app.orders.workshops import is_mobile
 
 log = logging.getLogger(__name__)
 
 # a channel that answers the sender itself when the order arrives (SMS: the reply; email: intake's ack)
-ACKED_ON_ARRIVAL = {"sms": {"new", "held", "redirected", "needs_review"}, "email": {"new", "needs_review"}}
+ACKED_ON_ARRIVAL = {
+    "sms": {OrderStatus.NEW, OrderStatus.HELD, OrderStatus.REDIRECTED, OrderStatus.NEEDS_REVIEW},
+    "email": {OrderStatus.NEW, OrderStatus.NEEDS_REVIEW},
+}
 
 
 def connect() -> None:
@@ -27,14 +31,14 @@ def kind_for(order: Order, from_status: str | None, to_status: str) -> str | Non
     """The notification a change calls for, or None."""
     if from_status is None and to_status in ACKED_ON_ARRIVAL.get(order.channel, set()):
         return None
-    if to_status == "new" and from_status in (None, "needs_review", "held"):
+    if to_status == OrderStatus.NEW and from_status in (None, OrderStatus.NEEDS_REVIEW, OrderStatus.HELD):
         return "accepted"
-    if to_status == "held":
+    if to_status == OrderStatus.HELD:
         return "held"
-    if to_status == "ready":
+    if to_status == OrderStatus.READY:
         return "ready_pickup" if order.fulfilment == "pickup" else "dispatched"
-    if to_status in ("redirected", "cancelled"):
-        return to_status
+    if to_status in (OrderStatus.REDIRECTED, OrderStatus.CANCELLED):
+        return str(to_status)
     return None
 
 

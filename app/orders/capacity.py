@@ -15,21 +15,20 @@ from app.database import is_sqlite
 from app.extensions import db
 from app.models import Branch, Order, Staff
 from app.orders.errors import OverCapacity
-from app.orders.unit_of_work import kept
+from app.orders.status import ADMITTED_OPEN, OrderStatus
 
-ADMITTED_OPEN = ("new", "needs_review", "claimed", "ready")
 HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class Decision:
-    status: str  # new | held | redirected
+    status: OrderStatus  # NEW, HELD or REDIRECTED
     reason: str | None = None
     estimate_at: datetime | None = None
 
     @property
     def admitted(self) -> bool:
-        return self.status == "new"
+        return self.status == OrderStatus.NEW
 
 
 def lock_branch(branch_id: int) -> Branch:
@@ -57,20 +56,20 @@ def lock_staff(staff_id: int) -> Staff:
 def claimed_count(staff_id: int) -> int:
     """How many orders the staff member holds (claimed, not yet ready)."""
     return db.session.scalar(
-        select(func.count()).select_from(Order).where(Order.holder_id == staff_id, Order.status == "claimed")
+        select(func.count()).select_from(Order).where(Order.holder_id == staff_id, Order.status == OrderStatus.CLAIMED)
     ) or 0
 
 
 def oldest_claimed(staff_id: int, limit: int = 3) -> list[str]:
     return list(db.session.scalars(
-        select(Order.reference).where(Order.holder_id == staff_id, Order.status == "claimed")
+        select(Order.reference).where(Order.holder_id == staff_id, Order.status == OrderStatus.CLAIMED)
         .order_by(Order.claimed_at, Order.id).limit(limit)
     ))
 
 
 def held_by(staff: Staff) -> list[Order]:
     return list(db.session.scalars(
-        select(Order).where(Order.holder_id == staff.id, Order.status == "claimed").order_by(Order.claimed_at)
+        select(Order).where(Order.holder_id == staff.id, Order.status == OrderStatus.CLAIMED).order_by(Order.claimed_at)
     ))
 
 
@@ -104,7 +103,7 @@ def hourly_count(branch_id: int, now: datetime) -> int:
 
 def held_count(branch_id: int) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Order).where(Order.branch_id == branch_id, Order.status == "held")
+        select(func.count()).select_from(Order).where(Order.branch_id == branch_id, Order.status == OrderStatus.HELD)
     ) or 0
 
 
@@ -183,9 +182,9 @@ def decide(branch: Branch, now: datetime, *, may_redirect: bool = True) -> Decis
     """Admit, hold or redirect one new order. The caller must hold the branch lock (lock_branch)."""
     reason = blocking_reason(branch, now)
     if reason is None:
-        return Decision("new")
+        return Decision(OrderStatus.NEW)
     if branch.overflow_policy == "redirect" and may_redirect and branch.backup_name:
-        return Decision("redirected", f"{reason} Sent to the backup supplier {branch.backup_name}.")
+        return Decision(OrderStatus.REDIRECTED, f"{reason} Sent to the backup supplier {branch.backup_name}.")
     position = held_count(branch.id) + 1
     estimate = estimate_for_position(branch, position + branch_counts(branch.id, now)[0], now)
-    return Decision("held", f"{reason} Held as number {position} in line.", estimate)
+    return Decision(OrderStatus.HELD, f"{reason} Held as number {position} in line.", estimate)

@@ -5,37 +5,29 @@ from datetime import datetime
 
 from app.extensions import db
 from app.models import Order, OrderEvent, Staff
-from app.orders import capacity
+from app.orders import capacity, status
 from app.orders.errors import IllegalMove
 from app.orders.signals import status_changed
+from app.orders.status import OrderStatus
 
-LABELS = {
-    "new": "new",
-    "needs_review": "needs review",
-    "claimed": "claimed",
-    "ready": "ready",
-    "done": "done",
-    "cancelled": "cancelled",
-    "redirected": "redirected to the backup supplier",
-    "held": "held (over capacity)",
-}
+S = OrderStatus
 
 # from -> allowed targets
-MOVES: dict[str, set[str]] = {
-    "new": {"claimed", "cancelled", "redirected", "held", "needs_review"},
-    "needs_review": {"new", "held", "redirected", "cancelled"},
-    "claimed": {"new", "ready", "cancelled", "redirected"},
-    "ready": {"done", "claimed", "cancelled"},
-    "held": {"new", "redirected", "cancelled", "needs_review"},
-    "redirected": {"new"},
-    "done": set(),
-    "cancelled": set(),
+MOVES: dict[OrderStatus, set[OrderStatus]] = {
+    S.NEW: {S.CLAIMED, S.CANCELLED, S.REDIRECTED, S.HELD, S.NEEDS_REVIEW},
+    S.NEEDS_REVIEW: {S.NEW, S.HELD, S.REDIRECTED, S.CANCELLED},
+    S.CLAIMED: {S.NEW, S.READY, S.CANCELLED, S.REDIRECTED},
+    S.READY: {S.DONE, S.CLAIMED, S.CANCELLED},
+    S.HELD: {S.NEW, S.REDIRECTED, S.CANCELLED, S.NEEDS_REVIEW},
+    S.REDIRECTED: {S.NEW},
+    S.DONE: set(),
+    S.CANCELLED: set(),
 }
 
 WHY_NOT = {
-    "done": "it is already done",
-    "cancelled": "it was cancelled",
-    "redirected": "it was sent to the backup supplier; a manager can take it back first",
+    S.DONE: "it is already done",
+    S.CANCELLED: "it was cancelled",
+    S.REDIRECTED: "it was sent to the backup supplier; a manager can take it back first",
 }
 
 
@@ -43,7 +35,7 @@ def actor_label(staff: Staff | None) -> str:
     return f"{staff.name} ({staff.login})" if staff else "system"
 
 
-def can_move(order: Order, to: str) -> bool:
+def can_move(order: Order, to: OrderStatus) -> bool:
     return to in MOVES.get(order.status, set())
 
 
@@ -56,25 +48,26 @@ def record(order: Order, action: str, *, by: Staff | None, now: datetime, reason
     return event
 
 
-def move(order: Order, *, to: str, by: Staff | None, now: datetime, reason: str | None = None,
+def move(order: Order, *, to: OrderStatus, by: Staff | None, now: datetime, reason: str | None = None,
          action: str | None = None) -> None:
     """Change the status, or raise IllegalMove with a sentence saying why not."""
     if to not in MOVES:
         raise IllegalMove(f"'{to}' is not a status an order can have.")
     if not can_move(order, to):
-        why = WHY_NOT.get(order.status, f"it is {LABELS.get(order.status, order.status)}")
-        raise IllegalMove(f"Order {order.reference} cannot become {LABELS[to]}: {why}.")
+        why = WHY_NOT.get(order.status, f"it is {status.label(order.status)}")
+        raise IllegalMove(f"Order {order.reference} cannot become {status.label(to)}: {why}.")
+    to = OrderStatus(to)
     before = order.status
     order.status = to
     capacity.forget_counts()
-    if to == "claimed":
+    if to == S.CLAIMED:
         order.holder_id = by.id if by else None
         order.claimed_at = order.claimed_at or now
-    elif to in ("new", "held", "needs_review", "redirected", "cancelled"):
+    elif to in (S.NEW, S.HELD, S.NEEDS_REVIEW, S.REDIRECTED, S.CANCELLED):
         order.holder_id = None
-    if to == "ready":
+    if to == S.READY:
         order.ready_at = now
-    if to == "done":
+    if to == S.DONE:
         order.done_at = now
     record(order, action or to, by=by, now=now, reason=reason, from_status=before, to_status=to)
     status_changed.send(order, from_status=before, to_status=to, by=by, now=now, reason=reason, action=action or to)

@@ -12,6 +12,7 @@ from app.orders import capacity, corrections, lifecycle
 from app.orders.errors import IllegalMove, NotAllowed
 from app.orders.references import normalise_part_number
 from app.orders.signals import status_changed
+from app.orders.status import HELD_BY_SOMEONE, OrderStatus
 
 
 @dataclass
@@ -57,7 +58,7 @@ def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: dat
     decision = capacity.decide(branch, now, may_redirect=not needs_review)
     order = Order(
         reference=next_reference(branch), branch_id=branch.id, workshop_id=data.workshop_id, channel=data.channel,
-        status="needs_review" if needs_review and decision.admitted else decision.status,
+        status=OrderStatus.NEEDS_REVIEW if needs_review and decision.admitted else decision.status,
         urgent=data.urgent, fulfilment=data.fulfilment, wanted_by=data.wanted_by,
         plate=(data.plate or None), vin=(data.vin or None), customer_reference=data.customer_reference or None,
         contact_name=data.contact_name or None, contact_phone=data.contact_phone or None, notes=data.notes or None,
@@ -120,35 +121,35 @@ def update_order(order: Order, data: OrderInput, *, by: Staff, now: datetime) ->
 def claim(order: Order, staff: Staff, *, now: datetime, override: bool = False) -> None:
     capacity.lock_staff(staff.id)
     _lock_order(order)
-    if order.status == "claimed":
+    if order.status == OrderStatus.CLAIMED:
         holder = order.holder.name if order.holder else "someone"
         raise IllegalMove(f"Order {order.reference} is already claimed by {holder}.")
     _ensure_holder_or_manager(order, staff)  # a ready order is still its holder's
-    if not lifecycle.can_move(order, "claimed"):
-        lifecycle.move(order, to="claimed", by=staff, now=now)  # raises with the reason
+    if not lifecycle.can_move(order, OrderStatus.CLAIMED):
+        lifecycle.move(order, to=OrderStatus.CLAIMED, by=staff, now=now)  # raises with the reason
     if override:
         if not staff.is_manager:
             raise NotAllowed("Only a manager can claim past the limit.")
     else:
         capacity.ensure_staff_can_take(staff)
-    lifecycle.move(order, to="claimed", by=staff, now=now,
+    lifecycle.move(order, to=OrderStatus.CLAIMED, by=staff, now=now,
                    reason="Claimed past the limit by a manager." if override else None,
                    action="override_claim" if override else "claimed")
 
 
 def release(order: Order, staff: Staff, *, now: datetime, reason: str | None = None) -> None:
     _lock_for_change(order, staff)
-    lifecycle.move(order, to="new", by=staff, now=now, reason=reason, action="released")
+    lifecycle.move(order, to=OrderStatus.NEW, by=staff, now=now, reason=reason, action="released")
 
 
 def mark_ready(order: Order, staff: Staff, *, now: datetime) -> None:
     _lock_for_change(order, staff)
-    lifecycle.move(order, to="ready", by=staff, now=now)
+    lifecycle.move(order, to=OrderStatus.READY, by=staff, now=now)
 
 
 def mark_done(order: Order, staff: Staff, *, now: datetime) -> None:
     _lock_for_change(order, staff)
-    lifecycle.move(order, to="done", by=staff, now=now)
+    lifecycle.move(order, to=OrderStatus.DONE, by=staff, now=now)
     promote_held(order.branch_id, now=now)
 
 
@@ -156,20 +157,20 @@ def cancel(order: Order, staff: Staff | None, *, now: datetime, reason: str) -> 
     if not reason or not reason.strip():
         raise NotAllowed("Say why the order is cancelled; the workshop will be told.")
     _lock_for_change(order, staff)
-    lifecycle.move(order, to="cancelled", by=staff, now=now, reason=reason.strip())
+    lifecycle.move(order, to=OrderStatus.CANCELLED, by=staff, now=now, reason=reason.strip())
     promote_held(order.branch_id, now=now)
 
 
 def accept_review(order: Order, staff: Staff, *, now: datetime) -> None:
     _lock_for_change(order, staff)
-    lifecycle.move(order, to="new", by=staff, now=now, action="accepted", reason="Checked by staff.")
+    lifecycle.move(order, to=OrderStatus.NEW, by=staff, now=now, action="accepted", reason="Checked by staff.")
     order.review_reasons = []
     order.admitted_at = order.admitted_at or now
 
 
 def redirect(order: Order, staff: Staff | None, *, now: datetime, reason: str | None = None) -> None:
     _lock_for_change(order, staff)
-    lifecycle.move(order, to="redirected", by=staff, now=now, reason=reason or "Sent to the backup supplier.")
+    lifecycle.move(order, to=OrderStatus.REDIRECTED, by=staff, now=now, reason=reason or "Sent to the backup supplier.")
     promote_held(order.branch_id, now=now)
 
 
@@ -178,7 +179,7 @@ def admit_held(order: Order, staff: Staff, *, now: datetime) -> None:
     if not staff.is_manager:
         raise NotAllowed("Only a manager can admit a held order past the limits.")
     _lock_for_change(order, staff)
-    to = "needs_review" if order.review_reasons else "new"
+    to = OrderStatus.NEEDS_REVIEW if order.review_reasons else OrderStatus.NEW
     lifecycle.move(order, to=to, by=staff, now=now, action="override_admit", reason="Admitted past the limit by a manager.")
     order.admitted_at = now
     db.session.add(AuditEvent(at=now, actor_id=staff.id, actor_label=lifecycle.actor_label(staff),
@@ -191,12 +192,12 @@ def promote_held(branch_id: int, *, now: datetime) -> list[Order]:
     promoted: list[Order] = []
     while capacity.blocking_reason(branch, now) is None:
         order = db.session.scalars(
-            select(Order).where(Order.branch_id == branch_id, Order.status == "held")
+            select(Order).where(Order.branch_id == branch_id, Order.status == OrderStatus.HELD)
             .order_by(Order.urgent.desc(), Order.created_at, Order.id).limit(1)
         ).first()
         if order is None:
             break
-        to = "needs_review" if order.review_reasons else "new"
+        to = OrderStatus.NEEDS_REVIEW if order.review_reasons else OrderStatus.NEW
         lifecycle.move(order, to=to, by=None, now=now, action="admitted", reason="Capacity freed up.")
         order.admitted_at = now
         db.session.flush()
@@ -224,12 +225,9 @@ def _lock_for_change(order: Order, staff: Staff | None) -> None:
         _ensure_holder_or_manager(order, staff)
 
 
-HELD = ("claimed", "ready")
-
-
 def _ensure_holder_or_manager(order: Order, staff: Staff) -> None:
     """An order someone holds (claimed or ready) is changed only by them or a manager; raises NotAllowed.
     Read after the row lock, so a claim that just happened elsewhere counts."""
-    if order.status in HELD and order.holder_id not in (None, staff.id) and not staff.is_manager:
+    if order.status in HELD_BY_SOMEONE and order.holder_id not in (None, staff.id) and not staff.is_manager:
         holder = order.holder.name if order.holder else "someone else"
         raise NotAllowed(f"Order {order.reference} is held by {holder}; only they or a manager can change it.")

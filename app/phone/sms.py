@@ -13,6 +13,7 @@ from app.notify import messages
 from app.notify.sms import record_opt
 from app.orders import lifecycle, service
 from app.orders.references import ORDER_REF
+from app.orders.status import OrderStatus
 from app.orders.workshops import find_by_phone, normalise_phone
 from app.phone import extract
 from app.phone.callflow import branch_for_number
@@ -127,12 +128,12 @@ def reply_for_order(order: Order, lang: str | None) -> str:
     """The reference and the lines as understood, and what capacity decided, in the sender's language."""
     branch = order.branch
     values = {"branch": branch.name, "ref": order.reference, "lines": messages.lines_summary(order.lines, lang)}
-    if order.status == "redirected":
+    if order.status == OrderStatus.REDIRECTED:
         backup = " ".join(p for p in (branch.backup_name, f"({branch.backup_phone})" if branch.backup_phone else None)
                           if p)
         return messages.text(lang, "redirected", backup=backup or "-", **values)
     first = messages.text(lang, "review" if order.review_reasons else "received", **values)
-    if order.status == "held":
+    if order.status == OrderStatus.HELD:
         held = messages.text(lang, "held", time=messages.local_time(order.estimate_at, branch.timezone), **values)
         return f"{first}\n{held.removeprefix(branch.name + ': ')}"
     return first

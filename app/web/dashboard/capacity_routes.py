@@ -12,7 +12,8 @@ from app.extensions import db
 from app.handback.redirect import REDIRECTABLE, redirect_orders
 from app.models import AuditEvent, Branch, Order, Staff
 from app.orders import capacity
-from app.orders.unit_of_work import run
+from app.orders.errors import DomainError
+from app.orders.status import OrderStatus
 from app.web.access import manager_required
 from app.web.dashboard import controls
 from app.web.dashboard.forms import LimitsForm, PauseForm, RedirectForm, StaffLimitForm
@@ -54,7 +55,7 @@ def _render_branch(branch: Branch, limits: LimitsForm, status: int = 200):
                                .order_by(Staff.name)).all()
     held = dict(db.session.execute(
         select(Order.holder_id, func.count()).where(Order.holder_id.in_([s.id for s in staff] or [-1]),
-                                                    Order.status == "claimed").group_by(Order.holder_id)
+                                                    Order.status == OrderStatus.CLAIMED).group_by(Order.holder_id)
     ).all())
     staff_forms = [(s, held.get(s.id, 0), StaffLimitForm(prefix=f"s{s.id}", hold_limit=s.hold_limit)) for s in staff]
     audit = db.session.scalars(select(AuditEvent).where(AuditEvent.branch_id == branch.id)

@@ -14,10 +14,9 @@ from sqlalchemy import Integer, and_, cast, func, literal, or_, select
 from app.extensions import db
 from app.models import CHANNELS, OPEN_STATUSES, STATUSES, Branch, Mailbox, Order, Staff, UTCDateTime
 from app.orders import capacity
+from app.orders.status import CLOSED_UNDONE, WAITING, OrderStatus
 
 HOUR = timedelta(hours=1)
-WAITING = ("new", "needs_review", "held")  # received, not yet taken by anyone
-CLOSED = ("cancelled", "redirected")  # leave the backlog without done_at; their updated_at is when
 HEARTBEAT_STALE = timedelta(minutes=2)
 CHART_HOURS = 24
 
@@ -151,17 +150,17 @@ def collect(branches: list[Branch], now: datetime, scope: str = "chain") -> Stat
     # Cancelled and redirected orders leave the backlog at their last change (updated_at, indexed).
     closed_hourly = [0] * CHART_HOURS
     redirected_24h = 0
-    for i, status, n in _hourly(Order.updated_at, now, _unindexed_branch(ids), _unindexed_status(CLOSED),
+    for i, status, n in _hourly(Order.updated_at, now, _unindexed_branch(ids), _unindexed_status(CLOSED_UNDONE),
                                 by=Order.status):
         closed_hourly[i] += n
-        redirected_24h += n if status == "redirected" else 0
+        redirected_24h += n if status == OrderStatus.REDIRECTED else 0
 
     intake_hourly = [sum(col) for col in zip(*intake_by_channel.values(), strict=True)]
     chart = _backlog_series(now - CHART_HOURS * HOUR, open_total, intake_hourly, done_hourly, closed_hourly)
 
     throughput_last_hour = _count(in_scope, Order.done_at > now - HOUR, Order.done_at <= now)
     rate = sum(capacity.throughput_per_hour(b, now) for b in branches)
-    held = backlog["held"]
+    held = backlog[OrderStatus.HELD]
     clear_minutes = None
     if open_total and rate > 0:
         clear_minutes = int(round(open_total * 60 / rate))
@@ -191,7 +190,7 @@ def _backlog_series(start, open_now, intake, done, closed) -> list[HourBucket]:
 def staff_load(branch_ids: list[int]) -> list[StaffLoad]:
     """Orders each active member of staff holds now against their limit (one indexed count each)."""
     held = (select(func.count()).select_from(Order)
-            .where(Order.holder_id == Staff.id, Order.status == "claimed").correlate(Staff).scalar_subquery())
+            .where(Order.holder_id == Staff.id, Order.status == OrderStatus.CLAIMED).correlate(Staff).scalar_subquery())
     limit = func.coalesce(Staff.hold_limit, Branch.staff_hold_limit, 5)
     rows = db.session.execute(
         select(Staff.name, Staff.login, Branch.code, held, limit)
@@ -215,4 +214,4 @@ def mailboxes(branch_ids: list[int], now: datetime) -> list[MailboxState]:
 def baseline(branches: list[Branch]) -> int:
     """A trivial indexed count, the yardstick the benchmark measures the dashboard against."""
     ids = [b.id for b in branches] or [-1]
-    return _count(Order.branch_id.in_(ids), Order.status == "new")
+    return _count(Order.branch_id.in_(ids), Order.status == OrderStatus.NEW)

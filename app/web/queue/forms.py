@@ -174,7 +174,7 @@ class QueueFilterForm(WebForm):
 
     branch = SelectField("Branch", coerce=str, validators=[Optional()])
     status = SelectField("Status", choices=[SelectChoice("open", "Open"), SelectChoice("all", "All"),
-                                            *[SelectChoice(s, s.replace("_", " ")) for s in STATUSES]],
+                                            *[SelectChoice(s, s.label) for s in STATUSES]],
                          default="open", validators=[Optional()])
     channel = SelectField("Channel", choices=[SelectChoice("", "Any"), *[SelectChoice(c, c) for c in CHANNELS]], default="",
                           validators=[Optional()])

@@ -14,7 +14,8 @@ from wtforms import SelectChoice
 from app.extensions import db
 from app.models import Branch, Order, Staff, Workshop
 from app.orders import lifecycle, service, workshops
-from app.orders.unit_of_work import run
+from app.orders.errors import DomainError
+from app.orders.status import OrderStatus
 from app.web.queue import evidence, queries
 from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFilterForm, ReviewForm,
                                  workshop_label)
@@ -52,7 +53,7 @@ def _helpers():
         return value.astimezone(zone).strftime("%d.%m %H:%M")
 
     return {"age": lambda value: queries.age(value, now), "local_time": local_time,
-            "lines_summary": queries.lines_summary, "status_label": lifecycle.LABELS}
+            "lines_summary": queries.lines_summary}
 
 
 def _visible_order(reference: str) -> Order:
@@ -220,8 +221,8 @@ def created(reference: str):
 @login_required
 def review(reference: str):
     order = _visible_order(reference)
-    if order.status != "needs_review":
-        flash(f"{order.reference} does not need review (it is {lifecycle.LABELS[order.status]}).", "info")
+    if order.status != OrderStatus.NEEDS_REVIEW:
+        flash(f"{order.reference} does not need review (it is {OrderStatus(order.status).label}).", "info")
         return redirect(url_for("queue.order", reference=reference))
     form = ReviewForm() if request.method == "POST" else ReviewForm(data=_order_data(order))
     if request.method == "GET":
