@@ -11,11 +11,10 @@ from wtforms import SelectChoice
 from app.extensions import db
 from app.handback.redirect import REDIRECTABLE, redirect_orders
 from app.models import AuditEvent, Branch, Order, Staff
-from app.orders import capacity
+from app.orders import capacity, controls
 from app.orders.errors import DomainError
 from app.orders.status import OrderStatus
 from app.web.access import manager_required
-from app.web.dashboard import controls
 from app.web.dashboard.forms import LimitsForm, PauseForm, RedirectForm, StaffLimitForm
 from app.web.refusals import REFUSED, write
 
