@@ -1,9 +1,12 @@
 """Order-form POST throughput over HTTP: gunicorn serving Partdesk against gunicorn serving a bare
 Flask endpoint that inserts one row (bench/bare_app.py), the same stack and database, both loaded
-by wrk with the same number of concurrent clients in the same run. Targets: the form at least half
-the bare endpoint's throughput; p95 under 100 ms.
+by wrk with the same number of concurrent clients in the same run.
 
-    .venv/bin/python bench/form_http.py [--clients 20] [--seconds 10] [--pg]
+Target (issue 16): the order form's POST p95 under 150 ms with 20 concurrent clerks (--target-p95-ms),
+and no error; exits 1 when it is missed. The old bar, form/bare >= 0.5, is retired (login, CSRF and
+WTForms alone cost 0.28x, see form_floor.py); the ratio is printed for reference.
+
+    .venv/bin/python bench/form_http.py [--clients 20] [--seconds 10] [--pg] [--target-p95-ms 150]
 
 Needs wrk (apt-get install wrk). With --pg the database is BENCH_DATABASE_URL or TEST_DATABASE_URL.
 """
@@ -107,7 +110,7 @@ def setup_for_http(url: str | None):
     return app, url, order_form(branch_id, workshop_id)
 
 
-def main(clients: int, seconds: int, url: str | None, workers: int, threads: int) -> None:
+def main(clients: int, seconds: int, url: str | None, workers: int, threads: int, target_p95_ms: float = 150) -> int:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     app, url, form = setup_for_http(url)
@@ -133,17 +136,21 @@ def main(clients: int, seconds: int, url: str | None, workers: int, threads: int
     kind = "postgresql" if url.startswith("postgresql") else "sqlite"
     print(f"database: {kind}; gunicorn {workers} workers x {threads} threads; wrk {clients} clients, "
           f"2 x {seconds} s each")
-    summary = {}
+    summary, p95s, failures = {}, {}, {}
     for name in ("bare", "form"):
         runs = results[name]
         rps = sum(r["rps"] for r in runs) / len(runs)
         p95 = max(r["p95"] for r in runs)
         errors = sum(r["errors"] + r["non2xx3xx"] for r in runs)
-        summary[name] = rps
+        summary[name], p95s[name], failures[name] = rps, p95, errors
         print(f"{name:5} POST: {rps:8.1f} req/s  p50 {runs[-1]['p50']:6.1f} ms  p95 {p95:6.1f} ms  "
               f"p99 {runs[-1]['p99']:6.1f} ms  errors {int(errors)}")
     print(f"orders saved by the form: {saved}")
-    print(f"ratio form/bare: {summary['form'] / summary['bare']:.2f} (target >= 0.50)")
+    print(f"ratio form/bare: {summary['form'] / summary['bare']:.2f} (for reference; the >= 0.50 bar is retired)")
+    ok = p95s["form"] < target_p95_ms and not failures["form"]
+    print(f"order form POST p95 with {clients} clients: {p95s['form']:.1f} ms, errors {int(failures['form'])} "
+          f"(target p95 < {target_p95_ms:g} ms, no error): " + ("PASS" if ok else "MISS"))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
@@ -153,5 +160,7 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--pg", action="store_true")
+    parser.add_argument("--target-p95-ms", type=float, default=150)
     args = parser.parse_args()
-    main(args.clients, args.seconds, pg_url() if args.pg else None, args.workers, args.threads)
+    raise SystemExit(main(args.clients, args.seconds, pg_url() if args.pg else None, args.workers, args.threads,
+                          args.target_p95_ms))

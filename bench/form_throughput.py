@@ -2,16 +2,21 @@
 
 Both run in this process through Flask's test client on the same kind of database (a SQLite file in
 WAL mode, or PostgreSQL with --pg), so the ratio shows what the form, CSRF, validation, capacity
-checks, the audit event and the reference cost on top of one INSERT. Target: ratio >= 0.5.
+checks, the audit event and the reference cost on top of one INSERT.
 
-    .venv/bin/python bench/form_throughput.py [--requests 400] [--pg]
+Target: the order form's POST p95 under 150 ms (--target-p95-ms) for this one clerk; exits 1 when it
+is missed. The old bar, form/bare >= 0.5, is retired (issue 16: login, CSRF and WTForms alone cost 0.28x,
+see form_floor.py); the ratio is printed for reference. The bar that counts, p95 with 20 concurrent
+clerks over HTTP, is form_http.py's.
+
+    .venv/bin/python bench/form_throughput.py [--requests 400] [--pg] [--target-p95-ms 150]
 """
 from __future__ import annotations
 
 import argparse
 import time
 
-from common import csrf_from, fresh_app, login, pg_url
+from common import csrf_from, fresh_app, login, percentiles, pg_url
 
 
 def bare_app(url: str):
@@ -48,7 +53,7 @@ def order_form(branch_id: int, workshop_id: int, **extra: str) -> dict:
             "save": "Save order", **extra}
 
 
-def run(n: int, url: str | None) -> None:
+def run(n: int, url: str | None, target_p95_ms: float = 150) -> int:
     app, url, (branch_id, workshop_id) = setup_partdesk(url)
     client = app.test_client()
     login(client, "kari", "bench-pass-1")
@@ -60,10 +65,13 @@ def run(n: int, url: str | None) -> None:
     bare = bare_app(url).test_client()
     rounds, per_round = 4, max(1, n // 4)
     form_s = bare_s = 0.0
+    form_ms = []
     for _ in range(rounds):  # interleave, so background noise hits both alike
         start = time.perf_counter()
         for _ in range(per_round):
+            posted = time.perf_counter()
             assert client.post("/orders/new", data=form).status_code == 302
+            form_ms.append((time.perf_counter() - posted) * 1000)
         form_s += time.perf_counter() - start
         start = time.perf_counter()
         for _ in range(per_round):
@@ -75,12 +83,18 @@ def run(n: int, url: str | None) -> None:
     print(f"database: {kind}; requests: {total} each")
     print(f"order form POST: {form_rps:8.1f} req/s ({1000 / form_rps:.2f} ms each)")
     print(f"bare insert POST: {bare_rps:8.1f} req/s ({1000 / bare_rps:.2f} ms each)")
-    print(f"ratio form/bare: {form_rps / bare_rps:.2f} (target >= 0.50)")
+    print(f"ratio form/bare: {form_rps / bare_rps:.2f} (for reference; the >= 0.50 bar is retired)")
+    p50, p95 = percentiles(form_ms)
+    ok = p95 < target_p95_ms
+    print(f"order form POST, one clerk: p50 {p50:.1f} ms, p95 {p95:.1f} ms (target p95 < {target_p95_ms:g} ms): "
+          + ("PASS" if ok else "MISS"))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--pg", action="store_true", help="use BENCH_DATABASE_URL / TEST_DATABASE_URL")
+    parser.add_argument("--target-p95-ms", type=float, default=150)
     args = parser.parse_args()
-    run(args.requests, pg_url() if args.pg else None)
+    raise SystemExit(run(args.requests, pg_url() if args.pg else None, args.target_p95_ms))
