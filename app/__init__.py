@@ -20,10 +20,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_commands(app)
     register_security_headers(app)
     register_https(app)
-    from app.notify import init_app as init_notify
-
-    init_notify(app)
+    connect_signal_handlers()
     return app
+
+
+def connect_signal_handlers() -> None:
+    """The channels' handlers for the domain's signals and the outbox worker's round, connected here so no
+    channel imports another. Idempotent."""
+    from app.handback import redirect
+    from app.notify import rules
+    from app.phone import sms
+
+    rules.connect()
+    redirect.connect()  # orders redirected by policy get the backup supplier's email too
+    sms.connect()  # the outbox worker reads the SMS a crashed web process left stored
 
 
 def _check_secret(app: Flask) -> None:

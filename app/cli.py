@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
+from app.handback.import_cli import echo_import_report
 from app.models import ROLES, Branch, Staff
 from app.orders.unit_of_work import UnitOfWork
 
@@ -114,17 +115,6 @@ def import_workshops_cmd(path: Path, dry_run: bool):
         if not dry_run:
             uow.commit()
     echo_import_report(report, dry_run=dry_run)
-
-
-def echo_import_report(report, *, dry_run: bool) -> None:
-    """What an import changed (or would), and every row it could not read, by line number."""
-    for change in report.changes:
-        click.echo(change)
-    for line, reason in report.errors:
-        click.echo(f"line {line}: {reason}", err=True)
-    verb = "would be" if dry_run else "were"
-    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged {verb} imported; "
-               f"{len(report.errors)} row(s) could not be read.")
 
 
 @click.command("seed-demo")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from app.database import write_transaction
+from app.extensions import db
 from app.cli import echo_import_report
 from app.handback.catalogue import decode, import_catalogue
 from app.orders.unit_of_work import UnitOfWork
@@ -22,3 +24,14 @@ def cli(path: Path, dry_run: bool):
         if not dry_run:
             uow.commit()
     echo_import_report(report, dry_run=dry_run)
+
+
+def echo_import_report(report, *, dry_run: bool) -> None:
+    """What an import changed (or would), and every row it could not read, by line number."""
+    for change in report.changes:
+        click.echo(change)
+    for line, reason in report.errors:
+        click.echo(f"line {line}: {reason}", err=True)
+    verb = "would be" if dry_run else "were"
+    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged {verb} imported; "
+               f"{len(report.errors)} row(s) could not be read.")

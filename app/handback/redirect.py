@@ -136,17 +136,3 @@ def lines_csv(order: Order) -> bytes:
     return to_csv(["reference", "line", "part_number", "description", "quantity"],
                   [[order.reference, line.position + 1, line.part_number, line.description, line.quantity]
                    for line in order.lines])
-
-
-def attach_backup_reply(order_ref: str, text: str, sender: str | None, *, now: datetime) -> Order | None:
-    """File a backup supplier's reply that quotes an order's reference as a note on that order.
-    Returns the order, or None when no order has that reference. The caller commits."""
-    order = db.session.scalars(select(Order).where(Order.reference == (order_ref or "").strip().upper())).first()
-    if order is None:
-        return None
-    body = (text or "").strip()
-    if len(body) > 4000:
-        body = body[:4000] + " …"
-    lifecycle.record(order, "backup_reply", by=None, now=now,
-                     reason=f"Reply from the backup supplier ({sender or 'unknown sender'}): {body}")
-    return order

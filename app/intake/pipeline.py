@@ -298,7 +298,7 @@ def _backup_reply(parsed, *, now: datetime) -> Order | None:
         return None
     if address not in _backup_addresses():
         return None
-    from app.handback.redirect import attach_backup_reply
+    from app.orders.backup_reply import attach_backup_reply
 
     order = attach_backup_reply(parsed.order_ref, parsed.new_text or parsed.body_text or "", address, now=now)
     if order is not None:

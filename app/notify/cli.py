@@ -23,17 +23,16 @@ def cli():
 def send(loop: bool, interval: float, limit: int):
     """Send the messages that are due, once (or for ever with --loop)."""
     from app.notify.sender import send_due
+    from app.notify.signals import round_started
     from app.orders.unit_of_work import end_read
-
-    from app.phone.sms import recover_stale
 
     while True:
         try:
-            # an SMS whose webhook died between storing and reading it is read here, and its
-            # reply goes out in this same round
-            recovered = recover_stale(now=datetime.now(UTC))
-            if recovered:
-                click.echo(f"processed {recovered} SMS left unread by a crashed web process")
+            # the channels' periodic work (an SMS whose webhook died between storing and reading it is
+            # read here), so a reply it queues goes out in this same round
+            for _receiver, said in round_started.send(now=datetime.now(UTC)):
+                if said:
+                    click.echo(said)
             report = send_due(datetime.now(UTC), limit=limit)
         except Exception as exc:  # the worker keeps going; the rows stay where they were
             end_read()  # what the failure left of a read; a failed write was rolled back by its unit of work

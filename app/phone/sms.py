@@ -194,3 +194,15 @@ def _recover_one(message_id: int, *, now: datetime) -> int:
 def mark_failed(inbound: InboundMessage, exc: Exception) -> None:
     """The raw SMS is kept and shows as failed for staff, with the error, instead of vanishing."""
     inbound.status, inbound.error = "failed", f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def connect() -> None:
+    """Read stale SMS at the start of every outbox round (`flask outbox send`). Safe to call more than once."""
+    from app.notify.signals import round_started
+
+    round_started.connect(_recover_in_outbox_round, weak=False)  # connecting twice is a no-op
+
+
+def _recover_in_outbox_round(_sender, *, now: datetime, **_kw) -> str | None:
+    recovered = recover_stale(now=now)
+    return f"processed {recovered} SMS left unread by a crashed web process" if recovered else None

@@ -12,6 +12,8 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 
+from app.reading.charset import decode_bytes
+
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 40 * 1024 * 1024
 MAX_ZIP_RATIO = 150
@@ -78,8 +80,6 @@ def read_attachment(att: Attachment) -> Attachment:
 
 
 def _read_csv(att: Attachment) -> None:
-    from app.reading.mime import decode_bytes
-
     text = decode_bytes(att.data).lstrip("\ufeff").replace("\x00", "")  # NUL would reach a PostgreSQL text column
     sample = "\n".join(text.splitlines()[:20])
     delimiter = max(";,\t|", key=sample.count) if sample else ","

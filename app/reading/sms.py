@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from app.reading.mime import MailDoc, decode_bytes
+from app.reading.charset import decode_bytes
+from app.reading.mime import MailDoc
 
 _FROM = re.compile(r"^\s*from\s*:\s*(\+?[\d ()-]{5,20})\s*$", re.I)
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.handback.redirect import attach_backup_reply, redirect_orders
+from app.handback.redirect import redirect_orders
 from app.models import Order, OrderEvent, OutboxMessage
 from app.orders import service
+from app.orders.backup_reply import attach_backup_reply
 from tests.conftest import csrf_token, login
 
 M = timedelta(minutes=1)

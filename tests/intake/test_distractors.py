@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from app.reading.extract.partnumbers import normalise_part_number
-from app.reading.mime import decode_bytes
+from app.reading.charset import decode_bytes
 from app.reading.parse import channel_for, parse_bytes
-from app.reading.quotes import split_quotes
+from app.reading.extract.quotes import split_quotes
 from app.reading.scoring import hard_reasons, lines_match, reading_diffs
 from tests.intake.distractors import PHRASES, Phrase
 

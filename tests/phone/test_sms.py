@@ -177,3 +177,32 @@ def test_an_sms_left_stored_by_a_crash_is_processed_later_and_answered_through_t
     reply = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "sms_reply")).one()
     assert reply.recipient == "+4790000001" and order.reference in reply.body
     assert sms_module.recover_stale(now=now + timedelta(minutes=10)) == 0  # once only
+
+
+def test_the_outbox_worker_reads_a_stale_sms_and_sends_its_reply_in_the_same_round(app, runner, phone_branch, make, db):
+    """`flask outbox send` reaches the phone channel only through the round_started signal create_app connects."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.phone import sms as sms_module
+    from tests.notify.conftest import ACCOUNT, FROM, FakeTwilioHttp
+
+    fake = FakeTwilioHttp()
+    app.config.update(TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN="test-auth-token", TWILIO_FROM_NUMBER=FROM,
+                      PUBLIC_BASE_URL="https://public.example", TWILIO_HTTP_CLIENT=fake)
+    branch = phone_branch()
+    make.workshop(branch, name="Bilverksted AS", phones=["+4790000001"])
+    # the command reads the real clock: stored ten minutes ago, then the web process died
+    inbound = sms_module.store(message_sid="SM-crash", from_="+4790000001", to=BRANCH_NUMBER,
+                               body="Hei, 2 stk bremseklosser 0 986 494 123 til EL 12345",
+                               now=datetime.now(UTC) - timedelta(minutes=10))
+    db.session.commit()
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert "processed 1 SMS left unread by a crashed web process" in result.output
+    assert "sent 1" in result.output
+    db.session.expire_all()
+    assert db.session.get(InboundMessage, inbound.id).status == "processed"
+    [sent] = fake.sent
+    assert sent["To"] == "+4790000001"
+    again = runner.invoke(args=["outbox", "send"])
+    assert "SMS left unread" not in again.output and len(fake.sent) == 1

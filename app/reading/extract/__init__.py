@@ -15,7 +15,7 @@ from app.reading.extract.lines import Item, items_from_rows, items_from_text
 from app.reading.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
 from app.reading.extract.result import OrderLine, ParsedMessage
 from app.reading.mime import MailDoc
-from app.reading.quotes import clean_subject, split_quotes
+from app.reading.extract.quotes import clean_subject, split_quotes
 
 REVIEW_THRESHOLD = confidence.THRESHOLD
 Catalogue = Callable[[str], dict | None]
