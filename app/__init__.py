@@ -56,7 +56,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, synchronous=app.config.get("SQLITE_SYNCHRONOUS", "full"))
 
     # No request starts as a writer: each view enters its unit of work (app.orders.unit_of_work) where it
     # writes, so a page, a refused form or a slowed failed login never holds SQLite's write lock.

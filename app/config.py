@@ -17,12 +17,25 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def secret_from_environment(name: str) -> str:
+    """A secret whose variable is named at run time (a mailbox's password_env), read when it is needed and
+    never stored; "" when the variable is not set."""
+    return os.environ.get(name, "") if name else ""
+
+
 class Config:
     """Everything the app reads from its environment lives here."""
 
     INSTANCE_DIR = Path(os.environ.get("PARTDESK_INSTANCE", Path.cwd() / "instance"))
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'partdesk.db'}"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # full: a committed message survives a power cut before we mark it on the IMAP server; or normal
+    SQLITE_SYNCHRONOUS = os.environ.get("PARTDESK_SQLITE_SYNCHRONOUS", "full")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     DEMO = _bool("PARTDESK_DEMO")
     DEBUG = _bool("FLASK_DEBUG")
@@ -55,6 +68,14 @@ class Config:
     MAX_MESSAGE_BYTES = _int("PARTDESK_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
     # seconds one message may take to parse (in a child process) before it is failed for a person to read
     PARSE_TIME_LIMIT = float(os.environ.get("PARTDESK_PARSE_TIME_LIMIT") or 15)
+    # the IMAP worker (app/intake/worker.py), in seconds
+    IMAP_IDLE_SECONDS = _float("PARTDESK_IMAP_IDLE_SECONDS", 60)  # well under the 29 minutes servers allow
+    IMAP_POLL_SECONDS = _float("PARTDESK_IMAP_POLL_SECONDS", 30)
+    DROP_POLL_SECONDS = _float("PARTDESK_DROP_POLL_SECONDS", 2)
+    IMAP_BACKOFF_MAX = _float("PARTDESK_IMAP_BACKOFF_MAX", 300)
+    LEASE_SECONDS = _float("PARTDESK_LEASE_SECONDS", 120)
+    IMAP_TIMEOUT = _float("PARTDESK_IMAP_TIMEOUT", 60)
+    IMAP_CAFILE = os.environ.get("PARTDESK_IMAP_CAFILE") or None  # an extra CA (a private one, or the tests')
 
     # Backups (app/backup): a folder on another disk or a USB stick; without one, none are taken
     BACKUP_DIR = os.environ.get("PARTDESK_BACKUP_DIR") or None

@@ -23,13 +23,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 IMMEDIATE = "partdesk_sqlite_immediate"
-SYNCHRONOUS = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}.get(
-    os.environ.get("PARTDESK_SQLITE_SYNCHRONOUS", "full").lower(), "FULL")
+SYNCHRONOUS = {"off": "OFF", "normal": "NORMAL", "full": "FULL", "extra": "EXTRA"}
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, *, synchronous: str = "full") -> None:
+    """SQLite: WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE for writers; synchronous is the app's
+    SQLITE_SYNCHRONOUS (an unknown value is FULL)."""
     if engine.dialect.name != "sqlite":
         return
+    pragma = SYNCHRONOUS.get((synchronous or "full").lower(), "FULL")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -39,7 +41,7 @@ def configure_engine(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         # FULL: a committed message survives a power cut before we mark it on the IMAP server
-        cur.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
+        cur.execute(f"PRAGMA synchronous={pragma}")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
         cur.close()

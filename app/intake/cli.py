@@ -43,7 +43,7 @@ def run_cmd(once: bool, name: str | None):
     if once:
         worker.run(app, ids, once=True, stop=stop)
         return
-    options = worker.Options()
+    options = worker.Options.from_config(app.config)
     workers.extend(worker.MailboxWorker(app, i, stop, options) for i in ids)
     worker.run_workers(app, workers, stop=stop)
 
@@ -95,6 +95,7 @@ def add_mailbox_cmd(name, branch_code, host, port, security, username, password_
 
     from sqlalchemy import select
 
+    from app.config import secret_from_environment
     from app.extensions import db
     from app.models import Branch, Mailbox
     from app.orders.unit_of_work import UnitOfWork
@@ -114,7 +115,7 @@ def add_mailbox_cmd(name, branch_code, host, port, security, username, password_
                    if not value]
         if missing:
             raise click.UsageError(f"An IMAP mailbox needs {', '.join(missing)}.")
-        if password_env and not os.environ.get(password_env):
+        if password_env and not secret_from_environment(password_env):
             click.echo(f"Note: {password_env} is not set in this environment; the worker needs it.", err=True)
         box = Mailbox(branch_id=branch.id, name=name, kind="imap", host=host,
                       port=port or (993 if security == "tls" else 143), security=security, username=username,

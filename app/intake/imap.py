@@ -1,12 +1,11 @@
 """The IMAP connection: the only module that imports imaplib2.
 
 imaplib2 verifies no certificate by default, so TLS here always goes through
-ssl.create_default_context(): the chain and the host name are checked. PARTDESK_IMAP_CAFILE
-names an extra CA file (a private CA, or the tests' own).
+ssl.create_default_context(): the chain and the host name are checked. Settings.cafile (the app's
+IMAP_CAFILE, from PARTDESK_IMAP_CAFILE) names an extra CA file (a private CA, or the tests' own).
 """
 from __future__ import annotations
 
-import os
 import re
 import ssl
 import warnings
@@ -29,9 +28,9 @@ def _quiet_threads():
         yield
 
 
-def tls_context() -> ssl.SSLContext:
-    """A context that checks the certificate chain and the host name."""
-    context = ssl.create_default_context(cafile=os.environ.get("PARTDESK_IMAP_CAFILE") or None)
+def tls_context(cafile: str | None = None) -> ssl.SSLContext:
+    """A context that checks the certificate chain and the host name (against cafile as well, if given)."""
+    context = ssl.create_default_context(cafile=cafile or None)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 
@@ -42,7 +41,7 @@ class _VerifiedTLS:
     def ssl_wrap_socket(self):
         import socket
 
-        context = tls_context()
+        context = tls_context(self.ca_certs)  # set by IMAP4_SSL's constructor, or by starttls()
         if getattr(self, "_starttls", False):
             # imaplib2's reader thread can block inside recv() on a TLS 1.3 post-handshake
             # record after STARTTLS (seen with Dovecot); TLS 1.2 has none. Implicit TLS keeps 1.3.
@@ -70,6 +69,7 @@ class Settings:
     folder: str = "INBOX"
     processed_folder: str | None = None
     timeout: float = 60.0
+    cafile: str | None = None
 
 
 class Connection:
@@ -80,13 +80,13 @@ class Connection:
         port = settings.port or (993 if settings.security == "tls" else 143)
         with _quiet_threads():
             if settings.security == "tls":
-                self.imap = _SSL(settings.host, port, timeout=settings.timeout)
+                self.imap = _SSL(settings.host, port, ca_certs=settings.cafile, timeout=settings.timeout)
             else:
                 self.imap = _Plain(settings.host, port, timeout=settings.timeout)
             try:
                 if settings.security == "starttls":
                     self.imap._starttls = True
-                    self.imap.starttls()
+                    self.imap.starttls(ca_certs=settings.cafile)
                 elif settings.security not in ("tls", "none"):
                     raise ValueError(f"Unknown IMAP security '{settings.security}': use tls, starttls or none.")
                 self.imap.login(settings.username, settings.password)

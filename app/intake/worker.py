@@ -8,12 +8,11 @@ retried with backoff; a mailbox is worked by one worker at a time (app.intake.le
 from __future__ import annotations
 
 import logging
-import os
 import random
 import ssl
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from app.backup import service as backup
+from app.config import secret_from_environment
+from app.database import begin_write
 from app.extensions import db
 from app.intake import imap, pipeline
 from app.intake.lease import Lease
@@ -32,21 +33,27 @@ from app.orders.unit_of_work import end_read
 log = logging.getLogger(__name__)
 
 
-def _env(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value not in (None, "") else default
-
-
 @dataclass
 class Options:
-    idle_seconds: float = field(default_factory=lambda: _env("PARTDESK_IMAP_IDLE_SECONDS", 60))  # well under 29 min
-    poll_seconds: float = field(default_factory=lambda: _env("PARTDESK_IMAP_POLL_SECONDS", 30))
-    drop_poll_seconds: float = field(default_factory=lambda: _env("PARTDESK_DROP_POLL_SECONDS", 2))
-    backoff_max: float = field(default_factory=lambda: _env("PARTDESK_IMAP_BACKOFF_MAX", 300))
-    lease_seconds: float = field(default_factory=lambda: _env("PARTDESK_LEASE_SECONDS", 120))
-    timeout: float = field(default_factory=lambda: _env("PARTDESK_IMAP_TIMEOUT", 60))
+    """The worker's timings, from the app's config (app/config.py); the defaults are Config's."""
+
+    idle_seconds: float = 60  # well under 29 min
+    poll_seconds: float = 30
+    drop_poll_seconds: float = 2
+    backoff_max: float = 300
+    lease_seconds: float = 120
+    timeout: float = 60
+    cafile: str | None = None
     batch: int = 50
     max_bytes: int = 15 * 1024 * 1024
+
+    @classmethod
+    def from_config(cls, config, **overrides) -> Options:
+        values = dict(idle_seconds=config["IMAP_IDLE_SECONDS"], poll_seconds=config["IMAP_POLL_SECONDS"],
+                      drop_poll_seconds=config["DROP_POLL_SECONDS"], backoff_max=config["IMAP_BACKOFF_MAX"],
+                      lease_seconds=config["LEASE_SECONDS"], timeout=config["IMAP_TIMEOUT"],
+                      cafile=config["IMAP_CAFILE"])
+        return cls(**{**values, **overrides})
 
 
 class LeaseLost(Exception):
@@ -58,13 +65,13 @@ def now() -> datetime:
 
 
 def settings_for(mailbox: Mailbox, options: Options) -> imap.Settings:
-    password = os.environ.get(mailbox.password_env or "", "") if mailbox.password_env else ""
+    password = secret_from_environment(mailbox.password_env or "")
     if mailbox.password_env and not password:
         raise imap.IMAPError(f"The environment variable {mailbox.password_env} (the password of mailbox "
                              f"{mailbox.name}) is not set.")
     return imap.Settings(host=mailbox.host or "localhost", port=mailbox.port, security=mailbox.security or "tls",
                          username=mailbox.username or "", password=password, folder=mailbox.folder or "INBOX",
-                         processed_folder=mailbox.processed_folder, timeout=options.timeout)
+                         processed_folder=mailbox.processed_folder, timeout=options.timeout, cafile=options.cafile)
 
 
 def _write(**values) -> None:
@@ -128,7 +135,7 @@ def sync(conn: imap.Connection, mailbox_id: int, options: Options, *, sweep: boo
 class MailboxWorker:
     def __init__(self, app: Flask, mailbox_id: int, stop: threading.Event, options: Options | None = None):
         self.app, self.mailbox_id, self.stop = app, mailbox_id, stop
-        self.options = options or Options()
+        self.options = options or Options.from_config(app.config)
         self.options.max_bytes = app.config.get("MAX_MESSAGE_BYTES", self.options.max_bytes)
         self.conn: imap.Connection | None = None
         self.name = str(mailbox_id)

@@ -236,9 +236,11 @@ def dovecot_server():
 
 
 @pytest.fixture
-def dovecot(dovecot_server, monkeypatch):
-    """The server with an empty account, the CA trusted and the password in the environment."""
+def dovecot(dovecot_server, monkeypatch, app):
+    """The server with an empty account, the CA trusted (in the app's config, and in the environment for a
+    worker started as a subprocess) and the password in the environment."""
     dovecot_server.reset()
+    app.config["IMAP_CAFILE"] = dovecot_server.cafile
     monkeypatch.setenv("PARTDESK_IMAP_CAFILE", dovecot_server.cafile)
     monkeypatch.setenv("PARTDESK_TEST_IMAP_PASSWORD", PASSWORD)
     return dovecot_server

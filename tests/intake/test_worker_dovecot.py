@@ -91,7 +91,7 @@ def test_a_certificate_for_another_name_is_refused(app, db, box, dovecot, runner
 
 
 def test_an_untrusted_ca_is_refused(app, db, box, dovecot, runner, monkeypatch):  # noqa: F811
-    monkeypatch.delenv("PARTDESK_IMAP_CAFILE")
+    app.config["IMAP_CAFILE"] = None
     box_id = box()
     runner.invoke(args=["intake", "run", "--once"])
     assert "CERTIFICATE_VERIFY_FAILED" in db.session.get(Mailbox, box_id).last_error
@@ -100,7 +100,7 @@ def test_an_untrusted_ca_is_refused(app, db, box, dovecot, runner, monkeypatch):
 @pytest.fixture
 def running(app, monkeypatch):
     """The worker in threads of this process, stopped at the end."""
-    monkeypatch.setenv("PARTDESK_IMAP_BACKOFF_MAX", "1")
+    app.config["IMAP_BACKOFF_MAX"] = 1
     stop = threading.Event()
     threads = []
 
