@@ -11,6 +11,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -21,11 +22,12 @@ from tests.intake.dovecot import dovecot, dovecot_server, stop_process  # noqa: 
 from tests.intake.test_worker_dovecot import box, counts, wait_for  # noqa: F401 (fixture, helpers)
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / ".venv" / "bin"
 
 
-def executable(name: str) -> str:
-    return str(BIN / name) if (BIN / name).exists() else name
+def python_m(module: str) -> list[str]:
+    """Run a module (flask, gunicorn) with the interpreter running the tests, so the child has the same
+    packages and our code whatever environment pytest was started from."""
+    return [sys.executable, "-m", module]
 
 
 def query(url: str, sql: str, **params):
@@ -53,7 +55,7 @@ class Worker:
 
     def start(self) -> subprocess.Popen:
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([executable("flask"), "--app", "app", "intake", "run"], cwd=ROOT,
+            self.proc = subprocess.Popen([*python_m("flask"), "--app", "app", "intake", "run"], cwd=ROOT,
                                          env=self.env, stdout=out, stderr=subprocess.STDOUT)
         return self.proc
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.faults.conftest import ROOT, executable, wait_for
+from tests.faults.conftest import ROOT, python_m, wait_for
 from tests.intake.dovecot import stop_process
 
 HERE = Path(__file__).resolve().parent
@@ -70,7 +70,7 @@ def test_killing_the_web_worker_mid_request_leaves_no_half_written_order(app, db
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "web-kill-test", "PARTDESK_INSTANCE": str(tmp_path),
            "PARTDESK_FAULT_SELF_KILL": "1"}
     log = open(tmp_path / "gunicorn.log", "wb")
-    master = subprocess.Popen([executable("gunicorn"), "--workers", "1", "--threads", "4", "--bind",
+    master = subprocess.Popen([*python_m("gunicorn"), "--workers", "1", "--threads", "4", "--bind",
                                f"127.0.0.1:{port}", "--timeout", "30", "--config", str(HERE / "gunicorn_faults.py"),
                                "app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     rng = random.Random(os.environ.get("PARTDESK_KILL_SEED") or time.time_ns())

@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -158,13 +159,12 @@ def test_sigkill_at_random_moments_stores_each_message_once(app, db, box, doveco
     rng = random.Random(os.environ.get("PARTDESK_KILL_SEED") or time.time_ns())
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "kill-test",
            "PARTDESK_LEASE_SECONDS": "5", "PARTDESK_IMAP_BACKOFF_MAX": "1", "PARTDESK_IMAP_IDLE_SECONDS": "5"}
-    flask = str(ROOT / ".venv" / "bin" / "flask") if (ROOT / ".venv" / "bin" / "flask").exists() else "flask"
 
     log = tmp_path / "worker.log"
 
     def start():
         with open(log, "ab") as out:
-            return subprocess.Popen([flask, "--app", "app", "intake", "run"], cwd=ROOT, env=env,
+            return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "intake", "run"], cwd=ROOT, env=env,
                                     stdout=out, stderr=subprocess.STDOUT)
 
     def append_all():
