@@ -6,9 +6,6 @@ from pathlib import Path
 
 import click
 
-from app.database import write_transaction
-from app.extensions import db
-from app.cli import echo_import_report
 from app.handback.catalogue import decode, import_catalogue
 from app.orders.unit_of_work import UnitOfWork
 

@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 
 from app.backup import service as backup
 from app.config import secret_from_environment
-from app.database import begin_write
 from app.extensions import db
 from app.intake import imap, pipeline
 from app.intake.lease import Lease
