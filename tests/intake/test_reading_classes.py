@@ -125,3 +125,22 @@ def test_an_order_added_to_an_existing_one_is_still_an_order():
 def test_lead_ins_are_not_descriptions(body, expected):
     got = sms(body)
     assert lines(got) == expected, got.review_reasons
+
+
+# 7. Tokens that name the vehicle or the tyre are given that role: inflected model names ('Transiten',
+#    'Octavian', 'XC60'en'), van model numbers and engine codes ('313 CDI', 'OM642', '2GD-FTV'), and the rest of a
+#    tyre's designation after its size (load and speed index, the tread's name).
+@pytest.mark.parametrize("body", [
+    "Hej, kan I sende 2 stk bremseskiver Brembo 09.C882.11 til XC60'en AB 12 345? Tak",
+    "Hei, trenger 1 stk oljefilter Mann HU 7020 z til Transiten (2.0 EcoBlue) EL 12345",
+    "Hej, 1 st luftfilter Mann C 25 007 till Sprintern ABC 123 (313 CDI, OM642)",
+    "Moi! Hiluxiin (2GD-FTV) tarvitaan 1 kpl polttoainesuodatin 23390-0E010. Rek. ABC-123",
+    "Hej, 4 st sommardäck 225/45 R17 94W Michelin Pilot Sport 4 och 2 st torkarblad Bosch 3 397 007 297 till Golfen ABC 123",
+    "Hei, 4 stk vinterdekk 215/65 R16C 109/107R Nokian Hakkapeliitta C3 til Transiten EL 12345",
+])
+def test_vehicle_and_tyre_tokens_have_a_role(body):
+    got = sms(body)
+    assert got.lines, got.review_reasons
+    assert not [r for r in got.review_reasons if "read neither" in r or "looks like" in r], got.review_reasons
+    assert all(line.part_number is None or not any(w in line.part_number for w in ("CDI", "OM", "FTV", "R17", "R16"))
+               for line in got.lines)

@@ -254,6 +254,8 @@ def _unread_order(doc: MailDoc, text: str, pm: ParsedMessage) -> bool:
         return False
     if classify_mod.asks_price(text) or classify_mod.is_bounce(doc, doc.subject or ""):
         return False
+    if pattern("thanks_for").search(text) and not pattern("order_intent").search(text):
+        return False  # "Takk for bremseklossene til Golfen": thanks for parts already had
     return has_part_noun(text) and bool(pm.plate or pm.vin or vehicle.mentions_vehicle(text))
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from app.reading.extract.lexicon import brand_set, common, vehicle_names
 from app.reading.extract.lexicon import brand_set, common
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "vehicle_codes.json"
@@ -152,8 +153,8 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
         "odometer": (re.compile(r"(?<![\w.,])\d{1,3}(?:[ .]\d{3})*+\s?(?:km|tkm|mil|miles|kms)(?!\w)|"
                                 r"(?<![\w.,])\d{4,7}\s?(?:km|tkm|miles|kms)(?!\w)|"
                                 r"(?<![\w.,])\d{1,3}\s?(?:k|t)\s?km(?!\w)", re.I), "odometer", True),
-        "tyre": (re.compile(r"(?<![\w/])\d{3}/\d{2}\s?(?:z?r|-)?\s?\d{2}(?:\s?\d{2,3}[a-z])?(?![\w/])|"
-                            r"(?<!\w)r\s?1[3-9]|r\s?2[0-3](?!\w)", re.I), "tyre_size", True),
+        "tyre": (re.compile(r"(?<![\w/])\d{3}/\d{2}\s?(?:z?r|-)?\s?\d{2}c?(?:\s?\d{2,3}(?:/\d{2,3})?[a-z])?(?![\w/])|"
+                            r"(?<!\w)r\s?1[3-9]c?|r\s?2[0-3]c?(?!\w)", re.I), "tyre_size", True),
         "measure": (re.compile(r"(?<![\w.,])(?:ø\s?)?\d+(?:[.,]\d+)?+(?:\s?[x×*/\-–]\s?\d+(?:[.,]\d+)?+)*+\s?(?:mm|cm|m|l|ltr|"
                                r"liter|litre|litres|liters|litra|litraa|ml|dl|kg|g|v|volt|ah|a|w|nm|bar|psi|°c?|%|\"|"
                                r"tommer|tum|zoll|inch|kw|hk|hp|ps)(?!\w)|(?<!\w)ø\s?\d+(?:[.,]\d+)?+", re.I),
@@ -216,13 +217,19 @@ def recognise(text: str) -> list[Claim]:
         claims.append(Claim(*m.span("v"), "model_code", True))
     for m in _odometer_label().finditer(text):
         claims.append(Claim(*m.span("v"), "odometer", True))
+    for m in _res()["tyre"][0].finditer(text):
+        # the rest of a tyre's clause is its designation: load and speed index, the tread's name ('Hakkapeliitta R5')
+        end = re.search(r"[,;\n]|\.\s|\s(?:og|och|und|and|et|en|ja|\+)\s|$", text[m.end():])
+        stop = m.end() + (end.start() if end else 0)
+        claims += [Claim(m.end() + t.start(), m.end() + t.end(), "tyre_size", False)
+                   for t in re.finditer(r"\S{1,5}", text[m.end():stop]) if any(c.isdigit() for c in t.group())]
     for role, rx in _never_code_res():
         claims += [Claim(m.start(), m.end(), role, True) for m in rx.finditer(text)]
     return claims
 
 
 _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odometer", "range_with_unit": "measure",
-                     "fluid_spec": "measure"}
+                     "fluid_spec": "measure", "tyre_load_index": "tyre_size"}
 
 
 @cache
@@ -239,7 +246,7 @@ def _model_names() -> re.Pattern:
     """Model names of the lexicon that hold a digit (A4, XC60, 206, T5, RAV4, ID.3)."""
     names = set(common("models")) | {re.escape(m) for m in _codes().get("models_extra", [])}
     alts = "|".join(sorted((m for m in names if any(c.isdigit() for c in m)), key=len, reverse=True))
-    return re.compile(rf"(?<![\w/.-])(?:{alts})(?![\w/-])", re.I)
+    return re.compile(rf"(?<![\w/.-])(?:{alts})(?:['’][^\W\d_]{{1,5}})?(?![\w/-])", re.I)
 
 
 @cache
@@ -271,8 +278,7 @@ def _certain_shapes() -> re.Pattern:
 
 @cache
 def _vehicle_line_word() -> re.Pattern:
-    alts = "|".join(common("makes") + common("models") + tuple(_codes()["model_words"]))
-    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
+    return re.compile(rf"(?<!\w){vehicle_names('makes', 'models', extra=tuple(_codes()['model_words']))}(?!\w)", re.I)
 
 
 def vehicle_code_spans(text: str) -> list[tuple[int, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from app.reading.extract.lexicon import common, has_part_noun, vehicle_names, words
 from app.reading.extract.lexicon import common, has_part_noun, words
 
 
@@ -30,8 +31,8 @@ def _price() -> re.Pattern:
 @cache
 def _vehicle_tail(lang: str) -> re.Pattern:
     preps = "|".join(words("vehicle_preps", (lang, "en")) + ("til", "till", "for", "für", "pour", "voor", "to"))
-    vehicle = "|".join(common("makes") + common("models") + common("car_words"))
-    return re.compile(rf"\s(?:{preps})\s+(?:(?:en|ein|une|un|the|a|la|le|den|det|vores|vår|our|min)\s+)?"
+    vehicle = vehicle_names("makes", "models", "car_words")
+    return re.compile(rf"(?<=\S)\s(?:{preps})\s+(?:(?:en|ein|une|un|the|a|la|le|den|det|vores|vår|our|min)\s+)?"
                       rf"(?:(?:{vehicle})(?!\w)|\s{{3,}}|\s*$).*$", re.I | re.S)
 
 
@@ -43,7 +44,7 @@ def _request_phrase() -> re.Pattern:
 
 @cache
 def _comma_vehicle() -> re.Pattern:
-    vehicle = "|".join(common("makes") + common("models"))
+    vehicle = vehicle_names("makes", "models")
     return re.compile(rf",\s*(?:{vehicle})(?!\w)[^,]*(?:,\s*\w{{0,8}})?\s*$", re.I)
 
 

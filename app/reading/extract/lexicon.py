@@ -96,3 +96,12 @@ def part_noun_re() -> re.Pattern:
 def has_part_noun(text: str) -> bool:
     """Whether any word of `text` names a part (brake, filter, bremseskiver, jarrupalat ...)."""
     return bool(part_noun_re().search(text))
+
+
+def vehicle_names(*keys: str, extra: tuple[str, ...] = ()) -> str:
+    """An alternation of the vehicle names under `keys` (makes, models) that also takes their inflected forms:
+    a Nordic or Finnish ending after a name of four letters or more ('Sprintern', 'Passaten', 'Corollaan'), and
+    any ending after an apostrophe ('A3'eren', 'XC60'en'). Use with a word edge after it."""
+    alts = "|".join(sorted(set(extra).union(*(common(k) for k in keys)), key=len, reverse=True))
+    ends = "|".join(common("vehicle_name_suffixes"))
+    return rf"(?:{alts})(?:['’][^\W\d_]{{1,5}}|(?<=[^\W\d_]{{4}})(?:{ends}))?"

@@ -53,7 +53,7 @@ _NOT_CODE = re.compile(
     | (?:19|20)\d{2}                            # years
     | (?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])(?:[./]\d{2,4})?\.?   # dates
     | \d{1,2}[:.]\d{2}                          # times
-    | (?:1[3-9]|2\d|3[0-4])5/[2-8][05](?:z?r\d{2})?|r\d{2}   # tyre sizes
+    | (?:1[3-9]|2\d|3[0-4])5/[2-8][05](?:z?r\d{2}c?)?|r\d{2}c?   # tyre sizes
     | \d{1,2}w-?\d{2}                           # viscosity 5W-30
     | \d{1,5}[.,]\d{1,2}                        # prices, decimals
     | \d+(?:[/x×*]\d+)*(?:l|ml|mm|cm|kg|v|ah|w|nm|hk|hp|ps|kw|km|%|")  # sizes with unit attached

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from app.reading.extract.lexicon import common, pattern, vehicle_names
 from app.reading.extract.lexicon import common, pattern
 
 _VIN = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NPR-Z0-9]{17})(?![A-Za-z0-9])")
@@ -142,8 +143,7 @@ def _nl_plausible(value: str) -> bool:
 
 @cache
 def _make_or_model() -> re.Pattern:
-    alts = "|".join(common("makes") + common("models"))
-    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
+    return re.compile(rf"(?<!\w){vehicle_names('makes', 'models')}(?!\w)", re.I)
 
 
 def mentions_vehicle(text: str) -> bool:
