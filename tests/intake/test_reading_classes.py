@@ -144,3 +144,39 @@ def test_vehicle_and_tyre_tokens_have_a_role(body):
     assert not [r for r in got.review_reasons if "read neither" in r or "looks like" in r], got.review_reasons
     assert all(line.part_number is None or not any(w in line.part_number for w in ("CDI", "OM", "FTV", "R17", "R16"))
                for line in got.lines)
+
+
+# 8. A count contradicted elsewhere in the message (the subject, a PS that restates the part) goes to review
+#    with the reason; the same part at another position, or a generation after a model, is no contradiction.
+def test_a_count_contradicted_by_the_subject_goes_to_review():
+    got = mail("Hei\n\nTrenger bremseskiver foran Brembo 09.A727.11 til Golf EL 12345, 1 sett.\n\nMvh Per",
+               subject="4 stk skiver til Golfen")
+    assert got.needs_review and any("subject" in r for r in got.review_reasons), got.review_reasons
+
+
+def test_a_count_restated_otherwise_goes_to_review_and_adds_no_line():
+    got = mail("Hei,\n\n4 stk bremseklosser bak Textar 2355101 til Passat EL 12345\n\n"
+               "PS: klossene bare ett sett, sa kunden\n\nMvh Per")
+    assert [line.part_number for line in got.lines] == ["2355101"]
+    assert any("asked for 4 times" in r for r in got.review_reasons), got.review_reasons
+
+
+@pytest.mark.parametrize(("subject", "body"), [
+    ("Golf 7 skiver foran", "Hei\n\n2 stk bremseskiver foran 5Q0 615 301 F til Golf EL 12345\n\nMvh Per"),
+    ("Bremser", "Hei\n\n2 stk bremseskiver foran 0 986 479 321 og 1 stk bremseskiver bak 0 986 479 322 til "
+                "Golf EL 12345\n\nMvh Per"),
+])
+def test_no_contradiction_without_one(subject, body):
+    got = mail(body, subject=subject)
+    assert not [r for r in got.review_reasons if "subject" in r or "times" in r], got.review_reasons
+
+
+# 9. Delivery and pickup said in a verb phrase with words between ('kjøre det ut', 'holt die Teile um 11:30 ab').
+@pytest.mark.parametrize(("body", "fulfilment"), [
+    ("Hei, 1 stk oljefilter Mann W 712/95 til Golf EL 12345. Kan dere kjøre delene ut i dag?", "delivery"),
+    ("Hej, 1 stk oliefilter Mann W 712/95 til Golf AB 12 345. Kan I køre det ud før 12?", "delivery"),
+    ("Hi, 1 x oil filter Mann W 712/95 for the Golf AB12 CDE, drop them over when the van goes", "delivery"),
+    ("Hallo, 1 Ölfilter Mann W 712/95 für den Golf HH-AB 123, wir holen die Teile gegen 14:30 ab", "pickup"),
+])
+def test_fulfilment_phrases_with_words_between(body, fulfilment):
+    assert sms(body).fulfilment == fulfilment

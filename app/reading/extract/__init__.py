@@ -180,8 +180,10 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         return
 
     items = ambiguity.drop_summaries(items)
+    items, restated = ambiguity.restated_counts(items)
     pm.lines = [_to_line(item) for item in items]
     reasons = _review_reasons(pm, doc, items, conditionals, signal_text, unread, refused, attachment_ref, lang)
+    reasons += restated
     for item in items:
         claims += [Claim(s, e, "part_number") for s, e in item.spans.get("part_number", [])]
         claims += [Claim(s, e, "quantity") for s, e in item.spans.get("quantity", [])]

@@ -9,6 +9,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from app.reading.extract.lexicon import common, number_words, part_noun_re, vehicle_names, words
 from app.reading.extract.lexicon import number_words, part_noun_re, words
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "ambiguity.json"
@@ -53,6 +54,43 @@ def _joined_parts(description: str | None) -> str | None:
     return None
 
 
+def _specific(nouns: set[str]) -> set[str]:
+    """The part stems that say which part ('kloss', 'skiv'), without the generic 'brems' they share."""
+    return {n for n in nouns if n not in _data()["generic_part_stems"]} or nouns
+
+
+def _same_part(a, b) -> bool:
+    """Two lines that name the same part: the specific stems of one within the other's, no position that the
+    other lacks ('bremseskiver bak' is not 'bremseskiver foran')."""
+    na, nb = _specific(_nouns(a.description)), _specific(_nouns(b.description))
+    if not na or not na <= nb:
+        return False
+    pos = lambda d: {w.lower() for w in re.findall(r"[^\W\d_]+", d or "")} & _positions()  # noqa: E731
+    return pos(a.description) <= pos(b.description)
+
+
+@cache
+def _positions() -> frozenset[str]:
+    return frozenset(common("positions"))
+
+
+def restated_counts(items: list) -> tuple[list, list[str]]:
+    """A line without a number that names a part a numbered line already has, with another count ('4 st
+    bromsbelägg bak 0 986 494 902' ... 'PS. beläggen bara ett set'): the count is contradicted. The restating
+    line is dropped (the numbered line is the literal reading) and the contradiction is returned as a reason."""
+    out, reasons = [], []
+    for item in items:
+        if item.part_number is None and item.source == "text" and item.quantity.explicit:
+            twin = next((i for i in items if i.part_number and i.source == "text" and _same_part(item, i)), None)
+            if twin is not None and twin.quantity.value != item.quantity.value:
+                reasons.append(f"'{twin.description}' is asked for {twin.quantity.value} times on its line but "
+                               f"{item.quantity.value} times elsewhere ('{item.literal.strip()[:60]}'); ask how many "
+                               "are wanted.")
+                continue
+        out.append(item)
+    return out, reasons
+
+
 def drop_summaries(items: list) -> list:
     """A line with only a description, whose part words every one reappear in part-numbered lines after it,
     is a summary of those lines, not a line of its own."""
@@ -79,6 +117,40 @@ def _counted_otherwise(before: str, value: int) -> bool:
         return int(word) != value
     count = number_words().get(word)
     return count is not None and count != value
+
+
+@cache
+def _counted_part() -> re.Pattern:
+    nums = "|".join(sorted(number_words(), key=len, reverse=True))
+    units = "|".join(words("units") + words("set_words") + words("pair_words"))
+    return re.compile(rf"(?<![\w.,/-])(\d{{1,3}}|{nums})(?!\w)\s*(?:(?:{units})(?!\w)\s*)?"
+                      rf"((?:[^\W\d_][\w-]*\s*){{1,3}})", re.I)
+
+
+@cache
+def _vehicle_before() -> re.Pattern:
+    return re.compile(rf"(?<!\w){vehicle_names('makes', 'models')}\s*$", re.I)
+
+
+def _subject_contradictions(pm, items: list) -> list[str]:
+    """'2 sett klosser til Tiguan' in the subject and '1 sett' on the pads' line in the text: which is meant?"""
+    subject = pm.evidence_text.split("\n", 1)[0]
+    body_from = len(subject) + 1
+    out = []
+    for m in _counted_part().finditer(subject):
+        word = m.group(1).lower()
+        value = int(word) if word.isdigit() else number_words().get(word)
+        named = type("Named", (), {"description": m.group(2)})
+        if not value or not _nouns(m.group(2)) or _vehicle_before().search(subject[:m.start()]):
+            continue  # 'Golf 7 skiver/klosser': a generation, not a count
+        for n, item in enumerate(items, 1):
+            spans = item.spans.get("chunk") or item.spans.get("line") or []
+            if (item.source == "text" and spans and spans[0][0] >= body_from and _same_part(named, item)
+                    and item.quantity.value != value):
+                out.append(f"The subject asks for '{m.group(0).strip()}' but line {n} says {item.quantity.value}; "
+                           "ask how many are wanted.")
+                break
+    return out
 
 
 def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str]) -> list[str]:
@@ -119,6 +191,7 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
         if sets:
             out.append(f"Line {n} gives a count of {item.quantity.value} and also says "
                        f"'{sets[0].group(0)}'; ask whether a set or {item.quantity.value} pieces are meant.")
+    out += _subject_contradictions(pm, items)
     m = _rx("below_partial").search(text)
     if m and re.search(r"(?i)(?:nedenfor|under|nedan|below|unten|hieronder|ci-dessous|mail|e-?post)", m.group(0)):
         out.append(f"The message points at an earlier mail ('{m.group(0).strip()}'); check the quoted text for "
