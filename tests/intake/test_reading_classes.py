@@ -180,3 +180,23 @@ def test_no_contradiction_without_one(subject, body):
 ])
 def test_fulfilment_phrases_with_words_between(body, fulfilment):
     assert sms(body).fulfilment == fulfilment
+
+
+# 10. References as written: a prefix the label carries ('Arbeidsordre: AO 4410' over a bare 'AO 4410' in the
+#     subject), a German Kommission named by number and name; an order of ours named needs no vehicle.
+def test_a_labelled_reference_is_kept_as_written_over_the_subject():
+    got = mail("Hei\n\n1 stk oljefilter Mann W 712/95 til Golf EL 12345\n\nArbeidsordre: AO 4410\n\nMvh Per",
+               subject="Bestilling Golf - AO 4410")
+    assert got.customer_reference == "AO 4410"
+
+
+def test_a_kommission_keeps_its_name():
+    got = mail("Hallo,\n\n1 Ölfilter Mann W 712/95 für den Golf HH-AB 123\n\nKommission: 31-2207 Becker\n"
+               "Kundennummer: 448812\n\nGruß Jan", subject="Bestellung")
+    assert got.customer_reference == "31-2207 Becker"
+
+
+def test_parts_added_to_our_order_need_no_vehicle():
+    got = sms("Hej, lägg till på GBG-000611: 2 st slangklämmor 20-32mm och en packning. Samma leverans.")
+    assert got.kind == "order" and got.order_ref == "GBG-000611"
+    assert not [r for r in got.review_reasons if "names no vehicle" in r], got.review_reasons

@@ -93,6 +93,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     if ref2:
         masked = signals.mask(masked, [span2])
         claims.append(Claim(off + span2[0], off + span2[1], "customer_reference"))
+    if ref and ref2 and ref2 != ref and normalise_part_number(ref2).endswith(normalise_part_number(ref)):
+        ref = None  # "AO 55120" in the subject, "Arbeidsordre: AO 55120" in the text: the labelled one as written
     pm.customer_reference = ref or ref2
     if pm.customer_reference:
         pm.evidence["customer_reference"] = [span if ref else (off + span2[0], off + span2[1])]
@@ -304,7 +306,8 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
             reasons.append(f"Part number '{item.part_number}' on line {n} ({item.source}) is stored as a number; "
                            "leading zeros may have been lost, so check it with the workshop.")
     generic = [n for n, i in enumerate(items, 1) if i.part_number is None and not _consumable(i.description)]
-    if generic and not (pm.plate or pm.vin or vehicle.mentions_vehicle(text)):
+    # parts added to an order of ours (its reference named) are for that order's vehicle
+    if generic and not (pm.plate or pm.vin or pm.order_ref or vehicle.mentions_vehicle(text)):
         for n in generic:
             reasons.append(f"Line {n} '{items[n - 1].description}' has no part number and the message names no "
                            "vehicle (plate, VIN or model); ask which car it is for.")

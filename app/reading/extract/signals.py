@@ -78,6 +78,11 @@ def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | No
             value = inner.group("v").strip().rstrip(".")  # "ref: werkorder 7714": the work order's own number
         if len(value.split()) > 4:
             value = " ".join(value.split()[:4])
+        name = re.match(r"[ \t]+([A-ZÄÖÜÅØÆ][a-zäöüßåøæé]{2,20})[ \t]*(?:\n|$)", text[m.end("v"):])
+        if name and re.match(r"(?i)kommission|komm\b|commission", label) and re.fullmatch(r"[\d\-/]+", value):
+            value = f"{value} {name.group(1)}"  # "Kommission: 25-1187 Krüger": the job is named by number and name
+            span_end = m.end("v") + name.end(1)
+            best = best or (value, (m.start("v"), span_end))
         if best is None:
             best = (value, m.span("v"))
     return (best[0], best[1]) if best else (None, None)
