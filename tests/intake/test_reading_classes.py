@@ -200,3 +200,13 @@ def test_parts_added_to_our_order_need_no_vehicle():
     got = sms("Hej, lägg till på GBG-000611: 2 st slangklämmor 20-32mm och en packning. Samma leverans.")
     assert got.kind == "order" and got.order_ref == "GBG-000611"
     assert not [r for r in got.review_reasons if "names no vehicle" in r], got.review_reasons
+
+
+# 11. Danish and Norwegian told apart by the words and spellings that differ (af/igen/-tion vs av/igjen/-sjon).
+@pytest.mark.parametrize(("body", "lang"), [
+    ("Tak for din mail. Jeg er på ferie og læser ikke mails i perioden. Kontakt værkstedet på 62 21 44 80.", "da"),
+    ("Takk for mailen. Jeg er på ferie og leser ikke e-post i perioden. Ta kontakt med verkstedet igjen etter uke 32.",
+     "no"),
+])
+def test_danish_and_norwegian_apart(body, lang):
+    assert mail(body, subject="Ferie").language == lang

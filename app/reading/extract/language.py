@@ -28,6 +28,12 @@ def _markers() -> dict[str, dict[str, float]]:
     return {w: {lang: 1.0 / len(langs) for lang in langs} for w, langs in owners.items()}
 
 
+@cache
+def _marker_patterns() -> list[tuple[str, re.Pattern]]:
+    return [(lang, re.compile(rf"(?<!\w)(?:{'|'.join(lexicon(lang)['marker_patterns'])})(?!\w)"))
+            for lang in LANGUAGES if lexicon(lang).get("marker_patterns")]
+
+
 def hint_from(content_language: str | None, sender: str | None) -> str | None:
     if content_language:
         code = content_language.split(",")[0].strip().lower()[:2]
@@ -57,6 +63,8 @@ def detect(text: str, hint: str | None = None) -> str:
         pair = tokens[i] + " " + tokens[i + 1]
         for lang, weight in markers.get(pair, {}).items():
             scores[lang] += 2 * weight
+    for lang, rx in _marker_patterns():
+        scores[lang] += 0.5 * len(rx.findall(low))  # spellings: -sjon and kj/gj are Norwegian, -tion and -hed Danish
     for ch, langs in _CHARS.items():
         if ch in low:
             for lang in langs:
