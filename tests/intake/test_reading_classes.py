@@ -210,3 +210,16 @@ def test_parts_added_to_our_order_need_no_vehicle():
 ])
 def test_danish_and_norwegian_apart(body, lang):
     assert mail(body, subject="Ferie").language == lang
+
+
+# 12. A function word means what it means in the message's language: Nordic 'en' is 'a', not Dutch 'and'.
+def test_nordic_en_is_not_a_conjunction():
+    got = sms("Hei, 2 stk luftfilter Mann C 27 009 (ta en ekstra til lager) til Golf EL 12345")
+    assert lines(got) == [("C 27 009", "luftfilter Mann (ta en ekstra til lager)", 2)]
+    assert not [r for r in got.review_reasons if "two parts" in r], got.review_reasons
+
+
+def test_an_engine_family_between_model_and_plate_keeps_the_plate():
+    got = sms("Hei. Transit 2.0 EcoBlue EL 40218 skal på service: 1 stk oljefilter Mann W 7008")
+    assert got.plate == "EL 40218"
+    assert [line.part_number for line in got.lines] == ["W 7008"]

@@ -40,15 +40,16 @@ def _nouns(text: str | None) -> set[str]:
 
 
 @cache
-def _conj() -> re.Pattern:
-    return re.compile(rf"\s(?:{'|'.join(words('conjunctions'))}|\+|&)\s", re.I)
+def _conj(lang: str = "en") -> re.Pattern:
+    """The message's own conjunctions (and English ones): Dutch 'en' is 'and', Nordic 'en' is 'a'."""
+    return re.compile(rf"\s(?:{'|'.join(words('conjunctions', tuple(sorted({lang, 'en'}))))}|\+|&)\s", re.I)
 
 
-def _joined_parts(description: str | None) -> str | None:
+def _joined_parts(description: str | None, lang: str = "en") -> str | None:
     """'stötdämpare och fjädrar': two part words on either side of a conjunction in one line."""
     if not description:
         return None
-    m = _conj().search(description)
+    m = _conj(lang).search(description)
     if m and _nouns(description[:m.start()]) and _nouns(description[m.end():]):
         return description
     return None
@@ -172,7 +173,7 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
             out.append(f"The count '{qty.strip()}' on line {n} may be meant for line {n + 1} too "
                        f"('{b.description}'); ask how many of each.")
     for n, item in enumerate(items, 1):
-        joined = _joined_parts(item.description)
+        joined = _joined_parts(item.description, lang)
         if joined and item.quantity.explicit and item.quantity.value > 1:
             out.append(f"Line {n} names two parts ('{joined}') with one count ({item.quantity.value}); "
                        "ask how many of each.")

@@ -227,8 +227,9 @@ def _sentences(text: str, base: int) -> list[tuple[int, int]]:
 
 
 @cache
-def _conj() -> re.Pattern:
-    alts = "|".join(words("conjunctions"))
+def _conj(lang: str = "en") -> re.Pattern:
+    # the message's own conjunctions and English ones: Dutch 'en' is 'and', Nordic 'en' is 'a'
+    alts = "|".join(words("conjunctions", tuple(sorted({lang, "en"}))))
     return re.compile(rf"\s*(?:(?<!\d),|,(?!\d)|;|\s(?:{alts}|\+|&)\s)\s*", re.I)  # not the comma of 4,3 l
 
 
@@ -372,7 +373,7 @@ def _brand_words() -> frozenset[str]:
 
 
 def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, int]]:
-    cands = [m for m in _conj().finditer(sentence) if not any(p.start <= m.start() < p.end for p in pns)]
+    cands = [m for m in _conj(lang).finditer(sentence) if not any(p.start <= m.start() < p.end for p in pns)]
     cuts, start = [], 0
     left_noun, checked_to = False, 0  # a part noun in sentence[start:checked_to]
     for n, m in enumerate(cands):

@@ -4,9 +4,11 @@ need context: a label (reg., kenteken ...), a make or model just before, a vehic
 or the country of the sender."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from app.reading.extract.lexicon import common, pattern, vehicle_names
 from app.reading.extract.lexicon import common, pattern
@@ -74,8 +76,16 @@ def _vehicle_word() -> re.Pattern:
 
 @cache
 def _engine_or_year() -> re.Pattern:
+    names = "|".join(re.escape(w) for w in _vehicle_codes()["engine_and_body_words"])
     return re.compile(r"^(?:\d[.,]\d\s?[A-Za-z]{0,5}|(?:19|20)\d\d|[A-Z]{2,5}|[A-Z]?\d{1,2}|[IVX]{1,4}|mk ?\d|"
-                      r"\w{1,3}\d\w{0,2}|the|en|ein|une|un|la|le|den|det)$", re.I)
+                      rf"\w{{1,3}}\d\w{{0,2}}|the|en|ein|une|un|la|le|den|det|{names})$", re.I)
+
+
+@cache
+def _vehicle_codes() -> dict:
+    """Engine families and body styles ('Multijet', 'Touring') that stand between a model and its plate."""
+    with open(Path(__file__).resolve().parent.parent / "lexicons" / "vehicle_codes.json", encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
