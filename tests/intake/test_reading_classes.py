@@ -223,3 +223,22 @@ def test_an_engine_family_between_model_and_plate_keeps_the_plate():
     got = sms("Hei. Transit 2.0 EcoBlue EL 40218 skal på service: 1 stk oljefilter Mann W 7008")
     assert got.plate == "EL 40218"
     assert [line.part_number for line in got.lines] == ["W 7008"]
+
+
+# 13. Layouts pasted from elsewhere: web-shop blocks (title, 'Varenr:', stock, price, 'Antall:') and a table whose
+#     cells stand one per line (Outlook's plain part of an HTML table). Stock counts and prices are not read.
+def test_web_shop_blocks_are_one_line_each():
+    body = ("Hei,\n\nkopierte fra nettbutikken:\n\nVannpumpe\nSKF VKPC 81418\nVarenr: VKPC 81418\n"
+            "Lagerstatus: 7 stk på lager\nPris: 1 149,00 kr\nAntall: 1\n\nTermostat med hus\nWahler 410475.87D\n"
+            "Varenr: 410475.87D\nLagerstatus: 15 stk på lager\nPris: 689,00 kr\nAntall: 2\n\n"
+            "Til Golf EL 12345. Mvh Per")
+    got = mail(body)
+    assert lines(got) == [("VKPC 81418", "Vannpumpe SKF", 1), ("410475.87D", "Termostat med hus Wahler", 2)]
+
+
+def test_a_table_with_one_cell_per_line():
+    body = ("Hej\n\nTil Octavia AB 12 345:\n\nVarenr.\nBeskrivelse\nAntal\nPris\n"
+            "04E 115 561 H\nOliefilter\n1\n129,-\n1K0 615 301 AA\nBremseskiver bag\n2\n540,- pr. stk\n\n"
+            "Leveres i morgen.")
+    got = mail(body)
+    assert lines(got) == [("04E 115 561 H", "Oliefilter", 1), ("1K0 615 301 AA", "Bremseskiver bag", 2)]

@@ -37,6 +37,13 @@ def _vehicle_tail(lang: str) -> re.Pattern:
 
 
 @cache
+def _masked_vehicle_tail(lang: str) -> re.Pattern:
+    preps = "|".join(words("vehicle_preps", (lang, "en")) + ("til", "till", "for", "für", "pour", "voor", "to"))
+    return re.compile(rf"(?<=\S)\s(?:{preps})\s+(?:(?:en|ein|une|un|the|a|la|le|den|det|vores|vår|our|min)\s+)?"
+                      rf"\s{{3,}}.*$", re.I | re.S)
+
+
+@cache
 def _request_phrase() -> re.Pattern:
     alts = "|".join(w for w in words("fillers") if " " in w or len(w) >= 6)
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)", re.I)
@@ -73,6 +80,9 @@ def _drop_lead_in(text: str) -> str:
 
 def clean_description(text: str, lang: str) -> str | None:
     text = _price().sub(" ", text)
+    gap = _masked_vehicle_tail(lang).search(" " + text)
+    if gap and not has_part_noun(gap.group()):
+        text = (" " + text)[:gap.start()]  # while a masked vehicle still leaves its gap ('til en     D4 2015')
     text = drop_asides(text) or ""
     m = _request_phrase().search(text)
     if m and not has_part_noun(text[:m.start()]):

@@ -9,7 +9,8 @@ from functools import cache
 from app.reading.extract.descriptions import clean_description
 from app.reading.extract.lexicon import common, has_part_noun, lexicon, part_noun_re, pattern, words
 from app.reading.extract.confidence import fits_grammar
-from app.reading.extract.partnumbers import PartMatch, _whole_formats, find_part_numbers, is_ean13
+from app.reading.extract.partnumbers import (PartMatch, _whole_formats, find_part_numbers, is_ean13,
+                                            normalise_part_number)
 from app.reading.extract.vehicle import mentions_vehicle
 from app.reading.extract.quantities import Quantity, find_quantity
 from app.reading.extract.signals import mask
@@ -278,6 +279,13 @@ def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list
                 base, text = raw_lines[row_lines[item.row]]
                 item.spans = {"line": [(base, base + len(text))]}
             items.append(item)
+    if not table:
+        for item, lines_used in _vertical_table(raw_lines):
+            items.append(item)
+            used |= lines_used
+    for item, lines_used in _labelled_blocks(raw_lines, used):
+        items.append(item)
+        used |= lines_used
     numbered = _numbered_lines(raw_lines)
     cond_re = pattern("conditional", (lang, "en"))
     intent_re = pattern("order_intent")
@@ -294,7 +302,95 @@ def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list
                     conditionals.append(item.literal.strip())
                     continue
                 items.append(item)
+    items.sort(key=lambda i: min((sp[0] for k in ("chunk", "line") for sp in i.spans.get(k, [])), default=0))
     return _merge_descriptions(items), conditionals
+
+
+def _vertical_table(lines: list[tuple[int, str]]) -> list[tuple[Item, set[int]]]:
+    """A table whose cells each stand on a line of their own (an HTML table in Outlook's plain part): header
+    cells one per line ('Varenr.', 'Beskrivelse', 'Antal', 'Pris'), then the values row by row, as many lines a
+    row as there are headers, up to a blank line. A masked cell (a price) still holds its line."""
+    label_like = re.compile(r"[^\W\d_][^\d:]{0,30}")
+    for idx in range(len(lines) - 1):
+        if _header_kind(lines[idx][1]) is None or _header_kind(lines[idx + 1][1]) is None:
+            continue
+        if idx and lines[idx - 1][1].strip() and label_like.fullmatch(lines[idx - 1][1].strip()):
+            continue  # not the first header line
+        head = idx
+        while head < len(lines) and lines[head][1].strip() and label_like.fullmatch(lines[head][1].strip()) \
+                and len(lines[head][1].split()) <= 3:
+            head += 1
+        headers = [lines[i][1].strip() for i in range(idx, head)]
+        kinds = [_header_kind(h) for h in headers]
+        width = len(headers)
+        if width < 2 or "part" not in kinds or not ({"qty", "desc"} & set(kinds)):
+            return []
+        rows, used, spans, j = [headers], set(range(idx, head)), [], head
+        while j + width <= len(lines) and all(lines[k][1] != "" for k in range(j, j + width)):
+            rows.append([lines[k][1].strip() for k in range(j, j + width)])
+            spans.append((lines[j][0], lines[j + width - 1][0] + len(lines[j + width - 1][1])))
+            used |= set(range(j, j + width))
+            j += width
+        if len(rows) < 2:
+            return []
+        out = []
+        for item in items_from_rows(rows, "text"):
+            if item.row is not None and 1 <= item.row <= len(spans):
+                item.spans = {"line": [spans[item.row - 1]]}
+                out.append((item, used))
+        return out
+    return []
+
+
+_LABELLED = re.compile(r"^\s*(?P<label>[^\W\d_][^:\n]{0,24}?)\s*:\s*(?P<value>\S.*?)?\s*$")  # a masked value: none
+
+
+def _labelled_blocks(lines: list[tuple[int, str]], used: set[int]) -> list[tuple[Item, set[int]]]:
+    """Blocks pasted from a web shop: a title, then 'Varenr: KP15656XS-1', 'Lagerstatus: 12 stk på lager',
+    'Pris: 2 495,00 kr', 'Antall: 1'. A block of lines between blank lines with a part-number label and a
+    quantity label is one order line: its number and count from those labels, its description from the lines
+    without a label (the number taken out); stock, price and other labelled lines are not read."""
+    out, block = [], []
+    for idx in range(len(lines) + 1):
+        if idx < len(lines) and idx not in used and lines[idx][1].strip():
+            block.append(idx)
+            continue
+        if len(block) >= 3:
+            item = _labelled_block(lines, block)
+            if item:
+                out.append((item, set(block)))
+        block = []
+    return out
+
+
+def _labelled_block(lines: list[tuple[int, str]], block: list[int]) -> Item | None:
+    fields, plain = {}, []
+    for idx in block:
+        m = _LABELLED.match(lines[idx][1])
+        kind = _header_kind(m.group("label")) if m else None
+        if kind in ("part", "ean", "qty"):
+            fields.setdefault(kind, (idx, m))
+        elif not m:
+            plain.append(idx)
+    if "qty" not in fields or not ({"part", "ean"} & set(fields)) or not plain:
+        return None
+    idx, m = fields.get("part") or fields["ean"]
+    value = m.group("value") or ""
+    found = find_part_numbers(value, context=True)
+    pn = found[0].text if found else (value if re.search(r"\d", value) and not _wordy(value) else None)
+    q = _int_cell(fields["qty"][1].group("value") or "")
+    if pn is None or q is None:
+        return None
+    key = normalise_part_number(pn)
+    words_ = []
+    for i in plain:
+        text = lines[i][1]
+        same = [(p.start, p.end) for p in find_part_numbers(text, context=True) if normalise_part_number(p.text) == key]
+        words_.append(mask(text, same))
+    desc = re.sub(r"\s+", " ", " ".join(words_)).strip() or None
+    start, end = lines[block[0]][0], lines[block[-1]][0] + len(lines[block[-1]][1])
+    return Item(pn, desc, Quantity(q, [], True, None), literal=" | ".join(lines[i][1].strip() for i in block),
+                spans={"line": [(start, end)]})
 
 
 def _numbered_lines(lines: list[tuple[int, str]]) -> set[int]:
