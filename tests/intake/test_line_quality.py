@@ -78,3 +78,10 @@ def test_no_fulfilment_read_and_words_after_the_reference():
     start = text.index("25-1187")
     f = features(text, [], fulfilment=None, evidence={"customer_reference": [(start, start + 7)]})
     assert f["fulfilment_none"] == 1.0 and f["ref_tail"] == 1.0
+
+
+def test_a_word_that_may_say_how_the_parts_go_when_no_fulfilment_was_read():
+    text = "Bestilling\n1 batteri Bosch 0 092 S40 080. Kan I køre det ud nu?\n"
+    line = "1 batteri Bosch 0 092 S40 080"
+    assert features(text, [item(text, line, "0 092 S40 080", "batteri Bosch")], fulfilment=None)["fulfilment_unread"] == 1.0
+    assert features(text, [item(text, line, "0 092 S40 080", "batteri Bosch")])["fulfilment_unread"] == 0.0

@@ -56,6 +56,11 @@ def _total_words() -> re.Pattern:
 
 
 @cache
+def _fulfilment_stems() -> re.Pattern:
+    return re.compile(rf"(?<![^\W\d_])(?:{'|'.join(re.escape(w) for w in _vocab()['fulfilment_stems'])})", re.I)
+
+
+@cache
 def _count_words() -> frozenset[str]:
     return frozenset(w.lower() for w, v in number_words().items() if v >= 2)
 
@@ -120,6 +125,8 @@ def quality(pm, items, books) -> dict[str, float]:
         "listy_unread": float(min(listy_unread, 3)),
         "weak_tokens": min(weak, 6) / 6,
         "fulfilment_none": float(pm.fulfilment is None),
+        # a word that may say how the parts go, in a message where no fulfilment was read
+        "fulfilment_unread": float(pm.fulfilment is None and bool(_fulfilment_stems().search(text))),
         # a number word left in a description ("zwei Verschleißanzeiger"): a count not read
         "desc_numword": float(min(sum(any(w.lower() in _count_words() for w in _WORD.findall(i.description or ""))
                                       for i in items), 2)),
