@@ -85,3 +85,9 @@ def test_a_word_that_may_say_how_the_parts_go_when_no_fulfilment_was_read():
     line = "1 batteri Bosch 0 092 S40 080"
     assert features(text, [item(text, line, "0 092 S40 080", "batteri Bosch")], fulfilment=None)["fulfilment_unread"] == 1.0
     assert features(text, [item(text, line, "0 092 S40 080", "batteri Bosch")])["fulfilment_unread"] == 0.0
+
+
+def test_an_uncovered_line_names_a_part_only_by_a_stem_of_four_letters_or_more():
+    from app.reading.extract.line_quality import names_a_part
+    assert names_a_part("Vi trenger bremseskiver til Golfen") and names_a_part("2 stk Bremsscheiben vorne")
+    assert not names_a_part("Kommission: Huber 4711") and not names_a_part("Sabine Huber, Kfz-Meisterbetrieb")

@@ -13,6 +13,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from app.reading.extract.lexicon import words
+from app.reading.extract.line_quality import names_a_part, quality
 from app.reading.extract.lexicon import has_part_noun, words
 from app.reading.extract.line_quality import quality
 
@@ -86,7 +88,7 @@ def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int
     text = pm.evidence_text
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
-        if line.strip() and has_part_noun(line) and not any(s < start + len(line) and start < e for s, e in covered):
+        if line.strip() and names_a_part(line) and not any(s < start + len(line) and start < e for s, e in covered):
             uncovered += 1
     found, missing = confirmed or (0, 0)
     return {

@@ -43,11 +43,16 @@ def _names() -> frozenset[str]:
 
 
 @cache
-def _brand_format() -> dict[str, re.Pattern]:
+def _formats() -> dict[str, str]:
     with open(_DIR / "part_grammar.json", encoding="utf-8") as fh:
-        formats = json.load(fh)["formats"]
-    return {brand: re.compile("|".join(f"(?:{formats[k]})" for k in keys if k in formats), re.I)
-            for brand, keys in _vocab()["brand_formats"].items()}
+        return json.load(fh)["formats"]
+
+
+@cache
+def _brand_format(brand: str) -> re.Pattern | None:
+    """The shapes of `brand`'s numbers (lower case), or None for a word that is not a brand with known shapes."""
+    keys = _vocab()["brand_formats"].get(brand)
+    return re.compile("|".join(f"(?:{_formats()[k]})" for k in keys if k in _formats()), re.I) if keys else None
 
 
 @cache
@@ -70,6 +75,12 @@ def foreign_words(description: str | None) -> int:
     known = _known_words()
     return sum(1 for w in _WORD.findall(description or "")
                if len(w) > 2 and w.lower() not in known and not part_noun_re().search(w))
+
+
+def names_a_part(line: str) -> bool:
+    """A part noun of four letters or more in `line`: the short stems ("rem", "hub") also match inside names and
+    names ("Huber"), which measured as noise for an uncovered line."""
+    return any(len(m.group()) >= 4 for m in part_noun_re().finditer(line))
 
 
 def _spans(item) -> list[tuple[int, int]]:
@@ -99,10 +110,10 @@ def quality(pm, items, books) -> dict[str, float]:
     shared = sum(1 for i in text_items if any(owners[sp] > 1 for sp in _spans(i)))
     crowded = sum(v - 1 for v in rows.values() if v > 1)
     # a brand named beside a number: does the number have that brand's shape?
-    formats, brand_ok = _brand_format(), 0
+    brand_ok = 0
     for i in pns:
-        named = [w.lower() for w in _WORD.findall(f"{i.description or ''} {i.literal or ''}") if w.lower() in formats]
-        brand_ok += any(formats[w].fullmatch(i.part_number.strip()) for w in named)
+        shapes = [_brand_format(w.lower()) for w in _WORD.findall(f"{i.description or ''} {i.literal or ''}")]
+        brand_ok += any(rx.fullmatch(i.part_number.strip()) for rx in shapes if rx)
     # text lines shaped like order lines (a bullet, a count first, table cells) that no line was read from
     covered = [sp for i in items for sp in _spans(i)]
     listy_unread = 0
