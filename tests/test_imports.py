@@ -5,7 +5,7 @@ The graph is read from the source (ast), with every import counted wherever it i
 import is a dependency too, only a later one). Importing `a.b.c` first runs the packages `a` and `a.b`, so an
 import also depends on the packages it enters: `app.reading.quotes` importing `app.reading.extract.lexicon`
 ran `app/reading/extract/__init__.py`, which imported the quotes back (the cycle that made
-`python -c "import app.reading.quotes"` fail).
+`python -c "import app.intake.quotes"` fail).
 """
 from __future__ import annotations
 
