@@ -23,8 +23,9 @@ from app.intake import ack, corrections
 from app.reading.parse import ParseFailed, ParseInterrupted
 from app.intake.store import headers_of
 from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, WorkshopEmail
-from app.orders import lifecycle
+from app.orders import from_message, lifecycle
 from app.orders.references import ORDER_REF
+from app.orders.service import create_order
 from app.orders.service import LineInput, OrderInput, create_order
 from app.orders.unit_of_work import UnitOfWork, end_read, kept
 from app.orders.workshops import find_by_email
@@ -32,7 +33,6 @@ from app.orders.workshops import find_by_email
 log = logging.getLogger(__name__)
 
 ACK_REF = re.compile(r"<ack\.([A-Z]{2,4}-\d{6})\.[^>]*@partdesk>", re.IGNORECASE)
-FULFILMENT = ("delivery", "pickup")
 
 
 # the stop event of the worker thread processing now (see process_pending), for the parse to heed
@@ -322,7 +322,8 @@ def _workshop_by_email(address: str) -> Workshop | None:
 
 
 def _create(message: InboundMessage, parsed, *, now: datetime) -> Order:
-    reasons = [str(r) for r in (parsed.review_reasons or [])]
+    """The order from a message read as one, mapped from the parse as it is stored (app.orders.from_message)."""
+    reasons = []
     address = (parsed.from_addr or "").strip().lower()
     workshop = _workshop_by_email(address)
     if workshop is None:
@@ -332,19 +333,12 @@ def _create(message: InboundMessage, parsed, *, now: datetime) -> Order:
                        f"{'blocked' if workshop.blocked else 'inactive'}: check before accepting.")
     if parsed.auth_failed:
         reasons.append(f"Sender authentication failed ({parsed.auth_failed}): the address may be forged.")
-    if parsed.needs_review and not reasons:
-        reasons.append("The order could not be read with confidence; check the lines against the message.")
     branch_id = message.branch_id or (workshop.home_branch_id if workshop else None)
     if branch_id is None:
         raise ValueError("The message came in through no mailbox and the sender has no home branch.")
-    lines = [LineInput(part_number=_cut(line.part_number, 64), description=_cut(line.description, 300),
-                       quantity=_quantity(line.quantity)) for line in parsed.lines or []]
-    data = OrderInput(
-        channel="email", lines=lines, workshop_id=workshop.id if workshop else None, urgent=bool(parsed.urgent),
-        fulfilment=parsed.fulfilment if parsed.fulfilment in FULFILMENT else None,
-        plate=_cut(parsed.plate, 20), vin=_cut(parsed.vin, 17), customer_reference=_cut(parsed.customer_reference, 64),
-        contact_name=_cut(parsed.from_name, 120), notes=_notes(parsed), language=_cut(parsed.language, 5),
-        confidence=parsed.confidence, review_reasons=list(dict.fromkeys(reasons)), inbound_message_id=message.id)
+    data = from_message.order_input(json_safe(parsed.to_dict()), channel="email", workshop_id=workshop.id if workshop else None,
+                                    review_reasons=reasons, contact_name=parsed.from_name, notes=_notes(parsed),
+                                    inbound_message_id=message.id)
     corrections.apply_history(data, parsed, now=now)
     order = create_order(branch_id, data, by=None, now=now)
     message.order_id = order.id
@@ -394,13 +388,6 @@ def _notes(parsed) -> str | None:
     if isinstance(notes, (list, tuple)):
         notes = "\n".join(str(n) for n in notes if n)
     return str(notes) if notes else None
-
-
-def _quantity(value) -> int:
-    try:
-        return max(1, min(int(value), 100000))
-    except (TypeError, ValueError):
-        return 1
 
 
 def _cut(value, length: int) -> str | None:

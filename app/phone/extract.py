@@ -1,11 +1,13 @@
-"""Text from a phone channel (an SMS body, a voicemail transcript) -> an OrderInput, via the shared parser."""
+"""Text from a phone channel (an SMS body, a voicemail transcript) -> an OrderInput, via the shared parser
+and the one mapping every channel uses (app.orders.from_message)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.models import Workshop
-from app.orders.service import LineInput, OrderInput
+from app.orders import from_message
+from app.orders.service import OrderInput
 
 log = logging.getLogger(__name__)
 
@@ -14,20 +16,19 @@ NOT_READ = "The text could not be read automatically; read it and fill in the li
 
 @dataclass
 class Reading:
-    """What the parser understood, or an empty reading with a reason when it could not run."""
+    """What the parser understood (`parsed`: the parse contract's JSON), or nothing, with `failed`
+    set, when it could not run."""
 
     kind: str = "order"
-    lines: list[LineInput] = field(default_factory=list)
-    plate: str | None = None
-    vin: str | None = None
-    urgent: bool = False
-    fulfilment: str | None = None
-    customer_reference: str | None = None
     order_ref: str | None = None
     language: str | None = None
-    confidence: float | None = None
-    review_reasons: list[str] = field(default_factory=list)
     parsed: dict | None = None
+    failed: bool = False
+
+    @property
+    def order(self) -> OrderInput:
+        """The order the text asks for, as far as it was read (no sender, workshop or message yet)."""
+        return from_message.order_input(self.parsed, channel="sms", review_reasons=[NOT_READ] if self.failed else [])
 
 
 def read_text(body: str, *, sms_from: str | None) -> Reading:
@@ -39,19 +40,9 @@ def read_text(body: str, *, sms_from: str | None) -> Reading:
         parsed = parse_bytes(body.encode("utf-8"), "sms", sms_from=sms_from)
     except Exception:  # the order must not be lost because the parser tripped
         log.exception("parser failed on a %d-character text from %s", len(body), sms_from)
-        return Reading(review_reasons=[NOT_READ])
-    lines = [LineInput(part_number=getattr(line, "part_number", None), description=getattr(line, "description", None),
-                       quantity=max(1, int(getattr(line, "quantity", 1) or 1)))
-             for line in (parsed.lines or [])]
-    reasons = list(parsed.review_reasons or [])
-    if parsed.needs_review and not reasons:
-        reasons.append("The message is unclear; check it before taking the order.")
-    to_dict = getattr(parsed, "to_dict", None)
-    return Reading(kind=parsed.kind or "order", lines=lines, plate=parsed.plate, vin=parsed.vin,
-                   urgent=bool(parsed.urgent), fulfilment=parsed.fulfilment,
-                   customer_reference=parsed.customer_reference, order_ref=getattr(parsed, "order_ref", None),
-                   language=parsed.language, confidence=parsed.confidence, review_reasons=reasons,
-                   parsed=to_dict() if callable(to_dict) else None)
+        return Reading(failed=True)
+    return Reading(kind=parsed.kind or "order", order_ref=getattr(parsed, "order_ref", None), language=parsed.language,
+                   parsed=parsed.to_dict())
 
 
 def unknown_sender_reason(number: str | None) -> str:
@@ -61,14 +52,7 @@ def unknown_sender_reason(number: str | None) -> str:
 def order_input(reading: Reading, *, channel: str, workshop: Workshop | None, contact_phone: str | None,
                 extra_reasons: list[str], notes: str | None, inbound_message_id: int | None,
                 language: str | None) -> OrderInput:
-    reasons = list(reading.review_reasons)
-    for reason in extra_reasons:
-        if reason not in reasons:
-            reasons.append(reason)
-    return OrderInput(
-        channel=channel, lines=list(reading.lines), workshop_id=workshop.id if workshop else None,
-        urgent=reading.urgent, fulfilment=reading.fulfilment, plate=reading.plate, vin=reading.vin,
-        customer_reference=reading.customer_reference, contact_phone=(contact_phone or None) and contact_phone[:20],
-        notes=notes, language=language, confidence=reading.confidence, review_reasons=reasons,
-        inbound_message_id=inbound_message_id,
-    )
+    return from_message.order_input(
+        reading.parsed, channel=channel, workshop_id=workshop.id if workshop else None,
+        review_reasons=[*([NOT_READ] if reading.failed else []), *extra_reasons], contact_phone=contact_phone,
+        notes=notes, language=language, inbound_message_id=inbound_message_id)

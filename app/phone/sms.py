@@ -100,7 +100,7 @@ def process(inbound: InboundMessage, *, now: datetime) -> str | None:
         extra.append(extract.unknown_sender_reason(sender))
     if reading.kind != "order":
         extra.append(f"Not read as an order ({reading.kind.replace('_', ' ')}): read the message.")
-    elif not reading.lines and not reading.review_reasons:
+    elif not reading.order.lines and not reading.order.review_reasons:
         extra.append("No parts could be read from the text.")
     data = extract.order_input(reading, channel="sms", workshop=workshop, contact_phone=sender,
                                extra_reasons=extra, notes=f"SMS from {sender}: {body}",

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Branch, InboundMessage, Order, OrderLine
 from app.orders import lifecycle, service
 from app.orders.references import normalise_part_number
+from app.orders.service import OrderInput
 from app.orders.workshops import find_by_phone
 from app.phone import extract
 from app.phone.callflow import branch_for_number, call_for
@@ -121,19 +122,20 @@ def add_transcript(*, call_sid: str | None, recording_sid: str | None, recording
     inbound.raw = json.dumps(data).encode("utf-8")
     reading = extract.read_text(transcript, sms_from=data.get("from"))
     inbound.parsed = reading.parsed
-    _apply(order, reading, now=now)
+    read = reading.order
+    _apply(order, read, now=now)
     order.notes = _notes(data)
     reasons = [r for r in order.review_reasons if r != NO_TRANSCRIPT]
-    for reason in [CHECK_TRANSCRIPT, *reading.review_reasons]:
+    for reason in [CHECK_TRANSCRIPT, *read.review_reasons]:
         if reason not in reasons:
             reasons.append(reason)
     order.review_reasons = reasons
     lifecycle.record(order, "transcribed", by=None, now=now,
-                     reason=f"Transcript added; {len(reading.lines)} line(s) read from it.")
+                     reason=f"Transcript added; {len(read.lines)} line(s) read from it.")
     return order
 
 
-def _apply(order: Order, reading: extract.Reading, *, now: datetime) -> None:
+def _apply(order: Order, reading: OrderInput, *, now: datetime) -> None:
     """Fill what the order does not have yet; never overwrite what staff may have typed."""
     if not order.lines:
         for i, line in enumerate(reading.lines):

@@ -108,10 +108,11 @@ def test_over_capacity_with_redirect_policy_names_the_backup(twilio, phone_branc
 
 
 def _clear_reading():
-    from app.orders.service import LineInput
     from app.phone.extract import Reading
 
-    return Reading(lines=[LineInput("W 713/16", "oljefilter", 2)], language="no")
+    return Reading(language="no", parsed={"kind": "order", "language": "no", "confidence": 0.95,
+                                          "lines": [{"part_number": "W 713/16", "description": "oljefilter",
+                                                     "quantity": 2}]})
 
 
 def test_stop_and_start_are_recorded_and_answered(twilio, phone_branch, db):

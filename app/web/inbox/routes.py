@@ -14,8 +14,7 @@ from wtforms import SubmitField
 from app.extensions import db
 from app.intake import pipeline
 from app.models import AuditEvent, InboundMessage, Order
-from app.orders import lifecycle, service
-from app.orders.service import LineInput, OrderInput
+from app.orders import from_message, lifecycle, service
 from app.orders.unit_of_work import run
 from app.web.forms import WebForm
 from app.web.queue.message import attachments, body_text
@@ -153,16 +152,11 @@ def _make_order(message: InboundMessage) -> str | None:
     branch_id = message.branch_id or current_user.branch_id
     if branch_id is None:
         return None
-    parsed = message.parsed or {}
-    lines = [LineInput(part_number=line.get("part_number"), description=line.get("description"),
-                       quantity=int(line.get("quantity") or 1)) for line in parsed.get("lines") or []]
     reasons = ["Made into an order by staff from the review inbox: check every field against the message."]
     now = datetime.now(UTC)
-    order = service.create_order(branch_id, OrderInput(
-        channel=message.channel if message.channel in ("email", "sms", "voicemail") else "email", lines=lines,
-        plate=parsed.get("plate"), vin=parsed.get("vin"), urgent=bool(parsed.get("urgent")),
-        fulfilment=parsed.get("fulfilment"), customer_reference=parsed.get("customer_reference"),
-        language=parsed.get("language"), review_reasons=reasons, inbound_message_id=message.id,
+    order = service.create_order(branch_id, from_message.order_input(
+        message.parsed, channel=message.channel if message.channel in ("email", "sms", "voicemail") else "email",
+        review_reasons=reasons, inbound_message_id=message.id,
         notes=f"From the review inbox: {message.sender or 'unknown sender'}"), by=current_user, now=now)
     message.order_id, message.reviewed_at = order.id, now
     return order.reference
