@@ -114,6 +114,10 @@ class TreeWatch(threading.Thread):
         self.done.set()
         return sum(self.peaks.values()) / 1024
 
+    def each(self) -> list[float]:
+        """Each process's peak in MiB, largest first."""
+        return sorted((kib / 1024 for kib in self.peaks.values()), reverse=True)
+
 
 def reap(proc: subprocess.Popen, timeout: float | None = None) -> float:
     """Wait for the process; returns its CPU seconds (user + system, reaped children included)."""
@@ -136,6 +140,7 @@ class Run:
     cpu: float
     note: str = ""
     duplicates: dict = field(default_factory=dict)
+    each_mib: list[float] = field(default_factory=list)  # each process's peak, largest first
     ok: bool = True
 
 
@@ -158,7 +163,8 @@ def run_peer(peer: peer_helpdesk.Peer, mails, log_dir: Path, second_drop: bool) 
         seconds = time.perf_counter() - start
         peak = watch.stop()
     tickets, left = peer.tickets(), len(list(peer.maildir.iterdir()))
-    run = Run(seconds, peak, cpu, f"{tickets} tickets, {left} files left in the folder, exit {proc.returncode}")
+    run = Run(seconds, peak, cpu, f"{tickets} tickets, {left} files left in the folder, exit {proc.returncode}",
+              each_mib=watch.each())
     run.ok = proc.returncode == 0
     if second_drop:
         drop(mails, peer.maildir)
@@ -245,7 +251,7 @@ def run_partdesk(url: str | None, mails, log_dir: Path, second_drop: bool, args)
                     "SELECT status, count(*) FROM inbound_message GROUP BY status")).all())
             failed = sum(v for k, v in statuses.items() if k != "processed")
             run = Run(seconds, peak, 0, f"first stored at {marks['first'] - start:.2f} s, {orders} orders, statuses "
-                      f"{statuses}, {len(watch.peaks)} processes", ok=stored == total and not failed)
+                      f"{statuses}", ok=stored == total and not failed, each_mib=watch.each())
             if second_drop:
                 drop(mails, folder)
                 try:
@@ -280,7 +286,8 @@ def run_floor(folder: Path, total: int) -> Run:
     seconds = time.perf_counter() - start
     peak = watch.stop()
     parsed = int(out.strip() or 0)
-    return Run(seconds, peak, cpu, f"{parsed} parsed", ok=proc.returncode == 0 and parsed == total)
+    return Run(seconds, peak, cpu, f"{parsed} parsed", ok=proc.returncode == 0 and parsed == total,
+               each_mib=watch.each())
 
 
 # -- report -------------------------------------------------------------------------------------------
@@ -288,9 +295,11 @@ def run_floor(folder: Path, total: int) -> Run:
 def summary(name: str, runs: list[Run], total: int) -> str:
     seconds = sorted(r.seconds for r in runs)
     median = statistics.median(seconds)
+    top = max(runs, key=lambda r: r.peak_mib)
+    parts = " + ".join(f"{m:.0f}" for m in top.each_mib) if len(top.each_mib) > 1 else "one process"
     return (f"{name:<9} {seconds[0]:7.2f} {median:7.2f} {seconds[-1]:7.2f} s   {total / median:7.1f} msg/s "
             f"(best {total / seconds[0]:.1f}, worst {total / seconds[-1]:.1f})   peak RSS "
-            f"{max(r.peak_mib for r in runs):6.1f} MiB   CPU {statistics.median(r.cpu for r in runs):5.1f} s")
+            f"{top.peak_mib:6.1f} MiB ({parts})   CPU {statistics.median(r.cpu for r in runs):5.1f} s")
 
 
 def main() -> int:
@@ -345,6 +354,9 @@ def main() -> int:
     print(f"partdesk throughput / peer's (median of {args.runs}): {ratio:.2f}x (target >= {args.target:g}x)")
     print(f"partdesk time / the floor's: {med['partdesk'] / med['floor']:.1f}x; "
           f"peer's time / the floor's: {med['peer'] / med['floor']:.1f}x")
+    cpu = {name: statistics.median(r.cpu for r in runs) for name, runs in results.items()}
+    print(f"CPU seconds, peer / partdesk (median; partdesk's include its idle time until stopped): "
+          f"{cpu['peer'] / max(cpu['partdesk'], 1e-9):.2f}x")
     peer_dups = results["peer"][0].duplicates
     ours_dups = results["partdesk"][0].duplicates
     print(f"after a second drop of the same {total} files: peer {peer_dups}; partdesk {ours_dups} (target 0)")
