@@ -26,7 +26,6 @@ from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, W
 from app.orders import from_message, lifecycle
 from app.orders.references import ORDER_REF
 from app.orders.service import create_order
-from app.orders.service import LineInput, OrderInput, create_order
 from app.orders.unit_of_work import UnitOfWork, end_read, kept
 from app.orders.workshops import find_by_email
 

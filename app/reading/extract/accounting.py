@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 
 from app.reading.extract.lexicon import brand_set, common, vehicle_names
-from app.reading.extract.lexicon import brand_set, common
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "vehicle_codes.json"
 

@@ -10,7 +10,6 @@ from functools import cache
 from pathlib import Path
 
 from app.reading.extract.lexicon import common, number_words, part_noun_re, vehicle_names, words
-from app.reading.extract.lexicon import number_words, part_noun_re, words
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "ambiguity.json"
 

@@ -13,10 +13,8 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app.reading.extract.lexicon import words
 from app.reading.extract.line_quality import names_a_part, quality
-from app.reading.extract.lexicon import has_part_noun, words
-from app.reading.extract.line_quality import quality
+from app.reading.extract.lexicon import words
 
 
 _DIR = Path(__file__).resolve().parent.parent / "lexicons"

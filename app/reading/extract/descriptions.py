@@ -6,7 +6,6 @@ import re
 from functools import cache
 
 from app.reading.extract.lexicon import common, has_part_noun, vehicle_names, words
-from app.reading.extract.lexicon import common, has_part_noun, words
 
 
 @cache

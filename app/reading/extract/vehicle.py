@@ -11,7 +11,6 @@ from functools import cache
 from pathlib import Path
 
 from app.reading.extract.lexicon import common, pattern, vehicle_names
-from app.reading.extract.lexicon import common, pattern
 
 _VIN = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NPR-Z0-9]{17})(?![A-Za-z0-9])")
 
