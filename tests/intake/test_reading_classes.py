@@ -242,3 +242,18 @@ def test_a_table_with_one_cell_per_line():
             "Leveres i morgen.")
     got = mail(body)
     assert lines(got) == [("04E 115 561 H", "Oliefilter", 1), ("1K0 615 301 AA", "Bremseskiver bag", 2)]
+
+
+# 14. A count in words at the start of a numbered line; the numbered line said again (a price remark) adds no
+#     line; 'n°' after a reference label.
+def test_a_count_in_words_before_a_numbered_part():
+    got = mail("Hallo,\n\nfür den Golf HH-AB 123:\n\ndrei Zündspulen Bosch 0 221 604 115\n"
+               "1 Ölfilter Mann W 712/95\n\nGruß Jan")
+    assert lines(got) == [("0 221 604 115", "Zündspulen Bosch", 3), ("W 712/95", "Ölfilter Mann", 1)]
+
+
+def test_a_price_remark_on_a_numbered_part_adds_no_line():
+    got = mail("Bonjour,\n\nPour la Clio GH-123-JK :\n\nun jeu de plaquettes avant TRW GDB1550\n\n"
+               "Prix vu avec Marc : 48,00 € HT le jeu de plaquettes.\n\nOR n° 5521\n\nMerci")
+    assert [line.part_number for line in got.lines] == ["GDB1550"]
+    assert got.customer_reference == "5521"

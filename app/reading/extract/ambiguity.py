@@ -77,12 +77,16 @@ def _positions() -> frozenset[str]:
 def restated_counts(items: list) -> tuple[list, list[str]]:
     """A line without a number that names a part a numbered line already has, with another count ('4 st
     bromsbelägg bak 0 986 494 902' ... 'PS. beläggen bara ett set'): the count is contradicted. The restating
-    line is dropped (the numbered line is the literal reading) and the contradiction is returned as a reason."""
+    line is dropped (the numbered line is the literal reading) and the contradiction is returned as a reason.
+    After the numbered line and with the same count (or none) it is the same line said again, and dropped."""
     out, reasons = [], []
     for item in items:
-        if item.part_number is None and item.source == "text" and item.quantity.explicit:
+        if item.part_number is None and item.source == "text":
             twin = next((i for i in items if i.part_number and i.source == "text" and _same_part(item, i)), None)
-            if twin is not None and twin.quantity.value != item.quantity.value:
+            if twin is not None and (not item.quantity.explicit or twin.quantity.value == item.quantity.value) \
+                    and items.index(twin) < items.index(item):
+                continue  # 'Prix vu avec Kévin : HT le jeu de plaquettes': the numbered line said again
+            if twin is not None and item.quantity.explicit and twin.quantity.value != item.quantity.value:
                 reasons.append(f"'{twin.description}' is asked for {twin.quantity.value} times on its line but "
                                f"{item.quantity.value} times elsewhere ('{item.literal.strip()[:60]}'); ask how many "
                                "are wanted.")

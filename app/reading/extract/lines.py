@@ -417,6 +417,10 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         lead = re.match(r"\s*(\d{1,2})\s+(?=[^\W\d_]{3,})", blanked) if local and not qty.explicit else None
         if lead and 0 < int(lead.group(1)):
             qty = Quantity(int(lead.group(1)), [lead.span(1)], True, None)  # "und 1 Warnkontakt A 204 540 17 17"
+        word = re.match(r"\s*([^\W\d_]+)\s+(?=[^\W\d_]{3,})", blanked) if local and not qty.explicit else None
+        count = lexicon(lang).get("number_words", {}).get(word.group(1).lower()) if word else None
+        if count:
+            qty = Quantity(count, [word.span(1)], True, None)  # "zwei Verschleißanzeiger 34 35 6 792 289"
         desc_text = _strip_spans(blanked, qty.spans)
         desc = clean_description(desc_text, lang)
         at = offset + cs

@@ -56,7 +56,7 @@ def _reference() -> re.Pattern:
     value = (r"(?P<v>[A-Za-z]{0,5}[-/]?\d[\w\-/.]*(?:[ \t]\d+)?"           # 7719, HM-1187, 31876, WO-55/2
              r"|(?<=:\s)[^\s\d,.;:!?][^\n,.;!?]{1,40}"                      # Kommission: Passat Neumann
              r"|(?<=:)[^\s\d,.;:!?][^\n,.;!?]{1,40})")
-    return re.compile(rf"(?<![\w-])(?:{labels})(?:\s*+(?:nr|no|nummer|number|#)\.?)?\s*+[:.#]?\s*+{value}", re.I)
+    return re.compile(rf"(?<![\w-])(?:{labels})(?:\s*+(?:nr|no|nummer|number|#|n°|nº)\.?)?\s*+[:.#]?\s*+{value}", re.I)
 
 
 def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | None]:
