@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from app.reading.extract.lexicon import brand_set, common, has_part_noun, vehicle_names
 from app.reading.extract.lexicon import brand_set, common, vehicle_names
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "vehicle_codes.json"
@@ -302,6 +303,13 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
             spans += [(pos + m.start(), pos + m.end()) for m in _model_shapes().finditer(line)
                       if not re.fullmatch(r"(?:19|20)\d{2}", m.group())]
         pos += len(line) + 1
+    for m in re.finditer(r"\((?P<v>[A-Za-z0-9]{2,8}(?:-[A-Za-z0-9]{2,4})?)\)", text):
+        # '35C15 3.0 (F1C)', 'Golf VI 1.6 TDI (CAYC)': an engine code in brackets right after the vehicle
+        before = text[max(0, m.start() - 40):m.start()].split("\n")[-1]
+        code = m.group("v")
+        if (re.search(r"\d", code) and re.search(r"[^\W\d_]", code) and not has_part_noun(before)
+                and (_vehicle_line_word().search(before) or re.search(r"\d[.,]\d\s*\w*\s*$", before))):
+            certain.append(m.span("v"))
     parts = _whole_formats(text, True)
     tail = re.compile(r"[ \t]+(?:[a-z]{1,2}\d{1,2}[a-z]?|\d\.\d[a-z]{0,4})(?![\w/.-])", re.I)
     grown = []

@@ -41,7 +41,8 @@ class Item:
 _SENT_END = re.compile(r"[.!?]+(?=\s+|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•·–>]|\d{1,2}\)|[a-z]\))\s+")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})\.\s+")
-_VOLUME_START = re.compile(r"\s*\d{1,3}(?:[.,]\d)?\s?(?:l|ltr|liter|litres?|liters?|litra|litraa|ml)(?!\w)", re.I)
+_VOLUME_START = re.compile(r"\s*(?:(?:a|an|one|en|ett|ei|et|ein|eine|einen|un|une|een|yksi)\s+)?"
+                           r"\d{1,3}(?:[.,]\d)?\s?(?:l|ltr|liter|litres?|liters?|litra|litraa|ml)(?!\w)", re.I)
 _CELL_SPLIT = re.compile(r"\s{2,}|\t|\s*\|\s*|\s*;\s*")
 
 
@@ -235,8 +236,9 @@ def _conj(lang: str = "en") -> re.Pattern:
 
 
 def _quantity_start(text: str, lang: str) -> bool:
-    if re.match(rf"\s*(?:\d{{1,3}}\s*(?:[x×]\s|[^\W\d_])|[x×]\s?\d)", text, re.I):
-        return True
+    if re.match(rf"\s*(?:\d{{1,3}}\s*(?:[x×]\s|[^\W\d_])|[x×]\s?\d)", text, re.I) or _VOLUME_START.match(text):
+        return True  # '2 stk', 'x2', 'a 5L Castrol Edge'
+
     table = lexicon(lang).get("number_words", {})
     first = re.match(r"\s*([^\W\d_]+)\s+([^\W\d_]+)", text)
     return bool(first and first.group(1).lower() in table and (
@@ -292,6 +294,9 @@ def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list
     for idx, (base, line) in enumerate(raw_lines):
         if idx in used or not line.strip():
             continue
+        cut = _signoff_in_line().search(line)
+        if cut and line[:cut.start()].strip():
+            line = line[:cut.start()]  # "... henter ca kl 15 mvh Ola Bil og Dekk Sandvika": the rest is the name
         bullet = _BULLET.match(line) or (idx in numbered and _NUMBERED.match(line))
         if bullet:
             line = " " * bullet.end() + line[bullet.end():]
@@ -391,6 +396,12 @@ def _labelled_block(lines: list[tuple[int, str]], block: list[int]) -> Item | No
     start, end = lines[block[0]][0], lines[block[-1]][0] + len(lines[block[-1]][1])
     return Item(pn, desc, Quantity(q, [], True, None), literal=" | ".join(lines[i][1].strip() for i in block),
                 spans={"line": [(start, end)]})
+
+
+@cache
+def _signoff_in_line() -> re.Pattern:
+    alts = "|".join(common("signoff_cut"))
+    return re.compile(rf"(?:(?<=[\s,.!])|^)(?:{alts})(?=[\s,]+[A-ZÅÄÖÆØÜ]|\s*$)", re.I)
 
 
 def _numbered_lines(lines: list[tuple[int, str]]) -> set[int]:

@@ -108,6 +108,13 @@ def _never_codes() -> re.Pattern:
     return re.compile(rf"(?:{'|'.join(shapes)})", re.I)
 
 
+@cache
+def _lowercase_prefixes() -> frozenset[str]:
+    path = Path(__file__).resolve().parent.parent / "lexicons" / "part_grammar.json"
+    with open(path, encoding="utf-8") as fh:
+        return frozenset(json.load(fh)["lowercase_prefixes"]["prefixes"])
+
+
 def _is_code(core: str, after_prefix: bool = False) -> bool:
     if not (_CODE.fullmatch(core) and any(c.isdigit() for c in core)):
         return False
@@ -186,7 +193,7 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
         core, lead = cores[i]
         j = i
         parts: list[str] = []
-        if (_PREFIX.fullmatch(core) and core not in _not_prefix() and i + 1 < len(tokens)
+        if ((_PREFIX.fullmatch(core) or core in _lowercase_prefixes()) and core not in _not_prefix() and i + 1 < len(tokens)
                 and cores[i + 1][0][:1].isdigit() and _is_code(cores[i + 1][0], after_prefix=True)
                 and not tokens[i][1].endswith((",", ".", ":", ";")) and _adjacent(tokens, i + 1)):
             parts.append(core)
@@ -206,7 +213,8 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
                 k += 1
             if (k < len(tokens) and _SUFFIX.fullmatch(cores[k][0]) and tokens[k][1].rstrip(".,;:!?)") == cores[k][0]
                     and not tokens[k - 1][1].endswith((",", ".", ";", ":")) and _adjacent(tokens, k)
-                    and not (k + 1 < len(tokens) and cores[k + 1][0][:1].isdigit())):
+                    and not (k + 1 < len(tokens) and cores[k + 1][0][:1].isdigit()
+                             and not tokens[k][1].endswith((",", ";")))):  # 'hu 8001 x, 2 stk ...': the next line
                 parts.append(cores[k][0])
                 k += 1
             measured = k < len(tokens) and not re.search(r"[^\W\d_]", "".join(parts)) and \
