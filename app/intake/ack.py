@@ -227,13 +227,13 @@ def message_id_for(order: Order) -> str:
     return f"<ack.{order.reference}.{secrets.token_hex(6)}@partdesk>"
 
 
-def acknowledge(message: InboundMessage, parsed, order: Order, *, now: datetime, inbound_headers=None) -> str:
+def acknowledge(message: InboundMessage, parsed, order: Order, *, now: datetime) -> str:
     """Queue the acknowledgement for an emailed order, unless a loop rule forbids it.
-    Returns what happened, in words, for the message's record. `inbound_headers`: the message's headers,
-    when the caller has read them already (else they are read from the stored raw)."""
+    Returns what happened, in words, for the message's record. The loop rules read the headers the
+    reader kept; only a reading without them (an older one) has them read again from the stored raw."""
     sender = (parsed.from_addr or "").strip().lower()
-    why_not = refusal(parsed, None if inbound_headers is not None else message.raw, sender, now=now,
-                      headers=inbound_headers)
+    reply_headers = getattr(parsed, "reply_headers", None)
+    why_not = refusal(parsed, message.raw if reply_headers is None else None, sender, now=now, headers=reply_headers)
     if why_not:
         return f"not sent: {why_not}"
     workshop_language = None

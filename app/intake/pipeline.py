@@ -97,8 +97,8 @@ def process_one(message_id: int, *, now: datetime) -> str:
 
 
 def _parse_all(ids: list[int]) -> dict[int, object]:
-    """Parse outside the write lock. A message that cannot be parsed maps to its exception; one that
-    can, to (parsed, its raw headers for the acknowledgement's loop rules)."""
+    """Parse outside the write lock, once: the reading carries what the acknowledgement's loop rules
+    and the page need. A message that cannot be parsed maps to its exception; one that can, to its reading."""
     rows = db.session.execute(
         select(InboundMessage.id, InboundMessage.raw, InboundMessage.channel)
         .where(InboundMessage.id.in_(ids), InboundMessage.status == "stored")).all()
@@ -106,7 +106,7 @@ def _parse_all(ids: list[int]) -> dict[int, object]:
     parsed: dict[int, object] = {}
     for message_id, raw, channel in rows:
         try:
-            parsed[message_id] = (parse(raw, channel, catalogue), headers_of(raw))
+            parsed[message_id] = parse(raw, channel, catalogue)
         except ParseInterrupted:
             raise
         except Exception as exc:  # noqa: BLE001 - recorded on the message below
@@ -157,8 +157,7 @@ def _process_plain(message: InboundMessage, parsed, *, now: datetime) -> str:
     """Route one locked message with no savepoint: any error aborts the batch (see _process_batch)."""
     if isinstance(parsed, Exception):
         return _mark_failed(message, parsed)
-    parsed, headers = parsed
-    outcome = route(message, now=now, parsed=parsed, headers=headers)
+    outcome = route(message, now=now, parsed=parsed)
     message.status, message.error = "processed", None
     return outcome
 
@@ -167,10 +166,9 @@ def _process_locked(message: InboundMessage, parsed, *, now: datetime) -> str:
     """Route one locked message inside a savepoint; on failure undo only its own changes."""
     failure = parsed if isinstance(parsed, Exception) else None
     if failure is None:
-        parsed, headers = parsed
         try:
             with db.session.begin_nested():
-                outcome = route(message, now=now, parsed=parsed, headers=headers)
+                outcome = route(message, now=now, parsed=parsed)
                 message.status, message.error = "processed", None
             return outcome
         except OperationalError:
@@ -218,7 +216,7 @@ def _prefetch(locked: dict[int, InboundMessage], parsed: dict[int, object], *, n
         first.update(db.session.execute(select(InboundMessage.message_id, func.min(InboundMessage.id))
                                         .where(InboundMessage.message_id.in_(message_ids))
                                         .group_by(InboundMessage.message_id)).all())
-    senders = {(p[0].from_addr or "").strip().lower() for p in parsed.values() if not isinstance(p, Exception)}
+    senders = {(p.from_addr or "").strip().lower() for p in parsed.values() if not isinstance(p, Exception)}
     senders = sorted(a for a in senders if "@" in a)
     if not senders:
         return
@@ -230,18 +228,18 @@ def _prefetch(locked: dict[int, InboundMessage], parsed: dict[int, object], *, n
     ack.prefetch_recent(senders, now=now)
 
 
-def route(message: InboundMessage, *, now: datetime, parsed=None, headers=None) -> str:
+def route(message: InboundMessage, *, now: datetime, parsed=None) -> str:
     """Act on the message's kind (parsing it first unless given). Adds to the session; the caller commits."""
     if parsed is None:
-        parsed, headers = parse(message.raw, message.channel), None
+        parsed = parse(message.raw, message.channel)
     with db.session.no_autoflush:  # flushed where an id is needed and when the savepoint ends
-        kind = _route(message, parsed, now=now, headers=headers)
+        kind = _route(message, parsed, now=now)
         message.sender = (parsed.from_addr or message.sender or "")[:320] or None
         message.subject = (parsed.subject or message.subject or "")[:500] or None
     return kind
 
 
-def _route(message: InboundMessage, parsed, *, now: datetime, headers=None) -> str:
+def _route(message: InboundMessage, parsed, *, now: datetime) -> str:
     kind = parsed.kind if parsed.kind in ("order", "follow_up", "cancellation", "auto_reply", "other") else "other"
     if getattr(parsed, "is_bounce", False):
         kind = "other"  # a bounce goes to the review inbox; like every non-order it is never answered
@@ -252,6 +250,8 @@ def _route(message: InboundMessage, parsed, *, now: datetime, headers=None) -> s
         if note not in (parsed.notes or []):  # a batch redone message by message routes it twice
             parsed.notes = [*(parsed.notes or []), note]
     data = json_safe(parsed.to_dict())
+    if getattr(parsed, "shown", None) is not None:
+        data["shown"] = parsed.shown  # what the page shows, so it does not decode the raw again
     made = kept().order_by_message
     existing = made[message.id] if message.id in made else \
         db.session.scalar(select(Order.id).where(Order.inbound_message_id == message.id))
@@ -264,7 +264,7 @@ def _route(message: InboundMessage, parsed, *, now: datetime, headers=None) -> s
         return "follow_up"
     if kind == "order":
         order = _create(message, parsed, now=now)
-        data["ack"] = ack.acknowledge(message, parsed, order, now=now, inbound_headers=headers)
+        data["ack"] = ack.acknowledge(message, parsed, order, now=now)
     elif kind in ("follow_up", "cancellation"):
         order = referenced_order(parsed)
         if order is None:

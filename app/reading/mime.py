@@ -11,6 +11,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from inscriptis import get_text
 
+from app.intake import shown
 from app.reading.attachments import Attachment
 from app.reading.charset import decode_bytes
 
@@ -58,6 +59,14 @@ class MailDoc:
     is_bounce: bool = False
     notes: list[str] = field(default_factory=list)
     read_error: str | None = None
+    # the headers that decide whether an automatic reply may go (REPLY_HEADERS present), as read
+    reply_headers: dict[str, str] | None = None
+    # what a person is shown (app.intake.shown.summary); None when the message was cut down to be read
+    shown: dict | None = None
+
+
+REPLY_HEADERS = ("Auto-Submitted", "Precedence", "List-Id", "List-Unsubscribe", "X-Autoreply", "X-Autorespond",
+                 "X-Auto-Response-Suppress", "Return-Path")
 
 
 def _unescape_8bit(value: str) -> str:
@@ -251,6 +260,7 @@ def _bound_structure(raw: bytes, doc: MailDoc) -> bytes:
 def read_email(raw: bytes) -> MailDoc:
     """Read one message; on any failure the doc carries `read_error` instead of raising."""
     doc = MailDoc()
+    whole = raw
     try:
         raw = _bound_structure(_trim_big_parts(_bound_header_block(raw, doc), doc), doc)
         if len(raw) > MAX_MESSAGE_BYTES:
@@ -259,6 +269,8 @@ def read_email(raw: bytes) -> MailDoc:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         _read_headers(msg, doc)
         _read_body(msg, doc)
+        if raw is whole or raw == whole:  # the page lists the parts of the stored raw: only from that raw
+            doc.shown = shown.summary(msg)
     except Exception as exc:  # malformed mail must reach a person, not crash the worker
         doc.read_error = f"{type(exc).__name__}: {exc}"[:200]
     if not doc.body_text.strip() and not doc.attachments and not doc.subject and raw.strip():
@@ -304,6 +316,7 @@ def _read_headers(msg: Message, doc: MailDoc) -> None:
         _BOUNCE_FROM.match(doc.from_addr or "")
     )
     doc.auth_failed = _auth_failure(msg, doc.from_addr)
+    doc.reply_headers = {name: str(msg.get(name)) for name in REPLY_HEADERS if msg.get(name) is not None}
 
 
 def _read_body(msg: Message, doc: MailDoc) -> None:

@@ -26,3 +26,32 @@ def create_app():
 
     parse_module.CHILD_PARSER = misbehaving_parse
     return real_create_app()
+
+
+def counting_parse(raw: bytes, channel: str = "email", **kw):
+    """parse_bytes, writing to the file named by PARTDESK_PARSE_LOG one word per MIME parse it makes in
+    the child ("whole", or "headers" for a parse of the headers only)."""
+    count_mime_parses(lambda kind: _append(os.environ["PARTDESK_PARSE_LOG"], kind))
+    return parse_bytes(raw, channel, **kw)
+
+
+def _append(path: str, kind: str) -> None:
+    with open(path, "a") as log:
+        log.write(kind + "\n")
+
+
+def count_mime_parses(report) -> None:
+    """Make every parse by the standard library's email package (message_from_bytes, BytesParser,
+    BytesHeaderParser all end in BytesParser.parsebytes) call report(kind) first. Once per process."""
+    from email.parser import BytesParser
+
+    if getattr(BytesParser.parsebytes, "counted", False):
+        return
+    real = BytesParser.parsebytes
+
+    def parsebytes(self, text, headersonly=False):
+        report("headers" if headersonly else "whole")
+        return real(self, text, headersonly)
+
+    parsebytes.counted = True
+    BytesParser.parsebytes = parsebytes

@@ -42,6 +42,7 @@ def extract(doc: MailDoc, catalogue: Catalogue | None = None) -> ParsedMessage:
         date=doc.date, message_id=doc.message_id, in_reply_to=doc.in_reply_to, references=list(doc.references),
         body_text=doc.body_text, attachments=doc.attachments, auth_failed=doc.auth_failed,
         auto_submitted=doc.auto_submitted, bulk=doc.bulk, is_bounce=doc.is_bounce, notes=list(doc.notes),
+        reply_headers=doc.reply_headers, shown=doc.shown,
     )
     if doc.read_error:
         pm.review_reasons.append(f"Message could not be read: {doc.read_error}. Open the original and enter it by hand.")

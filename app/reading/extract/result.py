@@ -57,6 +57,9 @@ class ParsedMessage:
     # field name -> [(start, end), ...] in evidence_text, for plate, vin, urgent, fulfilment, references
     evidence: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     features: dict[str, float] = field(default_factory=dict)
+    # Not in the JSON contract: for the acknowledgement's loop rules and for the page (see app.reading.mime)
+    reply_headers: dict[str, str] | None = None
+    shown: dict | None = None
 
     def evidence_dict(self) -> dict:
         """Evidence per field, as JSON: [[start, end], ...] into `text`; for lines read from an attachment,

@@ -17,7 +17,7 @@ from app.models import AuditEvent, InboundMessage, Order
 from app.orders import from_message, lifecycle, service
 from app.orders.unit_of_work import run
 from app.web.forms import WebForm
-from app.web.queue.message import attachments, body_text
+from app.web.queue.message import attachments, body_text, listed_attachments
 from app.web.queue.routes import download_name
 
 bp = Blueprint("inbox", __name__)
@@ -81,7 +81,7 @@ def detail(message_id: int):
     order = db.session.scalar(select(Order).where(Order.inbound_message_id == message.id))
     parsed = message.parsed or {}
     return render_template("inbox/detail.html", message=message, order=order, parsed=parsed,
-                           body=body_text(message), files=attachments(message), form=InboxActionForm())
+                           body=body_text(message), files=listed_attachments(message), form=InboxActionForm())
 
 
 @bp.route("/inbox/<int:message_id>/attachments/<int:index>")

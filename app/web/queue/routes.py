@@ -19,7 +19,7 @@ from app.orders.unit_of_work import run
 from app.web.queue import evidence, queries
 from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFilterForm, ReviewForm,
                                  workshop_label)
-from app.web.queue.message import attachments, body_text
+from app.web.queue.message import attachments, body_text, listed_attachments
 from app.web.queue.spelling import spell_reference
 from app.web.redirects import local_path
 from app.web.refusals import write
@@ -100,7 +100,7 @@ def order(reference: str):
 def _render_order(order: Order, cancel_form: CancelForm, status: int = 200):
     return render_template("queue/order.html", order=order, action_form=ActionForm(), cancel_form=cancel_form,
                            message=order.inbound_message, body=body_text(order.inbound_message)
-                           if order.inbound_message else None, files=attachments(order.inbound_message),
+                           if order.inbound_message else None, files=listed_attachments(order.inbound_message),
                            ev=evidence.for_page(order.inbound_message, evidence.shown_by_order(order)),
                            outbox=queries.outbox_for(order), can_move=lifecycle.can_move), status
 
@@ -247,7 +247,7 @@ def _render_review(order: Order, form: ReviewForm):
     message = order.inbound_message
     return render_template("queue/review.html", order=order, form=form, cancel_form=CancelForm(),
                            message=message, body=body_text(message) if message else None,
-                           files=attachments(message), ev=evidence.for_page(message, evidence.shown_by_form(form)))
+                           files=listed_attachments(message), ev=evidence.for_page(message, evidence.shown_by_form(form)))
 
 
 def _order_data(order: Order) -> dict:
