@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Branch, InboundMessage, Order, OutboxMessage
+from app.notify import messages
 from app.notify.outbox import enqueue
 from app.orders import capacity
 from app.orders.status import OrderStatus
@@ -25,92 +26,6 @@ SYSTEM_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|daemon|listserv|majordomo)"
     r"([-+._].*)?$", re.IGNORECASE)
 BULK_PRECEDENCE = {"bulk", "list", "junk", "auto_reply", "auto-reply"}
-
-TEXTS = {
-    "no": dict(
-        subject="Bestilling mottatt", hello="Takk for bestillingen.",
-        ref="Vår referanse er {ref}. Oppgi den hvis du skriver igjen.", lines="Dette har vi forstått:",
-        no_lines="Vi fant ingen varelinjer; vi ser på meldingen.",
-        queue="Du er nummer {pos} i køen. Vi regner med å ta den rundt {at}.",
-        held="Vi har mye å gjøre akkurat nå. Bestillingen er registrert og står på vent; vi regner med å ta den rundt {at}.",
-        redirected="Vi har mye å gjøre akkurat nå, så bestillingen er sendt videre til {backup}, som tar kontakt.",
-        review="Vi sjekker bestillingen og kommer tilbake til deg.",
-        bye="Vennlig hilsen\n{branch}", auto="Dette er et automatisk svar."),
-    "sv": dict(
-        subject="Beställning mottagen", hello="Tack för din beställning.",
-        ref="Vår referens är {ref}. Ange den om du skriver igen.", lines="Det här har vi uppfattat:",
-        no_lines="Vi hittade inga artikelrader; vi tittar på meddelandet.",
-        queue="Du är nummer {pos} i kön. Vi räknar med att ta den runt {at}.",
-        held="Vi har mycket att göra just nu. Beställningen är registrerad och väntar; vi räknar med att ta den runt {at}.",
-        redirected="Vi har mycket att göra just nu, så beställningen har skickats vidare till {backup}, som kontaktar dig.",
-        review="Vi kontrollerar beställningen och återkommer till dig.",
-        bye="Med vänliga hälsningar\n{branch}", auto="Detta är ett automatiskt svar."),
-    "da": dict(
-        subject="Bestilling modtaget", hello="Tak for din bestilling.",
-        ref="Vores reference er {ref}. Oplys den, hvis du skriver igen.", lines="Det her har vi forstået:",
-        no_lines="Vi fandt ingen varelinjer; vi ser på beskeden.",
-        queue="Du er nummer {pos} i køen. Vi regner med at tage den omkring {at}.",
-        held="Vi har travlt lige nu. Bestillingen er registreret og venter; vi regner med at tage den omkring {at}.",
-        redirected="Vi har travlt lige nu, så bestillingen er sendt videre til {backup}, som kontakter dig.",
-        review="Vi tjekker bestillingen og vender tilbage til dig.",
-        bye="Venlig hilsen\n{branch}", auto="Dette er et automatisk svar."),
-    "fi": dict(
-        subject="Tilaus vastaanotettu", hello="Kiitos tilauksestasi.",
-        ref="Viitteemme on {ref}. Mainitse se, jos kirjoitat uudelleen.", lines="Ymmärsimme näin:",
-        no_lines="Emme löytäneet tilausrivejä; tarkistamme viestin.",
-        queue="Olet jonossa sijalla {pos}. Arvioimme käsittelevämme sen noin klo {at}.",
-        held="Meillä on juuri nyt ruuhkaa. Tilaus on kirjattu ja odottaa; arvioimme käsittelevämme sen noin klo {at}.",
-        redirected="Meillä on juuri nyt ruuhkaa, joten tilaus on välitetty toimittajalle {backup}, joka ottaa yhteyttä.",
-        review="Tarkistamme tilauksen ja palaamme asiaan.",
-        bye="Ystävällisin terveisin\n{branch}", auto="Tämä on automaattinen vastaus."),
-    "de": dict(
-        subject="Bestellung erhalten", hello="Vielen Dank für Ihre Bestellung.",
-        ref="Unsere Referenz ist {ref}. Bitte geben Sie sie an, wenn Sie erneut schreiben.",
-        lines="So haben wir die Bestellung verstanden:",
-        no_lines="Wir haben keine Positionen gefunden; wir sehen uns die Nachricht an.",
-        queue="Sie sind Nummer {pos} in der Warteschlange. Voraussichtlich bearbeiten wir sie gegen {at}.",
-        held="Wir sind gerade ausgelastet. Die Bestellung ist erfasst und wartet; voraussichtlich bearbeiten wir sie gegen {at}.",
-        redirected="Wir sind gerade ausgelastet; die Bestellung wurde an {backup} weitergegeben, die sich bei Ihnen melden.",
-        review="Wir prüfen die Bestellung und melden uns bei Ihnen.",
-        bye="Mit freundlichen Grüßen\n{branch}", auto="Dies ist eine automatische Antwort."),
-    "en": dict(
-        subject="Order received", hello="Thank you for your order.",
-        ref="Our reference is {ref}. Please quote it if you write again.", lines="This is what we understood:",
-        no_lines="We found no order lines; we will look at the message.",
-        queue="You are number {pos} in the queue. We expect to handle it around {at}.",
-        held="We are very busy right now. Your order is recorded and waiting; we expect to handle it around {at}.",
-        redirected="We are very busy right now, so your order has been passed to {backup}, who will contact you.",
-        review="We will check your order and come back to you.",
-        bye="Kind regards\n{branch}", auto="This is an automatic reply."),
-    "fr": dict(
-        subject="Commande reçue", hello="Merci pour votre commande.",
-        ref="Notre référence est {ref}. Merci de la rappeler si vous nous écrivez.", lines="Voici ce que nous avons compris :",
-        no_lines="Nous n'avons trouvé aucune ligne de commande ; nous examinons le message.",
-        queue="Vous êtes numéro {pos} dans la file. Nous pensons la traiter vers {at}.",
-        held="Nous sommes très chargés. Votre commande est enregistrée et en attente ; nous pensons la traiter vers {at}.",
-        redirected="Nous sommes très chargés ; votre commande a été transmise à {backup}, qui vous contactera.",
-        review="Nous vérifions votre commande et revenons vers vous.",
-        bye="Cordialement\n{branch}", auto="Ceci est une réponse automatique."),
-    "nl": dict(
-        subject="Bestelling ontvangen", hello="Bedankt voor uw bestelling.",
-        ref="Onze referentie is {ref}. Vermeld deze als u opnieuw schrijft.", lines="Dit hebben we begrepen:",
-        no_lines="We vonden geen orderregels; we bekijken het bericht.",
-        queue="U bent nummer {pos} in de wachtrij. We verwachten deze rond {at} te behandelen.",
-        held="Het is nu erg druk. Uw bestelling is geregistreerd en wacht; we verwachten deze rond {at} te behandelen.",
-        redirected="Het is nu erg druk; uw bestelling is doorgestuurd naar {backup}, die contact met u opneemt.",
-        review="We controleren uw bestelling en nemen contact met u op.",
-        bye="Met vriendelijke groet\n{branch}", auto="Dit is een automatisch antwoord."),
-}
-ALIASES = {"nb": "no", "nn": "no", "se": "sv", "dk": "da", "ger": "de"}
-
-
-def language_for(*candidates: str | None) -> str:
-    for value in candidates:
-        code = (value or "").strip().lower()[:2]
-        code = ALIASES.get(code, code)
-        if code in TEXTS:
-            return code
-    return "en"
 
 
 def refusal(parsed, raw: bytes | None, sender: str, *, now: datetime, headers=None) -> str | None:
@@ -195,30 +110,32 @@ def _when(at: datetime | None, branch: Branch, now: datetime) -> str:
 
 def compose(order: Order, parsed, language: str, *, now: datetime) -> tuple[str, str]:
     """(subject, body) of the acknowledgement."""
-    t = TEXTS[language]
+    def t(key: str, **values) -> str:
+        return messages.text(language, f"ack_{key}", **values)
+
     branch = db.session.get(Branch, order.branch_id)
-    parts = [t["hello"], t["ref"].format(ref=order.reference), ""]
+    parts = [t("hello"), t("ref", ref=order.reference), ""]
     if order.lines:
-        parts.append(t["lines"])
+        parts.append(t("lines"))
         for line in order.lines:
             what = " ".join(filter(None, [line.part_number, line.description]))
             parts.append(f"  {line.quantity} x {what}")
     else:
-        parts.append(t["no_lines"])
+        parts.append(t("no_lines"))
     parts.append("")
     if order.status == OrderStatus.HELD:
-        parts.append(t["held"].format(at=_when(order.estimate_at, branch, now)))
+        parts.append(t("held", at=_when(order.estimate_at, branch, now)))
     elif order.status == OrderStatus.REDIRECTED:
-        parts.append(t["redirected"].format(backup=branch.backup_name or "?"))
+        parts.append(t("redirected", backup=branch.backup_name or "?"))
     elif order.status == OrderStatus.NEEDS_REVIEW:
-        parts.append(t["review"])
+        parts.append(t("review"))
     else:
         position = queue_position(order)
-        parts.append(t["queue"].format(pos=position, at=_when(capacity.estimate_for_position(branch, position, now),
-                                                              branch, now)))
-    parts += ["", t["bye"].format(branch=branch.name), "", f"-- \n{t['auto']}"]
+        parts.append(t("queue", pos=position, at=_when(capacity.estimate_for_position(branch, position, now),
+                                                       branch, now)))
+    parts += ["", t("bye", branch=branch.name), "", f"-- \n{t('auto')}"]
     original = " ".join((parsed.subject or "").split())
-    subject = f"[{order.reference}] {t['subject']}" + (f": {original}" if original else "")
+    subject = f"[{order.reference}] {t('subject')}" + (f": {original}" if original else "")
     return subject[:300], "\n".join(parts)
 
 
@@ -243,7 +160,7 @@ def acknowledge(message: InboundMessage, parsed, order: Order, *, now: datetime)
         workshop = db.session.get(Workshop, order.workshop_id)
         workshop_language = workshop.language if workshop else None
     branch = db.session.get(Branch, order.branch_id)
-    language = language_for(parsed.language, workshop_language, branch.language if branch else None)
+    language = messages.language_for(parsed.language, workshop_language, branch.language if branch else None)
     subject, body = compose(order, parsed, language, now=now)
     headers = {"Message-ID": message_id_for(order), "Auto-Submitted": "auto-replied",
                "X-Auto-Response-Suppress": "All"}
