@@ -21,7 +21,6 @@ from app.database import is_sqlite
 from app.extensions import db
 from app.intake import ack, corrections
 from app.reading.parse import ParseFailed, ParseInterrupted
-from app.intake.store import headers_of
 from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, WorkshopEmail
 from app.orders import from_message, lifecycle
 from app.orders.references import ORDER_REF
