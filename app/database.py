@@ -86,7 +86,7 @@ def begin_write(session, *, keep_loaded: bool = False) -> None:
             session.expire_on_commit = expire
     if is_sqlite(session):
         session.info[_WRITER] = True
-        gate = _gate_for(session.get_bind())
+        gate = _gate_for(session.get_bind().engine)  # a Connection (a test's outer transaction) has its engine
         if gate is not None:
             gate.acquire()
             session.info[_GATE] = gate

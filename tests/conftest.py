@@ -1,12 +1,22 @@
-"""Fixtures: an app on a fresh database per test (SQLite in memory, or TEST_DATABASE_URL), factories."""
+"""Fixtures: an app on a fresh database per test (a SQLite file, or TEST_DATABASE_URL), factories.
+
+A test runs inside one outer transaction that is rolled back at its end (warehouse's pattern): what the
+code commits releases a savepoint inside it, the factories only flush, and nothing reaches the disk. A
+test whose proof needs real commits (other threads or processes reading what it wrote, the lock on
+SQLite, a crash) is marked `real_commits`; everything under REAL_COMMIT_FOLDERS is.
+"""
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from flask import g
+from flask import current_app, g, has_app_context
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import text
 
 from app import create_app
@@ -32,8 +42,24 @@ class FreshRequestClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+# threads, subprocesses, separate databases, crashes and the SQLite lock: real commits throughout
+REAL_COMMIT_FOLDERS = ("faults", "backup", "browser", "hostile")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests = Path(__file__).parent
+    for item in items:
+        parts = Path(item.path).relative_to(tests).parts
+        if (len(parts) > 1 and parts[0] in REAL_COMMIT_FOLDERS) or "live_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.real_commits)
+
+
+def real_commits(request) -> bool:
+    return request.node.get_closest_marker("real_commits") is not None
+
+
 @pytest.fixture
-def app(tmp_path):
+def app(request, tmp_path):
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     config.update(_overrides(tmp_path))
     config["INSTANCE_DIR"] = tmp_path
@@ -43,9 +69,40 @@ def app(tmp_path):
         if _db.engine.dialect.name == "postgresql":
             _reset_postgres()
         _db.create_all()
-        yield app
+        if real_commits(request):
+            yield app
+        else:
+            with _one_outer_transaction(app):
+                yield app
         _db.session.remove()
         _db.engine.dispose()
+
+
+@contextmanager
+def _one_outer_transaction(app):
+    """Every session of this app in this thread (the test's, a request's, a CLI command's) works on one
+    connection whose transaction is rolled back at the end; their commits release savepoints inside it.
+    Other threads get connections of their own, so a test that starts some is marked real_commits."""
+    conn = _db.engine.connect()
+    outer = conn.begin()
+    here = threading.get_ident()
+    get_bind = FlaskSession.get_bind
+
+    def bind_here(session, *args, **kwargs):
+        ours = threading.get_ident() == here and has_app_context() and current_app._get_current_object() is app
+        return conn if ours else get_bind(session, *args, **kwargs)
+
+    _db.session.remove()
+    FlaskSession.get_bind = bind_here
+    _db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+    try:
+        yield
+    finally:
+        _db.session.remove()
+        FlaskSession.get_bind = get_bind
+        _db.session.session_factory.kw.pop("join_transaction_mode", None)
+        outer.rollback()
+        conn.close()
 
 
 def _reset_postgres() -> None:
@@ -75,10 +132,20 @@ def now():
 
 
 class Factory:
-    def __init__(self, db):
+    """Small makers of branches, staff, workshops and orders. They flush (the test's outer transaction
+    holds what they make); in a real_commits test they commit, so other threads and processes see it."""
+
+    def __init__(self, db, *, commit: bool = False):
         self.db = db
+        self.commit = commit
         self._n = 0
         self._hashes: dict[str, str] = {}
+
+    def _save(self) -> None:
+        if self.commit:
+            self.db.session.commit()
+        else:
+            self.db.session.flush()
 
     def _next(self) -> int:
         self._n += 1
@@ -90,7 +157,7 @@ class Factory:
         kw.setdefault("name", f"Branch {code}")
         branch = Branch(code=code, **kw)
         self.db.session.add(branch)
-        self.db.session.commit()
+        self._save()
         return branch
 
     def staff(self, branch=None, role="staff", login=None, password="secret-pass-1", **kw):
@@ -103,7 +170,7 @@ class Factory:
             self._hashes[password] = staff.password_hash
         staff.password_hash = self._hashes[password]
         self.db.session.add(staff)
-        self.db.session.commit()
+        self._save()
         return staff
 
     def workshop(self, branch=None, number=None, name="Bilverksted AS", emails=(), phones=()):
@@ -114,7 +181,7 @@ class Factory:
         w.emails = [WorkshopEmail(address=e.lower()) for e in emails]
         w.phones = [WorkshopPhone(e164=normalise_phone(p), is_mobile=is_mobile(normalise_phone(p))) for p in phones]
         self.db.session.add(w)
-        self.db.session.commit()
+        self._save()
         return w
 
     def order(self, branch, *, now=None, channel="web", lines=(("0 986 494 123", "Bremseklosser", 2),), **kw):
@@ -123,13 +190,13 @@ class Factory:
 
         data = OrderInput(channel=channel, lines=[LineInput(p, d, q) for p, d, q in lines], **kw)
         order = service.create_order(branch.id, data, by=None, now=now or datetime.now(UTC))
-        self.db.session.commit()
+        self._save()
         return order
 
 
 @pytest.fixture
-def make(db):
-    return Factory(db)
+def make(request, db):
+    return Factory(db, commit=real_commits(request))
 
 
 def login(client, login, password="secret-pass-1"):

@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the schema the models describe, on both databases."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -6,6 +7,9 @@ from sqlalchemy import inspect, text
 
 from app import create_app
 from app.config import TestConfig
+
+
+pytestmark = pytest.mark.real_commits  # a second app on the same database
 
 
 def _fresh_app(app, tmp_path):

@@ -126,7 +126,10 @@ def end_read(session: Session | None = None) -> None:
     session = _real(session)
     if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
         raise RuntimeError("end_read on a session with changes: make them inside a unit of work")
-    session.rollback()
+    try:
+        session.commit()  # writes nothing; ends the transaction as begin_write does a read before the lock
+    except Exception:  # noqa: BLE001 - a failure left the transaction unusable: throw it away
+        session.rollback()
 
 
 def kept(session: Session | None = None) -> UnitOfWork:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.handback.catalogue import import_catalogue
 from app.handback.import_cli import cli as import_catalogue_cli
 from app.models import AuditEvent, CatalogueItem, Workshop
+from app.orders.unit_of_work import UnitOfWork
 from tests.conftest import csrf_token, login
 
 CATALOGUE = (
@@ -50,8 +51,8 @@ def test_catalogue_import_reports_bad_rows_and_is_idempotent(db, now):
 
 
 def test_catalogue_dry_run_writes_nothing(db, now):
-    report = import_catalogue(CATALOGUE, now=now, dry_run=True)
-    db.session.rollback()
+    with UnitOfWork():  # a preview is a unit of work left without a commit
+        report = import_catalogue(CATALOGUE, now=now, dry_run=True)
     assert report.created == 3 and db.session.scalar(select(func.count()).select_from(CatalogueItem)) == 0
 
 

@@ -123,6 +123,7 @@ def test_store_raw_returns_the_first_id_for_a_repeat(db, mailbox, now):
     assert created and not created_again and first == again and count(db) == 1
 
 
+@pytest.mark.real_commits
 def test_racing_inserts_of_one_message_store_it_once(app, db, mailbox):
     """Eight threads insert the same message at once: one row, nobody errors."""
     results, errors = [], []

@@ -179,6 +179,7 @@ def test_email_goes_out_once_over_smtp(app, db, now):
     assert row(db, message.id).status == "sent"
 
 
+@pytest.mark.real_commits
 def test_workers_running_at_once_send_each_row_exactly_once(app, fake_twilio, db, now):
     import threading
 

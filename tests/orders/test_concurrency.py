@@ -5,6 +5,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import Order, Staff
@@ -13,6 +14,7 @@ from app.orders.errors import DomainError
 from app.orders.service import LineInput, OrderInput
 from app.orders.unit_of_work import UnitOfWork
 
+pytestmark = pytest.mark.real_commits  # threads, each with its own connection
 ATTEMPTS = 200
 
 

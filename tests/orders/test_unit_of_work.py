@@ -15,6 +15,7 @@ from app.orders.errors import OverCapacity
 from app.orders.service import LineInput, OrderInput
 from app.orders.unit_of_work import UnitOfWork, current, run
 
+pytestmark = pytest.mark.real_commits  # what it proves is what a real commit and rollback do
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
