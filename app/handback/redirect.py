@@ -19,7 +19,7 @@ from app.notify.outbox import enqueue
 from app.orders import lifecycle, service
 from app.orders.errors import DomainError, NotAllowed
 from app.orders.signals import status_changed
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 
 REDIRECTABLE = (OrderStatus.NEW, OrderStatus.NEEDS_REVIEW, OrderStatus.CLAIMED, OrderStatus.HELD)
 

@@ -18,7 +18,7 @@ from app.models import Branch, InboundMessage, Order, OutboxMessage
 from app.notify import messages
 from app.notify.outbox import enqueue
 from app.orders import capacity
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 from app.orders.unit_of_work import kept
 
 MAX_PER_HOUR = 5

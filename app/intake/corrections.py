@@ -23,7 +23,7 @@ from app.reading.extract import REVIEW_THRESHOLD, confidence
 from app.reading.extract.partnumbers import normalise_part_number
 from app.models import Branch, Order, OrderEvent, OrderLine
 from app.orders.service import LineInput, OrderInput
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 
 ACCEPTED_STATUSES = (OrderStatus.CLAIMED, OrderStatus.READY, OrderStatus.DONE)
 NOT_ACCEPTED_NOW = (OrderStatus.CANCELLED, OrderStatus.NEEDS_REVIEW)  # an accepted order cancelled or sent back to review

@@ -10,8 +10,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
-from app.orders import status as order_status
-from app.orders.status import OrderStatus
+from app.models import status as order_status
+from app.models.status import OrderStatus
 
 ROLES = ("staff", "manager", "admin")
 CHANNELS = ("email", "sms", "phone", "voicemail", "web")

@@ -11,7 +11,7 @@ from app.models import Order
 from app.notify import messages, outbox
 from app.notify.sms import opted_out
 from app.orders.signals import status_changed
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 from app.orders.workshops import is_mobile
 
 log = logging.getLogger(__name__)

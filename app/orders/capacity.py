@@ -15,7 +15,7 @@ from app.database import is_sqlite
 from app.extensions import db
 from app.models import Branch, Order, Staff
 from app.orders.errors import OverCapacity
-from app.orders.status import ADMITTED_OPEN, OrderStatus
+from app.models.status import ADMITTED_OPEN, OrderStatus
 from app.orders.unit_of_work import kept
 
 HOUR = timedelta(hours=1)

@@ -5,10 +5,11 @@ from datetime import datetime
 
 from app.extensions import db
 from app.models import Order, OrderEvent, Staff
-from app.orders import capacity, status
+from app.models import status
+from app.orders import capacity
 from app.orders.errors import IllegalMove
 from app.orders.signals import status_changed
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 
 S = OrderStatus
 

@@ -12,7 +12,7 @@ from app.orders import capacity, corrections, lifecycle
 from app.orders.errors import IllegalMove, NotAllowed
 from app.orders.references import normalise_part_number
 from app.orders.signals import status_changed
-from app.orders.status import HELD_BY_SOMEONE, OrderStatus
+from app.models.status import HELD_BY_SOMEONE, OrderStatus
 
 
 @dataclass

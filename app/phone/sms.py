@@ -13,7 +13,7 @@ from app.notify import messages
 from app.notify.sms import record_opt
 from app.orders import lifecycle, service
 from app.orders.references import ORDER_REF
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 from app.orders.workshops import find_by_phone, normalise_phone
 from app.phone import extract
 from app.phone.callflow import branch_for_number

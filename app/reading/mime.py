@@ -11,7 +11,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from inscriptis import get_text
 
-from app.intake import shown
+from app.reading import shown
 from app.reading.attachments import Attachment
 from app.reading.charset import decode_bytes
 
@@ -61,7 +61,7 @@ class MailDoc:
     read_error: str | None = None
     # the headers that decide whether an automatic reply may go (REPLY_HEADERS present), as read
     reply_headers: dict[str, str] | None = None
-    # what a person is shown (app.intake.shown.summary); None when the message was cut down to be read
+    # what a person is shown (app.reading.shown.summary); None when the message was cut down to be read
     shown: dict | None = None
 
 

@@ -17,7 +17,7 @@ BLUEPRINTS = [
 
 
 def register(app: Flask) -> None:
-    from app.orders import status
+    from app.models import status
     from app.web.forms import refuse_nul_in_url
 
     app.before_request(refuse_nul_in_url)  # for every blueprint's path parts and query strings

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.models import AuditEvent
 from app.orders import controls
 from app.orders.errors import NotAllowed
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 
 
 def test_only_a_manager_changes_capacity(db, make, now):

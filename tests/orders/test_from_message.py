@@ -9,7 +9,7 @@ from app.intake import pipeline, store
 from app.reading.parse import parse_bytes
 from app.models import InboundMessage, Order
 from app.orders import from_message
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 from app.phone import extract
 from tests.conftest import csrf_token, login
 

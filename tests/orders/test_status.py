@@ -5,8 +5,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.models import Order, OrderEvent
-from app.orders import lifecycle, service, status
-from app.orders.status import OrderStatus
+from app.models import status
+from app.orders import lifecycle, service
+from app.models.status import OrderStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = "|".join(s.value for s in OrderStatus)

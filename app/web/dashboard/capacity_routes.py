@@ -12,7 +12,7 @@ from app.extensions import db
 from app.handback.redirect import REDIRECTABLE, redirect_orders
 from app.models import AuditEvent, Branch, Order, Staff
 from app.orders import capacity, controls
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 from app.orders.unit_of_work import run
 from app.web.access import manager_required
 from app.web.dashboard.forms import LimitsForm, PauseForm, RedirectForm, StaffLimitForm

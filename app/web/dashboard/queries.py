@@ -14,7 +14,7 @@ from sqlalchemy import Integer, and_, cast, func, literal, or_, select
 from app.extensions import db
 from app.models import CHANNELS, OPEN_STATUSES, STATUSES, Branch, Mailbox, Order, Staff, UTCDateTime
 from app.orders import capacity
-from app.orders.status import CLOSED_UNDONE, WAITING, OrderStatus
+from app.models.status import CLOSED_UNDONE, WAITING, OrderStatus
 
 HOUR = timedelta(hours=1)
 HEARTBEAT_STALE = timedelta(minutes=2)

@@ -1,7 +1,7 @@
 """The original inbound message of an order, as text and attachments to show a person.
 
 Everything here is shown escaped. The page shows what intake stored with the reading
-(InboundMessage.parsed["shown"], see app.intake.shown) and decodes the stored raw only when nothing
+(InboundMessage.parsed["shown"], see app.reading.shown) and decodes the stored raw only when nothing
 was stored; attachments are downloaded from the stored raw message, so a download can only ever
 serve a part of that one message, chosen by its index in the same listing.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import email
 import email.policy
 
-from app.intake import shown
-from app.intake.shown import Part
+from app.reading import shown
+from app.reading.shown import Part
 from app.models import InboundMessage
 
 

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from app.extensions import db
 from app.models import Branch, Order, Staff, Workshop
 from app.orders import lifecycle, service, workshops
-from app.orders.status import OrderStatus
+from app.models.status import OrderStatus
 from app.orders.unit_of_work import run
 from app.web.queue import evidence, queries
 from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFilterForm, ReviewForm,
