@@ -107,7 +107,8 @@ class Lease:
                     self._conn = None
         elif self.held:
             with UnitOfWork() as uow:
-                db.session.execute(update(Mailbox).where(Mailbox.id == self.mailbox_id, Mailbox.lease_owner == self.owner)
+                db.session.execute(update(Mailbox)
+                                   .where(Mailbox.id == self.mailbox_id, Mailbox.lease_owner == self.owner)
                                    .values(lease_owner=None, lease_until=None))
                 uow.commit()
         self.held = False

@@ -23,7 +23,8 @@ def _held_branch(make):
     """A branch at its open limit, so a new order is held and the workshop is told (an outbox row)."""
     branch = make.branch("OSL", open_limit=0)
     workshop = make.workshop(branch, number="20001", phones=["+47 900 00 001"])
-    return branch.id, OrderInput(channel="web", workshop_id=workshop.id, lines=[LineInput("0 986 494 123", "Klosser", 2)])
+    lines = [LineInput("0 986 494 123", "Klosser", 2)]
+    return branch.id, OrderInput(channel="web", workshop_id=workshop.id, lines=lines)
 
 
 def _counts(db) -> tuple[int, int, int]:

@@ -83,7 +83,8 @@ def limits(code: str):
         return _render_branch(branch, form, 400)
     saved = write(lambda uow: controls.set_branch_limits(
         branch.id, by=current_user, now=_now(), staff_hold_limit=form.staff_hold_limit.data,
-        hourly_limit=form.hourly_limit.data, open_limit=form.open_limit.data, overflow_policy=form.overflow_policy.data))
+        hourly_limit=form.hourly_limit.data, open_limit=form.open_limit.data,
+        overflow_policy=form.overflow_policy.data))
     if saved is REFUSED:
         return redirect(url_for(".branch", code=branch.code))
     changes, promoted = saved

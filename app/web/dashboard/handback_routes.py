@@ -106,7 +106,8 @@ def import_confirm():
         summary = (f"{KINDS[form.kind.data]}: {result.created} created, {result.updated} updated, "
                    f"{result.unchanged} unchanged, {len(result.errors)} row(s) skipped")
         uow.session.add(AuditEvent(at=now, actor_id=current_user.id, actor_label=lifecycle.actor_label(current_user),
-                                   action=f"import_{form.kind.data}", detail=f"{summary} (sha256 {form.key.data[:12]})"))
+                                   action=f"import_{form.kind.data}",
+                                   detail=f"{summary} (sha256 {form.key.data[:12]})"))
         return summary
 
     summary = run(imported)
