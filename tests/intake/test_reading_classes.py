@@ -286,3 +286,13 @@ def test_a_count_in_words_before_a_numbered_part():
     got = mail("Hallo,\n\nfür den Golf HH-AB 123:\n\ndrei Abdeckkappen 34 35 6 789 328 (EUR 4,50 lt. Angebot)\n"
                "1 Ölfilter Mann W 712/95\n\nGruß Jan")
     assert lines(got) == [("34 35 6 789 328", "Abdeckkappen", 3), ("W 712/95", "Ölfilter Mann", 1)]
+
+
+# 17. Text tables from HTML: a row without a number whose cells moved left fills the columns after the number's;
+#     a brand column joins the description; '2 sett' in the count column is 2.
+def test_a_table_row_without_a_number_and_a_brand_column():
+    body = ("Hei,\n\nTil Passat EL 12345:\n\nVarenr           Merke    Beskrivelse          Ant.  Pris\n\n"
+            "0 986 494 521    Bosch    Bremseklosser bak    1     890,-\n\n"
+            "Bosch  Viskerblader foran   2 sett  349,-\n\nMvh Per")
+    got = mail(body)
+    assert lines(got) == [("0 986 494 521", "Bremseklosser bak Bosch", 1), (None, "Viskerblader foran Bosch", 2)]

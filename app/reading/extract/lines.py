@@ -49,7 +49,7 @@ _CELL_SPLIT = re.compile(r"\s{2,}|\t|\s*\|\s*|\s*;\s*")
 @cache
 def _header_cell() -> dict[str, re.Pattern]:
     out = {}
-    for key in ("table_part_headers", "table_desc_headers", "table_qty_headers"):
+    for key in ("table_part_headers", "table_desc_headers", "table_qty_headers", "table_brand_headers"):
         out[key] = re.compile(rf"(?:{'|'.join(common(key))})\s*[:.]?", re.I)
     return out
 
@@ -61,7 +61,8 @@ def _header_kind(cell: str) -> str | None:
     h = _header_cell()
     if re.fullmatch(r"ean(?:-?(?:13|kode|code|nr|nummer))?\.?", cell, re.I):
         return "ean"
-    for key, kind in (("table_qty_headers", "qty"), ("table_part_headers", "part"), ("table_desc_headers", "desc")):
+    for key, kind in (("table_qty_headers", "qty"), ("table_part_headers", "part"), ("table_desc_headers", "desc"),
+                      ("table_brand_headers", "brand")):
         if h[key].fullmatch(cell):
             return kind
     return None
@@ -73,7 +74,8 @@ def _wordy(cell: str) -> bool:
 
 
 def _int_cell(cell: str) -> int | None:
-    m = re.fullmatch(r"\s*(\d{1,3})(?:[.,]0+)?\s*(?:stk|st|kpl|pcs|x|stück|stuks)?\.?\s*", cell or "", re.I)
+    m = re.fullmatch(r"\s*(\d{1,3})(?:[.,]0+)?\s*(?:stk|st|kpl|pcs|x|stück|stuks|sett|sæt|sats|satz|set|jeu|kit|"
+                     r"sarja|par|paar|pair)?\.?\s*", cell or "", re.I)  # '2 sett' in a count column: 2
     return int(m.group(1)) if m else None
 
 
@@ -114,7 +116,7 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
             pn = found[0].text if found else (raw_pn if re.search(r"\d", raw_pn) and not _wordy(raw_pn) else None)
         if pn is None and raw_ean and is_ean13(raw_ean):
             pn = raw_ean
-        desc = cell("desc") or None
+        desc = " ".join(x for x in (cell("desc"), cell("brand")) if x) or None  # 'Pakning ventildeksel Elring'
         if pn is None and raw_pn and desc is None:
             desc = raw_pn
         qty_text = cell("qty")
@@ -179,6 +181,15 @@ def _text_table(lines: list[tuple[int, str]]) -> tuple[list[list[str]], set[int]
                 if len(parts) < 2:
                     break
                 row = [""] * len(starts)
+                if kinds[0] == "part" and not re.search(r"\d", parts[0][1]):
+                    # a row with no number whose cells the HTML-to-text layout moved left: they fill the columns
+                    # after the number's, in order ('Viskerblader foran   2 sett')
+                    for k, (_, value) in enumerate(parts):
+                        col = min(k + 1, len(starts) - 1)
+                        row[col] = (row[col] + " " + value).strip()
+                    rows.append(row)
+                    used.add(j)
+                    continue
                 for pos, value in parts:
                     col = max((k for k, s in enumerate(starts) if s <= pos + 2), default=0)
                     row[col] = (row[col] + " " + value).strip()
