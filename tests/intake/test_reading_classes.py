@@ -296,3 +296,12 @@ def test_a_table_row_without_a_number_and_a_brand_column():
             "Bosch  Viskerblader foran   2 sett  349,-\n\nMvh Per")
     got = mail(body)
     assert lines(got) == [("0 986 494 521", "Bremseklosser bak Bosch", 1), (None, "Viskerblader foran Bosch", 2)]
+
+
+# 18. 'och en ...' after a comma still starts a line (the comma took the blank before the conjunction); a wear
+#     sensor is a part; 'till samma bil' is the vehicle; 'med eftermiddagsturen' is a delivery run.
+def test_a_conjunction_after_a_comma_starts_a_line():
+    got = mail("Hej!\n\nTill Volvon ABC 123 behöver vi 1 sats belägg Textar 2355101, och en slitagevarnare bak. "
+               "Kan komma med förmiddagsturen.\n\nMvh Eva")
+    assert lines(got) == [("2355101", "belägg Textar", 1), (None, "slitagevarnare bak", 1)]
+    assert got.fulfilment == "delivery"

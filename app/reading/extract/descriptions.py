@@ -32,6 +32,7 @@ def _vehicle_tail(lang: str) -> re.Pattern:
     preps = "|".join(words("vehicle_preps", (lang, "en")) + ("til", "till", "for", "für", "pour", "voor", "to"))
     vehicle = vehicle_names("makes", "models", "car_words")
     return re.compile(rf"(?<=\S)\s(?:{preps})\s+(?:(?:en|ein|une|un|the|a|la|le|den|det|vores|vår|our|min)\s+)?"
+                      rf"(?:(?:samma|samme|same|selben|gleichen|même|zelfde|sama)\s+)?"  # 'till samma bil'
                       rf"(?:(?:{vehicle})(?!\w)|\s{{3,}}|\s*$).*$", re.I | re.S)
 
 

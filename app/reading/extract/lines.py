@@ -246,6 +246,11 @@ def _conj(lang: str = "en") -> re.Pattern:
     return re.compile(rf"\s*(?:(?<!\d),|,(?!\d)|;|\s(?:{alts}|\+|&)\s)\s*", re.I)  # not the comma of 4,3 l
 
 
+@cache
+def _lead_conj(lang: str) -> re.Pattern:
+    return re.compile(rf"^\s*(?:{'|'.join(words('conjunctions', tuple(sorted({lang, 'en'}))))})\s+", re.I)
+
+
 def _quantity_start(text: str, lang: str) -> bool:
     if re.match(rf"\s*(?:\d{{1,3}}\s*(?:[x×]\s|[^\W\d_])|[x×]\s?\d)", text, re.I) or _VOLUME_START.match(text):
         return True  # '2 stk', 'x2', 'a 5L Castrol Edge'
@@ -501,6 +506,7 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
     for n, m in enumerate(cands):
         nxt = cands[n + 1].start() if n + 1 < len(cands) else len(sentence)
         right = sentence[m.end():nxt]
+        right = _lead_conj(lang).sub("", right)  # ', och en slitagevarnare': the comma took the blank before 'och'
         left_pn = any(start <= p.start < m.start() for p in pns)
         right_pn = any(m.end() <= p.start < nxt for p in pns)
         # "W 712/75, 2 kpl": a trailing count, not a new line; "og 1 liter spylervæske": a volume is a product
