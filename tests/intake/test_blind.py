@@ -47,7 +47,9 @@ def _summary(s: dict) -> str:
 
 # Batches kept as measures (their first run is in FIRST_RUN.txt): they hold the parser to what it does today
 # (clear orders read right at least, wrong without review at most), not to the bar of the tuned batches.
-MEASURED = {"blind4": (33, 0), "blind5": (31, 0), "blind6": (15, 4)}  # (clear orders read right, wrong without review)
+# blind4-6 were read by the parser branch's class fixes (issue 12, reading part): their figures are floors now, no
+# longer measures; the first run of the next batch is.
+MEASURED = {"blind4": (38, 0), "blind5": (38, 0), "blind6": (41, 0)}  # (clear orders read right, wrong without review)
 
 
 @pytest.mark.parametrize("folder", BATCHES, ids=[b.name for b in BATCHES])
