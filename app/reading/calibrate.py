@@ -23,6 +23,9 @@ from app.reading.parse import channel_for, parse_bytes
 from app.reading.scoring import compare, hard_reasons
 
 TARGET = 0.98
+# One order is accepted only when its own probability of being read right is at least this: the 98% rule is over
+# everything accepted, and alone it would let through a reading that is as likely wrong as right (0.5).
+FLOOR = 0.9
 BANDS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.0001)
 L2 = 0.25           # pull towards the prior weights (per weight, in units of one message's log-likelihood)
 L2_GRID = (0.1, 0.25, 0.5, 1.0, 2.0)
@@ -149,10 +152,12 @@ def leave_one_batch_out(all_cases: list[Case], *, l2: float | None = None) -> li
     return out
 
 
-def choose_threshold(scored: list[tuple[Case, float]], target: float = TARGET, *, steady: int = 30) -> float:
+def choose_threshold(scored: list[tuple[Case, float]], target: float = TARGET, *, steady: int = 30,
+                     floor: float = FLOOR) -> float:
     """The lowest threshold t at which the accepted (no written reason, confidence >= t) are >= target right, and
     stay so, give or take one message, at every higher threshold that still accepts `steady` messages or more: a
-    threshold that lands in a lucky gap between two wrong readings would not hold on the next batch."""
+    threshold that lands in a lucky gap between two wrong readings would not hold on the next batch. Never below
+    `floor`: each accepted order on its own must be likely right, not only the accepted as a whole."""
     best = 0.99
     for t in sorted({round(p, 3) for _, p in scored} | {0.5}, reverse=True):
         accepted = [c for c, p in scored if not c.hard and p >= t]
@@ -163,7 +168,7 @@ def choose_threshold(scored: list[tuple[Case, float]], target: float = TARGET, *
             best = t
         elif len(accepted) >= steady and right + 1 < target * len(accepted):
             break
-    return max(best, 0.5)
+    return max(best, floor)
 
 
 def figures(batch_cases: list[Case], score: dict[str, float], threshold: float) -> dict[str, int]:
