@@ -1,204 +1,25 @@
-"""Order lines from text and tables. Text is masked first (plates, VIN, references, labelled numbers are
-blanked), so every number left is a part number, a quantity or noise that the rules below reject."""
+"""Order lines from text (tables and pasted blocks are read in layouts.py). Text is masked first (plates, VIN,
+references, labelled numbers are blanked), so every number left is a part number, a quantity or noise that the rules
+below reject."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 
 from app.reading.extract.descriptions import clean_description
+from app.reading.extract.layouts import Item, _labelled_blocks, _text_table, _vertical_table, items_from_rows
 from app.reading.extract.lexicon import common, has_part_noun, lexicon, part_noun_re, pattern, words
 from app.reading.extract.confidence import fits_grammar
-from app.reading.extract.partnumbers import (PartMatch, _whole_formats, find_part_numbers, is_ean13,
-                                            normalise_part_number)
+from app.reading.extract.partnumbers import PartMatch, _whole_formats, find_part_numbers
 from app.reading.extract.vehicle import mentions_vehicle
 from app.reading.extract.quantities import Quantity, find_quantity
 from app.reading.extract.signals import mask
-
-
-@dataclass
-class Item:
-    part_number: str | None
-    description: str | None
-    quantity: Quantity
-    alternative: str | None = None
-    source: str = "text"
-    literal: str = ""
-    numeric_cell: bool = False
-    brand_only: bool = False
-    flags: list[str] = field(default_factory=list)
-    # Evidence: for "part_number", "quantity" and "description", the (start, end) spans in the text that was
-    # read (offsets into the masked text given to items_from_text), or ("file", row, col) cells of a table.
-    spans: dict[str, list] = field(default_factory=dict)
-    row: int | None = None  # the table row (0-based) an attachment line came from
-
-    def shifted(self, offset: int) -> "Item":
-        self.spans = {k: v if k == "cells" else [(s + offset, e + offset) for s, e in v]
-                      for k, v in self.spans.items()}
-        return self
-
 
 _SENT_END = re.compile(r"[.!?]+(?=\s+|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•·–>]|\d{1,2}\)|[a-z]\))\s+")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})\.\s+")
 _VOLUME_START = re.compile(r"\s*(?:(?:a|an|one|en|ett|ei|et|ein|eine|einen|un|une|een|yksi)\s+)?"
                            r"\d{1,3}(?:[.,]\d)?\s?(?:l|ltr|liter|litres?|liters?|litra|litraa|ml)(?!\w)", re.I)
-_CELL_SPLIT = re.compile(r"\s{2,}|\t|\s*\|\s*|\s*;\s*")
-
-
-@cache
-def _header_cell() -> dict[str, re.Pattern]:
-    out = {}
-    for key in ("table_part_headers", "table_desc_headers", "table_qty_headers", "table_brand_headers"):
-        out[key] = re.compile(rf"(?:{'|'.join(common(key))})\s*[:.]?", re.I)
-    return out
-
-
-def _header_kind(cell: str) -> str | None:
-    cell = cell.strip().strip("*:").strip()
-    if not cell or len(cell) > 30:
-        return None
-    h = _header_cell()
-    if re.fullmatch(r"ean(?:-?(?:13|kode|code|nr|nummer))?\.?", cell, re.I):
-        return "ean"
-    for key, kind in (("table_qty_headers", "qty"), ("table_part_headers", "part"), ("table_desc_headers", "desc"),
-                      ("table_brand_headers", "brand")):
-        if h[key].fullmatch(cell):
-            return kind
-    return None
-
-
-def _wordy(cell: str) -> bool:
-    """'Castrol Edge 5W-30, 5 liter' in a part-number column: words, not a number."""
-    return len(re.findall(r"[^\W\d_]{4,}", cell)) >= 2 or len(cell.split()) > 4
-
-
-def _int_cell(cell: str) -> int | None:
-    m = re.fullmatch(r"\s*(\d{1,3})(?:[.,]0+)?\s*(?:stk|st|kpl|pcs|x|stück|stuks|sett|sæt|sats|satz|set|jeu|kit|"
-                     r"sarja|par|paar|pair)?\.?\s*", cell or "", re.I)  # '2 sett' in a count column: 2
-    return int(m.group(1)) if m else None
-
-
-def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset()) -> list[Item]:
-    """Order lines from a table (CSV, XLSX or a text table): header found by its words, or columns guessed."""
-    header_at, cols = None, {}
-    for i, row in enumerate(rows[:15]):
-        kinds = [_header_kind(c) for c in row]
-        named = [k for k in kinds if k]
-        if len(named) >= 2 and ("part" in named or "ean" in named or "qty" in named):
-            header_at = i
-            for col, kind in enumerate(kinds):
-                if kind and kind not in cols:
-                    cols[kind] = col
-            break
-    start = header_at + 1 if header_at is not None else 0
-    if header_at is None:
-        cols = _guess_columns(rows)
-        if "part" not in cols:
-            return []
-    total = re.compile(rf"^\s*(?:{'|'.join(common('total_words'))})\b", re.I)
-    items: list[Item] = []
-    for r in range(start, len(rows)):
-        row = rows[r]
-        if not any(c.strip() for c in row):
-            continue
-
-        def cell(kind: str) -> str:
-            col = cols.get(kind)
-            return row[col].strip() if col is not None and col < len(row) else ""
-
-        if any(total.match(c) for c in row) and not find_part_numbers(cell("part"), context=True):
-            continue
-        raw_pn, raw_ean = cell("part"), cell("ean")
-        pn = None
-        if raw_pn:
-            found = find_part_numbers(raw_pn, context=True)
-            pn = found[0].text if found else (raw_pn if re.search(r"\d", raw_pn) and not _wordy(raw_pn) else None)
-        if pn is None and raw_ean and is_ean13(raw_ean):
-            pn = raw_ean
-        desc = " ".join(x for x in (cell("desc"), cell("brand")) if x) or None  # 'Pakning ventildeksel Elring'
-        if pn is None and raw_pn and desc is None:
-            desc = raw_pn
-        qty_text = cell("qty")
-        q = _int_cell(qty_text)
-        if pn is None and (desc is None or q is None):
-            continue
-        und = re.fullmatch(r"\s*(\d{1,3})\s*(?:-|–|/|or|eller|oder|ou|of|tai)\s*(\d{1,3})\s*", qty_text, re.I)
-        quantity = Quantity(int(und.group(1)), [], True, qty_text) if und else Quantity(q or 1, [], q is not None, None)
-        numeric = cols.get("part") is not None and (r, cols["part"]) in numeric_cells and not is_ean13(pn or "")
-        cells = [(kind, cols[kind]) for kind in ("part", "ean", "desc", "qty") if cols.get(kind) is not None
-                 and cols[kind] < len(row) and row[cols[kind]].strip()]
-        items.append(Item(pn, desc, quantity, source=source, literal=" | ".join(c for c in row if c),
-                          numeric_cell=numeric, row=r, spans={"cells": [(r, c, k) for k, c in cells]}))
-    return items
-
-
-def _guess_columns(rows: list[list[str]]) -> dict[str, int]:
-    width = max((len(r) for r in rows), default=0)
-    code, ints, text = [0] * width, [0] * width, [0] * width
-    for row in rows[:50]:
-        for c, value in enumerate(row):
-            if _int_cell(value) is not None:
-                ints[c] += 1
-            elif find_part_numbers(value, context=True):
-                code[c] += 1
-            elif re.search(r"[^\W\d_]{3,}", value):
-                text[c] += 1
-    cols: dict[str, int] = {}
-    if width and max(code) > 0:
-        cols["part"] = code.index(max(code))
-        rest = [c for c in range(width) if c != cols["part"]]
-        if rest and max(ints[c] for c in rest) > 0:
-            cols["qty"] = max(rest, key=lambda c: ints[c])
-        rest = [c for c in rest if c != cols.get("qty")]
-        if rest and max(text[c] for c in rest) > 0:
-            cols["desc"] = max(rest, key=lambda c: text[c])
-    return cols
-
-
-def _text_table(lines: list[tuple[int, str]]) -> tuple[list[list[str]], set[int]] | None:
-    """A table laid out in text (from HTML by inscriptis, or typed with tabs/pipes): rows of cells by the
-    header's column positions, and the indexes of the lines it used."""
-    for idx, (_, line) in enumerate(lines):
-        cells = [c for c in _CELL_SPLIT.split(line.strip()) if c]
-        kinds = [_header_kind(c) for c in cells]
-        if len([k for k in kinds if k]) < 2 or len(cells) < 2:
-            continue
-        starts = [m.start() for m in re.finditer(r"(?:(?<=\s\s)|(?<=\t)|(?<=\|)|(?<=;)|^)\s*\S", line)]
-        starts = [s + (len(line[s:]) - len(line[s:].lstrip())) for s in starts][:len(cells)]
-        rows = [cells]
-        used = {idx}
-        for j in range(idx + 1, len(lines)):
-            text = lines[j][1]
-            if not text.strip():
-                used.add(j)
-                continue
-            parts = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", text)]
-            if "\t" in text or "|" in text or ";" in text:
-                parts = [(0, c) for c in _CELL_SPLIT.split(text.strip())]
-                row = [c.strip() for c in parts[0:1][0:0]] + [c for _, c in parts]
-            else:
-                if len(parts) < 2:
-                    break
-                row = [""] * len(starts)
-                if kinds[0] == "part" and not re.search(r"\d", parts[0][1]):
-                    # a row with no number whose cells the HTML-to-text layout moved left: they fill the columns
-                    # after the number's, in order ('Viskerblader foran   2 sett')
-                    for k, (_, value) in enumerate(parts):
-                        col = min(k + 1, len(starts) - 1)
-                        row[col] = (row[col] + " " + value).strip()
-                    rows.append(row)
-                    used.add(j)
-                    continue
-                for pos, value in parts:
-                    col = max((k for k, s in enumerate(starts) if s <= pos + 2), default=0)
-                    row[col] = (row[col] + " " + value).strip()
-            rows.append(row)
-            used.add(j)
-        while used and not lines[max(used)][1].strip():
-            used.discard(max(used))
-        return rows, used
-    return None
 
 
 @cache
@@ -325,93 +146,6 @@ def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list
                 items.append(item)
     items.sort(key=lambda i: min((sp[0] for k in ("chunk", "line") for sp in i.spans.get(k, [])), default=0))
     return _merge_descriptions(items), conditionals
-
-
-def _vertical_table(lines: list[tuple[int, str]]) -> list[tuple[Item, set[int]]]:
-    """A table whose cells each stand on a line of their own (an HTML table in Outlook's plain part): header
-    cells one per line ('Varenr.', 'Beskrivelse', 'Antal', 'Pris'), then the values row by row, as many lines a
-    row as there are headers, up to a blank line. A masked cell (a price) still holds its line."""
-    label_like = re.compile(r"[^\W\d_][^\d:]{0,30}")
-    for idx in range(len(lines) - 1):
-        if _header_kind(lines[idx][1]) is None or _header_kind(lines[idx + 1][1]) is None:
-            continue
-        if idx and lines[idx - 1][1].strip() and label_like.fullmatch(lines[idx - 1][1].strip()):
-            continue  # not the first header line
-        head = idx
-        while head < len(lines) and lines[head][1].strip() and label_like.fullmatch(lines[head][1].strip()) \
-                and len(lines[head][1].split()) <= 3:
-            head += 1
-        headers = [lines[i][1].strip() for i in range(idx, head)]
-        kinds = [_header_kind(h) for h in headers]
-        width = len(headers)
-        if width < 2 or "part" not in kinds or not ({"qty", "desc"} & set(kinds)):
-            return []
-        rows, used, spans, j = [headers], set(range(idx, head)), [], head
-        while j + width <= len(lines) and all(lines[k][1] != "" for k in range(j, j + width)):
-            rows.append([lines[k][1].strip() for k in range(j, j + width)])
-            spans.append((lines[j][0], lines[j + width - 1][0] + len(lines[j + width - 1][1])))
-            used |= set(range(j, j + width))
-            j += width
-        if len(rows) < 2:
-            return []
-        out = []
-        for item in items_from_rows(rows, "text"):
-            if item.row is not None and 1 <= item.row <= len(spans):
-                item.spans = {"line": [spans[item.row - 1]]}
-                out.append((item, used))
-        return out
-    return []
-
-
-_LABELLED = re.compile(r"^\s*(?P<label>[^\W\d_][^:\n]{0,24}?)\s*:\s*(?P<value>\S.*?)?\s*$")  # a masked value: none
-
-
-def _labelled_blocks(lines: list[tuple[int, str]], used: set[int]) -> list[tuple[Item, set[int]]]:
-    """Blocks pasted from a web shop: a title, then 'Varenr: KP15656XS-1', 'Lagerstatus: 12 stk på lager',
-    'Pris: 2 495,00 kr', 'Antall: 1'. A block of lines between blank lines with a part-number label and a
-    quantity label is one order line: its number and count from those labels, its description from the lines
-    without a label (the number taken out); stock, price and other labelled lines are not read."""
-    out, block = [], []
-    for idx in range(len(lines) + 1):
-        if idx < len(lines) and idx not in used and lines[idx][1].strip():
-            block.append(idx)
-            continue
-        if len(block) >= 3:
-            item = _labelled_block(lines, block)
-            if item:
-                out.append((item, set(block)))
-        block = []
-    return out
-
-
-def _labelled_block(lines: list[tuple[int, str]], block: list[int]) -> Item | None:
-    fields, plain = {}, []
-    for idx in block:
-        m = _LABELLED.match(lines[idx][1])
-        kind = _header_kind(m.group("label")) if m else None
-        if kind in ("part", "ean", "qty"):
-            fields.setdefault(kind, (idx, m))
-        elif not m:
-            plain.append(idx)
-    if "qty" not in fields or not ({"part", "ean"} & set(fields)) or not plain:
-        return None
-    idx, m = fields.get("part") or fields["ean"]
-    value = m.group("value") or ""
-    found = find_part_numbers(value, context=True)
-    pn = found[0].text if found else (value if re.search(r"\d", value) and not _wordy(value) else None)
-    q = _int_cell(fields["qty"][1].group("value") or "")
-    if pn is None or q is None:
-        return None
-    key = normalise_part_number(pn)
-    words_ = []
-    for i in plain:
-        text = lines[i][1]
-        same = [(p.start, p.end) for p in find_part_numbers(text, context=True) if normalise_part_number(p.text) == key]
-        words_.append(mask(text, same))
-    desc = re.sub(r"\s+", " ", " ".join(words_)).strip() or None
-    start, end = lines[block[0]][0], lines[block[-1]][0] + len(lines[block[-1]][1])
-    return Item(pn, desc, Quantity(q, [], True, None), literal=" | ".join(lines[i][1].strip() for i in block),
-                spans={"line": [(start, end)]})
 
 
 @cache
