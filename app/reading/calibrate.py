@@ -231,7 +231,10 @@ def log_loss(scored: list[tuple[Case, float]]) -> float:
 @click.option("--write", is_flag=True, help="Store the fitted weights and threshold in the model file.")
 @click.option("--l2", type=float, default=None, help=f"Pull towards the prior weights (default {L2}).")
 @click.option("--l2-grid", is_flag=True, help="Also print the leave-one-batch-out figures for other pulls.")
-def calibrate_cmd(dirs, write: bool, l2: float | None, l2_grid: bool):
+@click.option("--threshold", "chosen", type=click.FloatRange(0.5, 0.999), default=None,
+              help="Store this threshold instead of the one the 98% rule picks (read the trade-off table first); "
+                   "the model file records that it was chosen by hand.")
+def calibrate_cmd(dirs, write: bool, l2: float | None, l2_grid: bool, chosen: float | None):
     """Fit the confidence model on labelled messages; print leave-one-batch-out figures and reliability tables."""
     root = Path(__file__).resolve().parents[2]
     folders = list(dirs) or default_dirs(root)
@@ -257,7 +260,10 @@ def calibrate_cmd(dirs, write: bool, l2: float | None, l2_grid: bool):
             click.echo(f"  {g:5g}: log loss {log_loss(lo):.4f}, threshold {t:.3f}, clear right w/o review "
                        f"{f['clear_right']}/{f['clear']}, wrong w/o review {f['wrong']}, flagged {f['flagged']}/{f['must']}")
     lobo = leave_one_batch_out(all_cases, l2=l2)
-    threshold = choose_threshold(lobo)
+    ruled = choose_threshold(lobo)
+    threshold = ruled if chosen is None else chosen
+    if chosen is not None:
+        click.echo(f"threshold {chosen:.3f} chosen by hand; the 98% rule out of sample gives {ruled:.3f}")
     w = fit(all_cases, l2=l2)
     insample = [(c, confidence.score(c.features, w)) for c in orders]
     click.echo(f"\n== leave one batch out (each batch scored by weights fitted on the others), threshold "
@@ -282,5 +288,6 @@ def calibrate_cmd(dirs, write: bool, l2: float | None, l2_grid: bool):
             {"about": "fitted by `flask --app app intake calibrate --write`; see app/reading/calibrate.py; the "
                       "threshold is chosen on leave-one-batch-out scores",
              "messages": len(files), "l2": l2, "threshold": round(threshold, 3),
+             **({} if chosen is None else {"threshold_by_hand": f"the 98% rule out of sample gives {ruled:.3f}"}),
              "weights": {k: round(v, 4) for k, v in sorted(w.items())}}, indent=1) + "\n", encoding="utf-8")
         click.echo(f"wrote {confidence.MODEL_FILE}")

@@ -154,7 +154,8 @@ def test_catalogue_raises_confidence_and_fills_ean():
     def catalogue(key):
         return {"4047025331746": {"part_number": "3 397 007 297"}, "GDB1330": {"part_number": "GDB1330"}}.get(key)
 
-    raw = b"From: +4791234567\n\n2 stk GDB1330 og 1 stk 4047025331746 til Golf EL 12345"
+    # one part a line: two parts joined by "og" on one line weigh against the reading whatever the catalogue says
+    raw = b"From: +4791234567\n\n2 stk GDB1330\n1 stk 4047025331746\ntil Golf EL 12345"
     from app.reading.sms import read_sms
 
     r = extract(read_sms(raw), catalogue=catalogue)
