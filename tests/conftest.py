@@ -50,7 +50,8 @@ def pytest_collection_modifyitems(config, items):
     tests = Path(__file__).parent
     for item in items:
         parts = Path(item.path).relative_to(tests).parts
-        if (len(parts) > 1 and parts[0] in REAL_COMMIT_FOLDERS) or "live_url" in getattr(item, "fixturenames", ()):
+        if ((len(parts) > 1 and parts[0] in REAL_COMMIT_FOLDERS) or "live_url" in getattr(item, "fixturenames", ())
+                or item.get_closest_marker("dovecot") is not None):  # the worker's mailbox threads read them
             item.add_marker(pytest.mark.real_commits)
 
 
