@@ -59,6 +59,10 @@ class LeaseLost(Exception):
     pass
 
 
+# messages processed per round; rounds follow each other while work is pending (the lease renewed between)
+ROUND = 200
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -216,7 +220,7 @@ class MailboxWorker:
                     except StaleMailbox:
                         continue  # UIDVALIDITY moved between our reads; the next sync adopts it
                     sweep = False
-                    pipeline.process_pending(200, stop=self.stop)
+                    self._drain(lease)
                     if not lease.renew():
                         raise LeaseLost()
                     heartbeat(self.mailbox_id)
@@ -245,12 +249,28 @@ class MailboxWorker:
                     self.conn.close()
                     self.conn = None
 
+    def _drain(self, lease: Lease) -> int:
+        """Process stored mail round after round until none is left (or a round moves nothing, or stop is
+        set): pending work never waits for the next poll. Returns how many messages were done."""
+        done = 0
+        while not self.stop.is_set():
+            counts = pipeline.process_pending(ROUND, stop=self.stop)
+            taken = sum(counts.values())
+            moved = taken - sum(counts.get(k, 0) for k in ("retry", "skipped", "interrupted"))
+            done += moved
+            if taken < ROUND or moved == 0:
+                break
+            if not lease.renew():
+                raise LeaseLost()
+        return done
+
     def _serve_drop(self, lease: Lease, once: bool) -> None:
         while not self.stop.is_set():
             mailbox = db.session.get(Mailbox, self.mailbox_id, populate_existing=True)
+            stored = []
             try:
-                ingest_drop_folder(mailbox, stop=self.stop)
-                pipeline.process_pending(200, stop=self.stop)
+                stored = ingest_drop_folder(mailbox, stop=self.stop)
+                self._drain(lease)
             except OSError as exc:
                 end_read()
                 log.warning("mailbox %s: %s", self.name, exc)
@@ -261,7 +281,8 @@ class MailboxWorker:
             self.failures = 0
             if once:
                 return
-            self.stop.wait(self.options.drop_poll_seconds)
+            if not stored:  # files that came while we worked are taken at once, not after a poll
+                self.stop.wait(self.options.drop_poll_seconds)
 
 
 def _release(lease: Lease, name: str) -> None:

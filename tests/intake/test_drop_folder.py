@@ -146,3 +146,16 @@ def test_the_same_file_dropped_twice_is_stored_once_and_both_files_are_kept(db, 
     assert count(db, InboundMessage) == 1
     first = db.session.scalar(select(InboundMessage.id))
     assert sorted(p.name for p in (folder / "processed").iterdir()) == sorted(["a.eml", f"a.{first}.eml", "copy.eml"])
+
+def test_run_once_processes_every_message_it_stored_round_after_round(db, folder, runner):
+    """--once used to store the whole folder and process only the first round of 200; the rest waited."""
+    old = time.time() - 10
+    for i in range(worker.ROUND + 5):
+        (folder / f"m{i}.eml").write_bytes(email())
+        os.utime(folder / f"m{i}.eml", (old, old))
+    result = runner.invoke(args=["intake", "run", "--once", "--mailbox", "osl-drop"])
+    assert result.exit_code == 0, result.output
+    assert count(db, Order) == worker.ROUND + 5
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)
+                             .where(InboundMessage.status == "stored")) == 0
