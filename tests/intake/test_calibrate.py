@@ -37,3 +37,15 @@ def test_calibrate_scores_each_batch_by_weights_fitted_on_the_others(app, tmp_pa
     lobo = result.output.split("== leave one batch out", 1)[1].split("== in-sample", 1)[0]
     rows = {line.split()[0]: line.split()[1] for line in lobo.splitlines() if line.split()[:1] in (["first"], ["second"], ["all"])}
     assert rows == {"first": "3", "second": "3", "all": "6"}, lobo
+
+
+def test_a_threshold_chosen_by_hand_is_said_and_one_below_a_coin_toss_is_refused(app, tmp_path):
+    for stem in ("N01", "N11", "E01"):
+        for path in MESSAGES.glob(f"{stem}.*"):
+            shutil.copy(path, tmp_path)
+    runner = app.test_cli_runner()
+    result = runner.invoke(calibrate_cmd, [str(tmp_path), "--threshold", "0.95"])
+    assert result.exit_code == 0, result.output
+    assert "threshold 0.950 chosen by hand; the 98% rule out of sample gives" in result.output
+    refused = runner.invoke(calibrate_cmd, [str(tmp_path), "--threshold", "0.2", "--write"])
+    assert refused.exit_code == 2 and "0.2 is not in the range 0.5<=x<=0.999" in refused.output
