@@ -4,14 +4,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+
+from app import times
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
 def cell(value) -> str | int:
-    """A value as a CSV cell: ISO 8601 UTC for times, yes/no for flags, text with a leading
+    """A value as a CSV cell: ISO 8601 with its offset for times, yes/no for flags, text with a leading
     apostrophe when it would otherwise start a formula (= + - @ tab CR)."""
     if value is None:
         return ""
@@ -27,10 +29,12 @@ def cell(value) -> str | int:
     return text
 
 
-def iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None, where=None) -> str | None:
+    """ISO 8601 with an offset, in the zone of `where` (a Branch or zone name; default the moment's own
+    zone, UTC for a stored one, written Z)."""
     if moment is None:
         return None
-    return moment.isoformat().replace("+00:00", "Z")
+    return times.iso(moment, where if where is not None else (moment.tzinfo or UTC))
 
 
 def to_csv(header: list[str], rows: Iterable[Iterable]) -> bytes:

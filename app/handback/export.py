@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
+from app import times
 from app.database import is_sqlite
 from app.extensions import db
 from app.handback.csvsafe import iso, to_csv
@@ -87,7 +88,8 @@ def _order_fields(order: Order) -> list:
 def csv_rows(order: Order) -> list[list]:
     """One row per line; an order without lines still gets one row, with the line cells empty."""
     head = _order_fields(order)
-    tail = [order.created_at, order.claimed_at, order.done_at, order.updated_at]
+    # times in the branch's zone, written with their offset (2026-11-23T10:00:00+01:00)
+    tail = [times.local(t, order.branch) for t in (order.created_at, order.claimed_at, order.done_at, order.updated_at)]
     if not order.lines:
         return [head + [None, None, None, None] + tail]
     return [head + [line.position + 1, line.part_number, line.description, line.quantity] + tail
@@ -102,8 +104,8 @@ def as_record(order: Order) -> dict:
         "workshop": workshop.name if workshop else None, "channel": order.channel, "status": order.status,
         "urgent": order.urgent, "fulfilment": order.fulfilment, "plate": order.plate, "vin": order.vin,
         "customer_reference": order.customer_reference,
-        "created_at": iso(order.created_at), "claimed_at": iso(order.claimed_at), "done_at": iso(order.done_at),
-        "updated_at": iso(order.updated_at),
+        "created_at": iso(order.created_at, order.branch), "claimed_at": iso(order.claimed_at, order.branch),
+        "done_at": iso(order.done_at, order.branch), "updated_at": iso(order.updated_at, order.branch),
         "lines": [{"line": line.position + 1, "part_number": line.part_number, "description": line.description,
                    "quantity": line.quantity} for line in order.lines],
     }

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app import times
 from app.extensions import db
 from app.handback.csvsafe import to_csv
 from app.models import Branch, Order, OutboxMessage, Staff
@@ -115,7 +116,7 @@ def summary(order: Order, branch: Branch) -> str:
         f"Fulfilment:   {order.fulfilment or 'not stated'}",
     ]
     for label, value in (("Plate", order.plate), ("VIN", order.vin), ("Their ref", order.customer_reference),
-                         ("Wanted by", order.wanted_by.strftime("%Y-%m-%d %H:%M UTC") if order.wanted_by else None)):
+                         ("Wanted by", times.when(order.wanted_by, branch, "long") or None)):
         if value:
             out.append(f"{label + ':':<14}{value}")
     out += ["", "Lines:"]

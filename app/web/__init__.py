@@ -18,12 +18,14 @@ BLUEPRINTS = [
 
 def register(app: Flask) -> None:
     from app.models import status
+    from app.web import times
     from app.web.forms import refuse_nul_in_url
 
     app.before_request(refuse_nul_in_url)  # for every blueprint's path parts and query strings
     # templates compare with OrderStatus.HELD, never "held", and show a status as {{ o.status|status_label }}
     app.jinja_env.globals["OrderStatus"] = status.OrderStatus
     app.add_template_filter(status.label, "status_label")
+    times.register(app)  # {{ moment|when(branch) }}: every time a page shows, in one zone, labelled
     for module_name, prefix in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.register_blueprint(module.bp, url_prefix=prefix)

@@ -41,7 +41,7 @@ def test_the_panel_shows_the_age_of_the_last_good_backup(app, client, db, make, 
     _run(db, now - 7 * M)
     state, age, text = _tile(client.get("/manager/panel").get_data(as_text=True))
     assert state == "" and age == "7 min"
-    assert "08:53 UTC, 1234 orders, 5.0 MB" in text
+    assert "09:53 CET, 1234 orders, 5.0 MB" in text  # 08:53 UTC, in the chain's one zone (Europe/Oslo)
 
     clock["now"] = now + 13 * M  # 20 minutes: twice the interval, not yet older
     assert _tile(client.get("/manager/panel").get_data(as_text=True))[:2] == ("", "20 min")
@@ -53,7 +53,7 @@ def test_the_panel_shows_the_age_of_the_last_good_backup(app, client, db, make, 
     _run(db, now + 119 * M, BackupOutcome.FAILED, error="No space left on device: '/media/usb/<b>x</b>'")
     state, age, text = _tile(client.get("/manager/panel").get_data(as_text=True))
     assert state == "bad" and age == "2 h 7 min"
-    assert "The last backup (10:59 UTC, worker-1) failed: No space left on device: '/media/usb/&lt;b&gt;x&lt;/b&gt;'" \
+    assert "The last backup (11:59 CET, worker-1) failed: No space left on device: '/media/usb/&lt;b&gt;x&lt;/b&gt;'" \
         in text.replace("&#39;", "'")
 
     _run(db, now + 119 * M + 30 * timedelta(seconds=1))  # a good one right after the failure

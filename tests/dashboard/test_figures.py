@@ -131,4 +131,4 @@ def test_chart_escapes_and_scales(scene, now):
 
     stats = queries.collect([scene["osl"]], now)
     drawing = chart.build(stats.chart, "Europe/Oslo")
-    assert len(drawing.bars) == 24 and drawing.x_ticks[-1].label == "08:00"  # 09:00 UTC = 10:00 Oslo, tick every 3 h
+    assert len(drawing.bars) == 24 and drawing.x_ticks[-1].label == "08:00 CET"  # 09:00 UTC = 10:00 Oslo, tick every 3 h

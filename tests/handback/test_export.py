@@ -47,7 +47,7 @@ def test_export_change_two_export_again(db, make, now):
     assert row["part_number"] == "'-0 986 494 123" and rows[1]["part_number"] == "'@SUM(A1)"
     assert rows[1]["description"] == "'+filter"
     assert row["quantity"] == "2" and row["customer_number"] == "10023" and row["branch"] == "OSL"
-    assert row["created_at"] == "2026-11-23T09:00:00Z" and row["urgent"] == "no"
+    assert row["created_at"] == "2026-11-23T10:00:00+01:00"  # OSL is in Europe/Oslo and row["urgent"] == "no"
     records = [json.loads(line) for line in first.jsonl.decode("utf-8").splitlines()]
     assert len(records) == 4 and len(records[0]["lines"]) == 2
     assert records[0]["lines"][0]["part_number"] == "-0 986 494 123"  # JSON keeps the value as it is
@@ -68,7 +68,7 @@ def test_export_change_two_export_again(db, make, now):
     refs = {r["reference"]: r for r in _rows(second.csv)}
     assert set(refs) == {orders[1].reference, orders[3].reference}
     assert refs[orders[1].reference]["status"] == "claimed"
-    assert refs[orders[1].reference]["claimed_at"] == "2026-11-23T09:20:00Z"
+    assert refs[orders[1].reference]["claimed_at"] == "2026-11-23T10:20:00+01:00"
     assert refs[orders[3].reference]["status"] == "cancelled"
     assert export.pending_count() == 0
     assert [b.id for b in export.batches()] == [second.id, first.id]

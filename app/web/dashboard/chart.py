@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from app import times
 from app.web.dashboard.queries import HOUR, HourBucket
 
 WIDTH, HEIGHT = 720, 220
@@ -50,7 +50,7 @@ def _nice_max(value: int) -> int:
 
 def build(buckets: list[HourBucket], timezone: str = "UTC") -> Chart:
     """Intake as bars, throughput and backlog as lines; each hour labelled by its end, in the given zone."""
-    zone = ZoneInfo(timezone)
+    zone = times.zone(timezone)
     n = max(len(buckets), 1)
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
@@ -63,8 +63,7 @@ def build(buckets: list[HourBucket], timezone: str = "UTC") -> Chart:
     bars, done, backlog, x_ticks = [], [], [], []
     for i, b in enumerate(buckets):
         x = LEFT + i * step
-        local = (b.start + HOUR).astimezone(zone)  # the hour that ended then
-        label = local.strftime("%H:%M")
+        label = times.when(b.start + HOUR, zone, "time")  # the hour that ended then, "10:00 CET"
         bars.append(Bar(round(x + step * 0.15, 1), y(b.intake), round(step * 0.7, 1), round(TOP + plot_h - y(b.intake), 1),
                         f"hour to {label}: {b.intake} received, {b.done} done, backlog {b.backlog}"))
         mid = round(x + step / 2, 1)

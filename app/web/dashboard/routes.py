@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.backup import status as backup_status
 from app.extensions import db
 from app.models import Branch
+from app.web import times
 from app.web.access import manager_required
 from app.web.dashboard import chart, queries
 from app.web.dashboard.capacity_routes import bp as capacity_bp
@@ -59,7 +60,7 @@ def _figures():
     branches, chosen = _scope()
     now = clock()
     stats = queries.collect(branches, now, scope=chosen.code if chosen else "chain")
-    drawing = chart.build(stats.chart, chosen.timezone if chosen else "UTC")
+    drawing = chart.build(stats.chart, times.zone_name(chosen))
     return stats, drawing, chosen
 
 

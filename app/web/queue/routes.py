@@ -5,7 +5,6 @@ import io
 import re
 import unicodedata
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -21,6 +20,7 @@ from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFi
                                  workshop_label)
 from app.web.queue.message import attachments, body_text, listed_attachments
 from app.web.queue.spelling import spell_reference
+from app.web import times
 from app.web.redirects import local_path
 from app.web.refusals import write
 
@@ -43,16 +43,7 @@ ACTIONS = {
 def _helpers():
     now = datetime.now(UTC)
 
-    def local_time(value: datetime | None, branch: Branch | None = None) -> str:
-        if value is None:
-            return ""
-        try:
-            zone = ZoneInfo(branch.timezone if branch else "Europe/Oslo")
-        except Exception:  # an unknown zone name must not break the page
-            zone = UTC
-        return value.astimezone(zone).strftime("%d.%m %H:%M")
-
-    return {"age": lambda value: queries.age(value, now), "local_time": local_time,
+    return {"age": lambda value: queries.age(value, now), "local_time": times.when,  # = {{ value|when(branch) }}
             "lines_summary": queries.lines_summary}
 
 
