@@ -108,33 +108,74 @@ def held_count(branch_id: int) -> int:
     ) or 0
 
 
-def throughput_per_hour(branch: Branch, now: datetime) -> float:
-    """Orders done per hour over the last two hours; before there is any, the branch's own rate.
-    Worked out once per transaction: a batch of estimates shares it."""
+THROUGHPUT_WINDOW = 2 * HOUR  # the rate is what was done in this window; the dashboard says so
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Orders a branch (or the chain) gets done per hour: measured as `done` over `window` up to now, or,
+    with none done in the window, assumed from its active staff at its minutes per order. At most the
+    branch's hourly admission limit (`capped_at`), since held orders are let in no faster.
+
+    The one figure behind both the dashboard's time to clear and every held order's estimate."""
+    per_hour: float
+    done: int
+    window: timedelta = THROUGHPUT_WINDOW
+    assumed: bool = False
+    capped_at: int | None = None
+
+    def minutes_for(self, orders: int) -> int | None:
+        """Minutes to work through `orders` at this rate, rounded up; None when the rate is 0."""
+        if self.per_hour <= 0:
+            return None
+        return math.ceil(orders * 60 / self.per_hour)
+
+    @property
+    def window_hours(self) -> float:
+        return self.window / HOUR
+
+
+def throughput(branch: Branch, now: datetime) -> Throughput:
+    """The branch's Throughput at `now`. Worked out once per transaction: a batch of estimates shares it."""
     cache = kept().throughput
     if branch.id not in cache:
-        cache[branch.id] = _throughput_per_hour(branch, now)
+        cache[branch.id] = _throughput(branch, now)
     return cache[branch.id]
 
 
-def _throughput_per_hour(branch: Branch, now: datetime) -> float:
+def _throughput(branch: Branch, now: datetime) -> Throughput:
     done = db.session.scalar(
-        select(func.count()).select_from(Order).where(Order.branch_id == branch.id, Order.done_at >= now - 2 * HOUR)
+        select(func.count()).select_from(Order)
+        .where(Order.branch_id == branch.id, Order.done_at > now - THROUGHPUT_WINDOW, Order.done_at <= now)
     ) or 0
-    if done >= 2:
-        return done / 2
-    staff = db.session.scalar(
-        select(func.count()).select_from(Staff).where(Staff.branch_id == branch.id, Staff.active.is_(True))
-    ) or 1
-    return max(1, staff) * 60 / max(1, branch.minutes_per_order)
+    if done:
+        rate, assumed = done / (THROUGHPUT_WINDOW / HOUR), False
+    else:
+        staff = db.session.scalar(
+            select(func.count()).select_from(Staff).where(Staff.branch_id == branch.id, Staff.active.is_(True))
+        ) or 1
+        rate, assumed = max(1, staff) * 60 / max(1, branch.minutes_per_order), True
+    if branch.hourly_limit > 0 and rate > branch.hourly_limit:
+        return Throughput(float(branch.hourly_limit), done, assumed=assumed, capped_at=branch.hourly_limit)
+    return Throughput(rate, done, assumed=assumed)
+
+
+def combined(rates: list[Throughput]) -> Throughput:
+    """Several branches' throughput as one (the chain's): rates and counts add up; assumed if any part is."""
+    capped = [t.capped_at for t in rates if t.capped_at is not None]
+    return Throughput(sum(t.per_hour for t in rates), sum(t.done for t in rates),
+                      assumed=any(t.assumed for t in rates), capped_at=sum(capped) if capped else None)
+
+
+def throughput_per_hour(branch: Branch, now: datetime) -> float:
+    return throughput(branch, now).per_hour
 
 
 def estimate_for_position(branch: Branch, position: int, now: datetime) -> datetime:
-    """When the order at this place in line (1 = next) is likely to be taken, from current throughput."""
-    rate = throughput_per_hour(branch, now)
-    rate = min(rate, float(branch.hourly_limit)) if branch.hourly_limit > 0 else rate
-    minutes = math.ceil(position * 60 / max(rate, 0.1))
-    return now + timedelta(minutes=minutes)
+    """When the order at this place in line (1 = next) is likely to be taken: `position` orders at the
+    branch's Throughput (the dashboard's time to clear is the same sum for the whole backlog)."""
+    minutes = throughput(branch, now).minutes_for(position)
+    return now + timedelta(minutes=minutes if minutes is not None else 0)
 
 
 def branch_counts(branch_id: int, now: datetime) -> tuple[int, int]:

@@ -54,7 +54,7 @@ class UnitOfWork:
     # what the transaction has locked or worked out once; forgotten when it ends
     locked_branches: dict[int, Branch]  # branch id -> the row locked FOR UPDATE (SQLite: the write lock)
     branch_counts: dict[int, tuple[int, int, datetime]]  # branch id -> (open, admitted in the hour, as of)
-    throughput: dict[int, float]  # branch id -> orders done per hour
+    throughput: dict[int, object]  # branch id -> its capacity.Throughput (orders done per hour)
     recent_acks: dict[tuple[str, datetime], int]  # (address, now) -> acknowledgements sent in the hour
     order_by_message: dict[int, int | None]  # inbound message id -> order made from it (None: none yet)
     first_with_message_id: dict[str, int | None]  # Message-ID header -> first inbound message stored with it

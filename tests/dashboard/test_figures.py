@@ -62,9 +62,9 @@ def test_branch_figures(scene, now):
     assert stats.oldest_age_minutes == 110 and stats.oldest_reference == "OSL-000002"
     assert stats.urgent_waiting == 1
     assert stats.throughput_last_hour == 1
-    # fewer than 2 done in two hours: the branch's own rate, 1 active staff... 2 staff x 60 / 6 min
-    assert stats.throughput_per_hour == 20
-    assert stats.clear_minutes == 9  # 3 open at 20 an hour
+    # one done in the two-hour window: 0.5 an hour, measured, not the branch's assumed 20
+    assert stats.throughput_per_hour == 0.5 and stats.throughput.done == 1 and not stats.throughput.assumed
+    assert stats.clear_minutes == 360  # 3 open at 0.5 an hour
     assert stats.held == 0 and stats.redirected_24h == 1
     assert stats.intake_by_channel["email"][-1] == 1 and stats.intake_by_channel["web"][-1] == 1
     assert {c: sum(h) for c, h in stats.intake_by_channel.items()} == {

@@ -63,13 +63,17 @@ class Stats:
     urgent_waiting: int
     intake_by_channel: dict[str, list[int]]  # channel -> 24 hourly counts, oldest first
     throughput_last_hour: int
-    throughput_per_hour: float
+    throughput: capacity.Throughput  # the measured rate, over its stated window; held estimates use the same
     held: int
     redirected_24h: int
-    clear_minutes: int | None
+    clear_minutes: int | None  # open_total at that rate (None: no rate); the last held order's estimate too
     staff: list[StaffLoad] = field(default_factory=list)
     mailboxes: list[MailboxState] = field(default_factory=list)
     chart: list[HourBucket] = field(default_factory=list)
+
+    @property
+    def throughput_per_hour(self) -> float:
+        return self.throughput.per_hour
 
     def as_json(self) -> dict:
         return {
@@ -77,6 +81,9 @@ class Stats:
             "oldest": {"reference": self.oldest_reference, "age_minutes": self.oldest_age_minutes},
             "urgent_waiting": self.urgent_waiting, "intake_by_channel": self.intake_by_channel,
             "throughput_last_hour": self.throughput_last_hour, "throughput_per_hour": round(self.throughput_per_hour, 2),
+            "throughput": {"per_hour": round(self.throughput.per_hour, 2), "done": self.throughput.done,
+                           "window_minutes": int(self.throughput.window.total_seconds() // 60),
+                           "assumed": self.throughput.assumed, "capped_at": self.throughput.capped_at},
             "held": self.held, "redirected_24h": self.redirected_24h,
             "clear_minutes": self.clear_minutes,
             "staff": [{"name": s.name, "login": s.login, "branch": s.branch, "held": s.held, "limit": s.limit}
@@ -159,18 +166,17 @@ def collect(branches: list[Branch], now: datetime, scope: str = "chain") -> Stat
     chart = _backlog_series(now - CHART_HOURS * HOUR, open_total, intake_hourly, done_hourly, closed_hourly)
 
     throughput_last_hour = _count(in_scope, Order.done_at > now - HOUR, Order.done_at <= now)
-    rate = sum(capacity.throughput_per_hour(b, now) for b in branches)
+    # the same figure a held order's estimate is worked out from (capacity.estimate_for_position)
+    rate = capacity.combined([capacity.throughput(b, now) for b in branches])
     held = backlog[OrderStatus.HELD]
-    clear_minutes = None
-    if open_total and rate > 0:
-        clear_minutes = int(round(open_total * 60 / rate))
+    clear_minutes = rate.minutes_for(open_total) if open_total else None
 
     return Stats(
         now=now, scope=scope, backlog=backlog, open_total=open_total,
         oldest_reference=oldest.reference if oldest else None,
         oldest_age_minutes=int((now - oldest.created_at).total_seconds() // 60) if oldest else None,
         urgent_waiting=urgent_waiting, intake_by_channel=intake_by_channel,
-        throughput_last_hour=throughput_last_hour, throughput_per_hour=rate, held=held,
+        throughput_last_hour=throughput_last_hour, throughput=rate, held=held,
         redirected_24h=redirected_24h,
         clear_minutes=clear_minutes, staff=staff_load(ids), mailboxes=mailboxes(ids, now), chart=chart,
     )
