@@ -126,7 +126,7 @@ def sms_received():
         reply = run(lambda uow: sms.process(sms.find(message_sid, lock=True), now=now))
     except Exception as exc:  # the raw SMS is kept; it shows as failed for staff instead of vanishing
         log.exception("SMS %s from %s could not be processed", message_sid, form.get("From"))
-        run(lambda uow: sms.mark_failed(sms.find(message_sid, lock=True), exc))
+        run(lambda uow, exc=exc: sms.mark_failed(sms.find(message_sid, lock=True), exc))
         reply = None
     response = MessagingResponse()
     if reply:

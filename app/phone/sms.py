@@ -167,7 +167,7 @@ def recover_stale(*, now: datetime, older_than_seconds: int = 120, limit: int = 
             done += run(lambda uow: _recover_one(message_id, now=now))
         except Exception as exc:  # noqa: BLE001 - kept, shown as failed for staff
             log.exception("stale SMS %s could not be processed", message_id)
-            run(lambda uow: db.session.execute(
+            run(lambda uow, exc=exc: db.session.execute(
                 InboundMessage.__table__.update().where(InboundMessage.id == message_id,
                                                         InboundMessage.status == "stored")
                 .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:1000])))
