@@ -19,9 +19,11 @@ BLUEPRINTS = [
 def register(app: Flask) -> None:
     from app.models import status
     from app.web import times
+    from app.web import errors
     from app.web.forms import refuse_nul_in_url
 
     app.before_request(refuse_nul_in_url)  # for every blueprint's path parts and query strings
+    errors.init_app(app)  # a 403 page with a way back
     # templates compare with OrderStatus.HELD, never "held", and show a status as {{ o.status|status_label }}
     app.jinja_env.globals["OrderStatus"] = status.OrderStatus
     app.add_template_filter(status.label, "status_label")
