@@ -22,7 +22,7 @@ from app.extensions import db
 from app.intake import ack, corrections
 from app.reading.parse import ParseFailed, ParseInterrupted
 from app.models import Branch, CatalogueItem, InboundMessage, Order, Workshop, WorkshopEmail
-from app.orders import from_message, lifecycle
+from app.orders import from_message, lifecycle, links
 from app.orders.references import ORDER_REF
 from app.orders.service import create_order
 from app.orders.unit_of_work import UnitOfWork, end_read, kept
@@ -263,6 +263,7 @@ def _route(message: InboundMessage, parsed, *, now: datetime) -> str:
         return "follow_up"
     if kind == "order":
         order = _create(message, parsed, now=now)
+        _link_to_earlier(order, parsed, now=now)
         data["ack"] = ack.acknowledge(message, parsed, order, now=now)
     elif kind in ("follow_up", "cancellation"):
         order = referenced_order(parsed)
@@ -341,6 +342,18 @@ def _create(message: InboundMessage, parsed, *, now: datetime) -> Order:
     order = create_order(branch_id, data, by=None, now=now)
     message.order_id = order.id
     return order
+
+
+def _link_to_earlier(order: Order, parsed, *, now: datetime) -> None:
+    """An order read from a reply to an earlier order, or from an addition naming one, follows that order."""
+    if not (parsed.order_ref or parsed.in_reply_to or parsed.references
+            or ORDER_REF.search(f"{parsed.subject or ''} {parsed.new_text or ''}".upper())):
+        return  # the usual new order: no lookups
+    earlier = referenced_order(parsed)
+    if earlier is not None:
+        named = earlier.reference in f"{parsed.subject or ''} {parsed.new_text or ''}".upper() or \
+            (parsed.order_ref or "").upper() == earlier.reference
+        links.follow(order, earlier, now=now, how="the message names it." if named else "a reply to its messages.")
 
 
 def referenced_order(parsed) -> Order | None:

@@ -175,6 +175,8 @@ class Order(db.Model):
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), unique=True)
+    # the earlier order this one follows: made from a reply to it, or an addition naming it (app.orders.links)
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # counted against the hourly limit
@@ -194,6 +196,7 @@ class Order(db.Model):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
     )
     inbound_message = relationship("InboundMessage", foreign_keys=[inbound_message_id])
+    follows: Mapped[Order | None] = relationship(remote_side=[id], foreign_keys=[follows_id])
 
     def __repr__(self) -> str:
         return f"<Order {self.reference} {self.status}>"

@@ -13,6 +13,7 @@ BLUEPRINTS = [
     ("app.phone.routes", "/twilio"),
     ("app.web.screenpop.routes", None),
     ("app.web.inbox.routes", None),
+    ("app.web.queue.picklist", None),
 ]
 
 
