@@ -96,6 +96,8 @@ class Staff(db.Model):
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     hold_limit: Mapped[int | None] = mapped_column(Integer)  # None: the branch's staff_hold_limit
+    # the spreadsheet format chosen on the export page (app.handback.formats); None: the branch language's
+    export_format: Mapped[str | None] = mapped_column(String(16))
     # part of every session's id (get_id); a new one (logout, new password) ends every session made before
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

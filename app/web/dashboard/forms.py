@@ -64,3 +64,12 @@ class UploadForm(WebForm):
 class ConfirmImportForm(WebForm):
     kind = HiddenField(validators=[AnyOf(["workshops", "catalogue"])])
     key = HiddenField(validators=[Regexp(r"^[0-9a-f]{64}$")])
+
+
+class ExportFormatForm(WebForm):
+    """The spreadsheet format this manager downloads export batches in; remembered on their staff row."""
+    export_format = SelectField("Download batches as", choices=[])
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.export_format.choices = [SelectChoice(key, label) for key, label in choices]

@@ -5,17 +5,19 @@ import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
+
 from app.extensions import db
-from app.handback import export, report
+from app.handback import export, formats, report
 from app.handback.catalogue import decode, import_catalogue
-from app.models import AuditEvent, ExportBatch
+from app.models import AuditEvent, Branch, ExportBatch, Staff
 from app.orders import lifecycle
 from app.orders.unit_of_work import UnitOfWork, run
 from app.orders.workshops import import_workshops
 from app.web.access import manager_required
-from app.web.dashboard.forms import ConfirmImportForm, ExportForm, UploadForm
+from app.web.dashboard.forms import ConfirmImportForm, ExportFormatForm, ExportForm, UploadForm
 
 bp = Blueprint("handback", __name__)
 
@@ -24,6 +26,20 @@ KINDS = {"workshops": "workshops", "catalogue": "parts catalogue"}
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def chosen_format(staff: Staff) -> formats.Format:
+    """The format this person chose on the export page; until they choose, the one their branch's
+    language opens in columns (for someone of no branch, the language most branches have)."""
+    if staff.export_format in formats.FORMATS:
+        return formats.FORMATS[staff.export_format]
+    language = staff.branch.language if staff.branch else db.session.scalar(
+        select(Branch.language).group_by(Branch.language).order_by(func.count().desc(), Branch.language).limit(1))
+    return formats.for_language(language)
+
+
+def _format_form(**kwargs) -> ExportFormatForm:
+    return ExportFormatForm(choices=[(f.key, f.label) for f in formats.FORMATS.values()], **kwargs)
 
 
 @bp.route("/export", methods=["GET", "POST"])
@@ -37,24 +53,57 @@ def export_page():
         else:
             flash(f"Batch {batch.id}: {batch.order_count} order(s), {batch.line_count} line(s).", "success")
         return redirect(url_for(".export_page"))
+    chosen = chosen_format(current_user)
     return render_template("dashboard/export.html", form=form, pending=export.pending_count(),
-                           batches=export.batches())
+                           batches=export.batches(), chosen=chosen,
+                           format_form=_format_form(formdata=None, export_format=chosen.key))
+
+
+@bp.route("/export/format", methods=["POST"])
+@manager_required
+def export_format():
+    form = _format_form()
+    if not form.validate_on_submit():
+        flash("Choose one of the formats listed.", "error")
+        return redirect(url_for(".export_page"))
+    key, staff_id = form.export_format.data, current_user.id
+
+    def remember(uow) -> None:
+        uow.session.get(Staff, staff_id).export_format = key
+
+    run(remember)
+    flash(f"Batches download as {formats.FORMATS[key].label} from now on.", "success")
+    return redirect(url_for(".export_page"))
 
 
 @bp.route("/export/<int:batch_id>.<kind>")
 @manager_required
 def export_download(batch_id: int, kind: str):
-    if kind not in ("csv", "jsonl"):
+    """The batch's CSV (the ERP's file, with its checksum), JSON lines, or the spreadsheet formats
+    (`?format=csv_semicolon` for the CSV with semicolons, `.xlsx` for a workbook)."""
+    if kind not in ("csv", "jsonl", "xlsx"):
         abort(404)
     batch = db.session.get(ExportBatch, batch_id)
     if batch is None:
         abort(404, description=f"There is no export batch {batch_id}.")
-    data = batch.csv if kind == "csv" else batch.jsonl
+    if kind != "jsonl":
+        fmt = formats.XLSX if kind == "xlsx" else formats.FORMATS.get(request.args.get("format", "csv"))
+        if fmt is None or (kind == "csv" and fmt is formats.XLSX):
+            abort(404, description="There is no such CSV format.")
+        return _download(batch, fmt)
     # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/ mimetype once more
-    content_type = "text/csv; charset=utf-8" if kind == "csv" else "application/x-ndjson; charset=utf-8"
-    return Response(data, content_type=content_type, headers={
+    return Response(batch.jsonl, content_type="application/x-ndjson; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{export.filename(batch, kind)}"',
-        "X-Checksum-SHA256": batch.checksum if kind == "csv" else hashlib.sha256(data).hexdigest(),
+        "X-Checksum-SHA256": hashlib.sha256(batch.jsonl).hexdigest(),
+    })
+
+
+def _download(batch: ExportBatch, fmt: formats.Format) -> Response:
+    data = formats.render(batch.csv, fmt, created=batch.created_at)
+    name = export.filename(batch, "csv").removesuffix(".csv") + fmt.suffix
+    return Response(data, content_type=fmt.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Checksum-SHA256": batch.checksum if fmt is formats.ERP_CSV else hashlib.sha256(data).hexdigest(),
     })
 
 
