@@ -3,7 +3,6 @@ with the reference as a Code 128 barcode; and what the order page shows of linke
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
@@ -11,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Branch, Order
+from app.models import Order
 from app.models.status import OrderStatus
 from app.orders import links
 from app.web import barcode
 from app.web.queue import queries
+from app.web.times import when
 
 bp = Blueprint("picklist", __name__)
 
@@ -31,16 +31,6 @@ def held_by(staff_id: int) -> list[Order]:
         .order_by(Order.urgent.desc(), Order.claimed_at, Order.id).limit(MAX_BATCH)))
 
 
-def _local(value: datetime | None, branch: Branch | None = None) -> str:
-    if value is None:
-        return ""
-    try:
-        zone = ZoneInfo(branch.timezone if branch else "Europe/Oslo")
-    except Exception:  # an unknown zone name must not break the print
-        zone = UTC
-    return value.astimezone(zone).strftime("%d.%m %H:%M")
-
-
 def order_links(order: Order) -> dict:
     """The order page's linked orders and messages, each order marked whether the viewer may open it."""
     found = links.for_order(order)
@@ -53,7 +43,7 @@ def order_links(order: Order) -> dict:
 def _print_helpers():
     # for the order page (queue blueprint) as well as the batch page: the pick list macro needs them
     return {"barcode_svg": barcode.svg, "fulfilment_label": lambda v: FULFILMENT.get(v or "", v or ""),
-            "print_time": _local, "order_links": order_links}
+            "print_time": when, "order_links": order_links}
 
 
 @bp.route("/picklist")
