@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 
 from app.reading.extract.lexicon import brand_set, common, has_part_noun, vehicle_names
-from app.reading.extract.lexicon import brand_set, common, vehicle_names
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "vehicle_codes.json"
 
@@ -147,15 +146,18 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                   "date_time", True),
         "duration": (re.compile(r"(?<![\w.,])\d{1,3}(?:\s?[-–]\s?\d{1,3})?\s?(?:dager|dage|dagar|days?|tage?n?|"
                                 r"päivää?|pv|jours?|dagen|timer|timmar|tunnin|tuntia|hours?|stunden|heures?|uur|"
-                                r"min(?:utter|uter|utes?|uuttia)?|uker|veckor|weeks?|wochen|viikkoa)(?!\w)", re.I),
+                                r"min(?:utter|uter|utes?|uuttia)?|uker|veckor|weeks?|wochen|viikkoa|std|stunde|stund|hrs?|tim)(?!\w)", re.I),
                      "date_time", True),
+        # a month and year: a first registration ('EZ 09/2018', 'førstegangsreg. 03/2016'), a build date
+        "month_year": (re.compile(r"(?<![\w./-])(?:0?[1-9]|1[0-2])[./](?:19[5-9]\d|20[0-3]\d)(?![\w/.-])"), "date_time",
+                       True),
         "year": (re.compile(r"(?<![\w.,/-])(?:19[5-9]\d|20[0-3]\d)(?:-(?:19|20)?\d{2})?(?![\w/-])"), "date_time", False),
         "odometer": (re.compile(r"(?<![\w.,])\d{1,3}(?:[ .]\d{3})*+\s?(?:km|tkm|mil|miles|kms)(?!\w)|"
                                 r"(?<![\w.,])\d{4,7}\s?(?:km|tkm|miles|kms)(?!\w)|"
                                 r"(?<![\w.,])\d{1,3}\s?(?:k|t)\s?km(?!\w)", re.I), "odometer", True),
         "tyre": (re.compile(r"(?<![\w/])\d{3}/\d{2}\s?(?:z?r|-)?\s?\d{2}c?(?:\s?\d{2,3}(?:/\d{2,3})?[a-z])?(?![\w/])|"
                             r"(?<!\w)r\s?1[3-9]c?|r\s?2[0-3]c?(?!\w)", re.I), "tyre_size", True),
-        "measure": (re.compile(r"(?<![\w.,])(?:ø\s?)?\d+(?:[.,]\d+)?+(?:\s?[x×*/\-–]\s?\d+(?:[.,]\d+)?+)*+\s?(?:mm|cm|m|l|ltr|"
+        "measure": (re.compile(r"(?<![\w.,])(?:ø\s?)?\d+(?:[.,]\d+)?+(?:\s?[x×*/\-–+]\s?\d+(?:[.,]\d+)?+\"?)*+\s?(?:mm|cm|m|l|ltr|"
                                r"liter|litre|litres|liters|litra|litraa|ml|dl|kg|g|v|volt|ah|a|w|nm|bar|psi|°c?|%|\"|"
                                r"tommer|tum|zoll|inch|kw|hk|hp|ps)(?!\w)|(?<!\w)ø\s?\d+(?:[.,]\d+)?+", re.I),
                     "measure", True),
@@ -213,10 +215,11 @@ def recognise(text: str) -> list[Claim]:
         claims.append(Claim(m.start(), m.end(), "model_code", False))
     for m in _model_names().finditer(text):
         claims.append(Claim(m.start(), m.end(), "model_code", True))
-    for m in _generation().finditer(text):
-        claims.append(Claim(*m.span("v"), "model_code", True))
+    claims += [Claim(s, e, "model_code", True) for s, e in _generation_spans(text)]
     for m in _odometer_label().finditer(text):
         claims.append(Claim(*m.span("v"), "odometer", True))
+    for m in _model_year().finditer(text):
+        claims.append(Claim(*m.span("v"), "model_code", True))
     for m in _res()["tyre"][0].finditer(text):
         # the rest of a tyre's clause is its designation: load and speed index, the tread's name ('Hakkapeliitta R5')
         end = re.search(r"[,;\n]|\.\s|\s(?:og|och|und|and|et|en|ja|\+)\s|$", text[m.end():])
@@ -252,9 +255,27 @@ def _model_names() -> re.Pattern:
 @cache
 def _generation() -> re.Pattern:
     """A generation or series right after a make or model: Golf 7, Passat B8, Polo 6R, Octavia III, Mk4."""
-    alts = "|".join(common("makes") + common("models"))
+    extra = sorted((re.escape(m) for m in _codes().get("models_extra", []) if re.search(r"[^\W\d_]", m)), key=len,
+                   reverse=True)
+    alts = "|".join(list(common("makes")) + list(common("models")) + extra)
     return re.compile(rf"(?<!\w)(?:{alts})[ \t]+(?P<v>\d{{1,2}}[a-z]?|[a-z]\d{{1,2}}[a-z]?|mk[ \t]?\d|[ivx]{{1,4}})(?![\w/-])",
                       re.I)
+
+
+def _generation_spans(text: str) -> list[tuple[int, int]]:
+    """_generation's codes, a model's own code counting as the name before the next ('Audi A4 B8': A4 and B8)."""
+    out, pos = [], 0
+    while (m := _generation().search(text, pos)) is not None:
+        out.append(m.span("v"))
+        pos = m.start("v")
+    return out
+
+
+@cache
+def _model_year() -> re.Pattern:
+    """A model year written short after the vehicle: 'Golf GTI -12', 'Model 3 -21', "V70 '08"."""
+    return re.compile(rf"(?<!\w){vehicle_names('makes', 'models')}(?:[ \t]+[\w.]{{1,8}}){{0,3}}?[ \t]+"
+                      rf"(?P<v>[-–'’](?:[0-2]\d|[89]\d))(?![\w/-]|[.,]\d)", re.I)
 
 
 @cache
@@ -294,8 +315,9 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
     certain += [m.span("v") for m in _model_word().finditer(text) if any(c.isdigit() for c in m.group("v"))]
     certain += [m.span() for m in _certain_shapes().finditer(text)]
     spans += [m.span() for m in _model_names().finditer(text)]
-    spans += [m.span("v") for m in _generation().finditer(text)]
+    spans += _generation_spans(text)
     spans += [m.span("v") for m in _odometer_label().finditer(text)]
+    certain += [m.span("v") for m in _model_year().finditer(text)]
     spans += [m.span("v") for m in _after_prep().finditer(text)]
     pos = 0
     for line in text.split("\n"):
@@ -309,6 +331,12 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
         code = m.group("v")
         if (re.search(r"\d", code) and re.search(r"[^\W\d_]", code) and not has_part_noun(before)
                 and (_vehicle_line_word().search(before) or re.search(r"\d[.,]\d\s*\w*\s*$", before))):
+            certain.append(m.span("v"))
+    for s, e in list(certain) + list(spans):
+        # 'Iveco Daily 35S16 / F1AGL411', 'Golf 7, CHHA': the engine code after the model, on a line naming no part
+        m = re.compile(r"[ \t]*[/,][ \t]*(?P<v>(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{3,10})(?![\w/.-])").match(text, e)
+        line = text[text.rfind("\n", 0, s) + 1:(text.find("\n", e) + 1 or len(text) + 1) - 1]
+        if m and not has_part_noun(line):
             certain.append(m.span("v"))
     parts = _whole_formats(text, True)
     tail = re.compile(r"[ \t]+(?:[a-z]{1,2}\d{1,2}[a-z]?|\d\.\d[a-z]{0,4})(?![\w/.-])", re.I)
@@ -350,6 +378,7 @@ def _certain_other() -> re.Pattern:
         rf"|(?<![\w.,/-])\d{{1,3}}(?:[ .]\d{{3}})?,-(?![\w-])"                                        # 390,-
         rf"|(?<!\w)(?:rcs|siren|siret|kvk|hrb|hra)[ \t]+(?:[^\W\d_]+[ \t]+)?(?:[a-z][ \t])?\d[\d ]{{6,14}}\d"
         rf"|(?<![\w.])\d{{1,2}}[./]\d{{1,2}}[./](?:\d{{4}}|\d{{2}})(?![\w/])|(?<![\w.])\d{{4}}-\d{{2}}-\d{{2}}(?!\w)"
+        rf"|(?<![\w./-])(?:0?[1-9]|1[0-2])[./](?:19[5-9]\d|20[0-3]\d)(?![\w/.-])"                       # EZ 09/2018
         rf"|(?<!\w)(?:kl|klo|klockan|kello|um)\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?=\s?(?:uhr|h\b|-?tiden|-?ajan|am\b|pm\b))"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\w:])",

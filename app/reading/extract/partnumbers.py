@@ -138,6 +138,8 @@ _WHOLE = [
     (re.compile(r"(?<![\w.-])\d[0-9A-Z]{2}(?<=\d[A-Z]\d|\d\d[A-Z]|\d[A-Z]{2}) ?\d{3} ?\d{3}(?: ?[A-Z]{1,3}(?![\w-]))?"
                 r"(?![\w-]|\.\w)"), False),
     (re.compile(r"(?<![\w.-])\d{5}-[0-9A-Z]{5}(?:-\d{2})?(?![\w-]|\.\w)"), False),
+    # VAG fluids and greases with their grade: G 013 A8J M1, G 052 182 A2, D 009 102 M2
+    (re.compile(r"(?<![\w.-])[GDB] ?\d{3} ?[0-9A-Z]{3}(?: ?[A-Z]\d)?(?![\w-]|\.\w)"), False),
     (re.compile(r"(?<![\w.-])\d{2}\.\d{4}-\d{4}\.\d(?![\w-]|\.\w)"), False),
     (re.compile(r"(?<![\w.-])\d{2}\.[0-9A-Z]\d{3}\.\d{2}(?![\w-]|\.\w)"), False),
     (re.compile(r"(?<![\w.-])\d{3}\.\d{4}\.\d{2}(?![\w-]|\.\w)"), False),
@@ -213,8 +215,9 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
                 k += 1
             if (k < len(tokens) and _SUFFIX.fullmatch(cores[k][0]) and tokens[k][1].rstrip(".,;:!?)") == cores[k][0]
                     and not tokens[k - 1][1].endswith((",", ".", ";", ":")) and _adjacent(tokens, k)
-                    and not (k + 1 < len(tokens) and cores[k + 1][0][:1].isdigit()
-                             and not tokens[k][1].endswith((",", ";")))):  # 'hu 8001 x, 2 stk ...': the next line
+                    # 'HU 719/7 x 2': the x may be a times sign; 'HU 7008 z 1kpl' is the suffix and then the count
+                    and not (k + 1 < len(tokens) and cores[k + 1][0][:1].isdigit() and cores[k][0].lower() == "x"
+                             and cores[k + 1][0].isdigit() and not tokens[k][1].endswith((",", ";")))):
                 parts.append(cores[k][0])
                 k += 1
             measured = k < len(tokens) and not re.search(r"[^\W\d_]", "".join(parts)) and \

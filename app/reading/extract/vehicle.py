@@ -76,7 +76,9 @@ def _vehicle_word() -> re.Pattern:
 @cache
 def _engine_or_year() -> re.Pattern:
     names = "|".join(re.escape(w) for w in _vehicle_codes()["engine_and_body_words"])
-    return re.compile(r"^(?:\d[.,]\d\s?[A-Za-z]{0,5}|(?:19|20)\d\d|[A-Z]{2,5}|[A-Z]?\d{1,2}|[IVX]{1,4}|mk ?\d|"
+    # also a model letter ('Model Y'), a model year ('-21', "'18") and a generation glued to the model ('golf7')
+    return re.compile(r"^(?:\d[.,]\d\s?[A-Za-z]{0,5}|(?:19|20)\d\d|[A-Z]{1,5}|[A-Z]?\d{1,2}|[IVX]{1,4}|mk ?\d|"
+                      r"[-–'’]\d{2}|"
                       rf"\w{{1,3}}\d\w{{0,2}}|the|en|ein|une|un|la|le|den|det|{names})$", re.I)
 
 
@@ -97,7 +99,8 @@ def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
     # skip engine sizes, years and model codes between the make/model and the plate
     while words and _engine_or_year().match(words[-1].rstrip(".")) and not _vehicle_word().fullmatch(words[-1]):
         words.pop()
-    if words and _vehicle_word().fullmatch(words[-1].rstrip(".,")):
+    last = words[-1].rstrip(".,") if words else ""
+    if last and (_vehicle_word().fullmatch(last) or _vehicle_word().fullmatch(re.sub(r"(?<=[^\W\d_]{3})\d{1,2}$", "", last))):
         return True
     preps = pattern("vehicle_preps", langs)
     return bool(re.search(rf"(?:{preps.pattern})\s*$", before, re.I))
@@ -121,7 +124,7 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
             value = m.group(0)
             if value.split()[0].lower() in _models():
                 continue  # "XC60 DEF 45G": a model code, then the plate
-            ctx = _context_before(text, m.start(), langs)
+            ctx = _context_before(text, m.start(), langs) or _opens_text(text, m.start(), value)
             if country == "nl" and not (ctx or "nl" in home or _nl_plausible(value)):
                 continue
             if country == "de" and " " in value.split("-")[0] and not ctx:
@@ -136,6 +139,23 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
             taken.append((m.start(), m.end()))
     found.sort(key=lambda f: f.start)
     return found
+
+
+@cache
+def _filter_prefixes() -> frozenset[str]:
+    with open(Path(__file__).resolve().parent.parent / "lexicons" / "part_grammar.json", encoding="utf-8") as fh:
+        return frozenset(p.lower() for p in json.load(fh)["lowercase_prefixes"]["prefixes"]) | {"la", "wa", "wl", "pu",
+                                                                                                "fp", "kl", "lf", "af"}
+
+
+def _opens_text(text: str, start: int, value: str) -> bool:
+    """A plate shape that opens the text, after a greeting at most ('EV 71290 kupefilter ...', 'Hei! SU 48213: ...'):
+    the car the message is about, unless its letters are a filter prefix ('CU 26010')."""
+    before = text[:start]
+    if value[:2].lower() in _filter_prefixes() or len(before) > 40:
+        return False
+    rest = re.sub(rf"(?:{'|'.join(common('greetings'))})", " ", before, flags=re.I) if before.strip() else before
+    return not re.search(r"[^\W_]", rest)
 
 
 def _label_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
