@@ -77,6 +77,19 @@ def foreign_words(description: str | None) -> int:
                if len(w) > 2 and w.lower() not in known and not part_noun_re().search(w))
 
 
+@cache
+def _sentence_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in _vocab().get("sentence_words", []))
+
+
+def sentence_like(description: str | None) -> bool:
+    """A description that reads as a sentence about the job, not a part: two pronouns, auxiliaries or words for
+    the customer and the car, or one of them in eight words or more."""
+    ws = [w.lower() for w in _WORD.findall(description or "")]
+    hits = sum(w in _sentence_words() for w in ws)
+    return hits >= 2 or hits >= 1 and len(ws) >= 8
+
+
 def names_a_part(line: str) -> bool:
     """A part noun of four letters or more in `line`: the short stems ("rem", "hub") also match inside names and
     names ("Huber"), which measured as noise for an uncovered line."""
@@ -116,12 +129,16 @@ def quality(pm, items, books) -> dict[str, float]:
         brand_ok += any(rx.fullmatch(i.part_number.strip()) for rx in shapes if rx)
     # text lines shaped like order lines (a bullet, a count first, table cells) that no line was read from
     covered = [sp for i in items for sp in _spans(i)]
-    listy_unread = 0
+    listy_unread = missed_line = 0
     if text_items:
         for s, e, line in _text_lines(text):
             if not line.strip() or any(a < e and s < b for a, b in covered) or _total_words().search(line):
                 continue
             listy_unread += bool(_BULLET_LINE.search(line) or _CELLS.search(line) and re.search(r"\d", line))
+            # a short text line naming a part, no sentence, that no line was read from, while other lines were:
+            # a description-only line (oil, bulbs) missed beside the numbered ones
+            missed_line += bool(len(_WORD.findall(line)) <= 7 and names_a_part(line) and not sentence_like(line)
+                                and not line.rstrip().endswith(("?", ":")))
     # the workshop's reference with words after it on its line ("Kommission: 25-1187 Krüger")
     ref_tail = 0.0
     for _s, e in pm.evidence.get("customer_reference", [])[:1]:
@@ -134,6 +151,9 @@ def quality(pm, items, books) -> dict[str, float]:
         "desc_junk": float(min(sum(bool(_JUNK.search(i.description or "")) for i in items), 3)),
         "brand_ok_frac": brand_ok / len(pns) if pns else 0.0,
         "listy_unread": float(min(listy_unread, 3)),
+        "missed_line": float(min(missed_line, 2)),
+        # a sentence about the job read as an order line
+        "desc_sentence": float(min(sum(sentence_like(i.description) for i in items), 2)),
         "weak_tokens": min(weak, 6) / 6,
         "fulfilment_none": float(pm.fulfilment is None),
         # a word that may say how the parts go, in a message where no fulfilment was read
