@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from app.reading.attachments import read_attachment
 from app.reading.extract import classify as classify_mod
-from app.reading.extract import ambiguity, accounting, confidence, evidence, language, signals, vehicle
+from app.reading.extract import ambiguity, accounting, confidence, evidence, language, line_quality, signals, vehicle
 from app.reading.extract.accounting import Claim
 from app.reading.extract.lexicon import LANGUAGES, common, has_part_noun, pattern
 from app.reading.extract.lines import Item, items_from_rows, items_from_text
@@ -194,6 +194,7 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     line_spans = [sp for item in items for sp in item.spans.get("chunk", []) + item.spans.get("line", [])]
     books = accounting.account(pm.evidence_text, claims, line_spans)
     reasons += books.reasons(lambda t: _line_number(items, t.start))
+    reasons += line_quality.doubts(pm, items)
     reasons += ambiguity.reasons(pm, items, signal_text, lang, plates=[p.value for p in plates + subject_plates],
                                  vins=[pm.vin] if pm.vin else [])
     confirmed = _apply_catalogue(pm, catalogue)

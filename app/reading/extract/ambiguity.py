@@ -157,6 +157,17 @@ def _subject_contradictions(pm, items: list) -> list[str]:
     return out
 
 
+@cache
+def _vehicle_name() -> re.Pattern:
+    return re.compile(rf"(?<!\w){vehicle_names('makes', 'models')}(?!\w)", re.I)
+
+
+def _head(description: str | None) -> str:
+    """A description up to the vehicle it names ('jouset Toyota Corolla 1.8 Hybrid 2020' -> 'jouset')."""
+    m = _vehicle_name().search(description or "")
+    return (description or "")[:m.start()] if m else (description or "")
+
+
 def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str]) -> list[str]:
     out: list[str] = []
     vehicles = list(dict.fromkeys(re.sub(r"[\s-]", "", p).upper() for p in plates))
@@ -168,10 +179,10 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
         ca, cb = a.spans.get("chunk", []), b.spans.get("chunk", [])
         if (a.source != "text" or b.source != "text" or not ca or not cb or a.part_number or b.part_number
                 or a.quantity.value <= 1 or not a.quantity.explicit or b.quantity.explicit
-                or len((b.description or "").split()) > 3):
+                or len(_head(b.description).split()) > 3):
             continue
         between = pm.evidence_text[ca[-1][1]:cb[0][0]]
-        if len(between) <= 8 and "\n" not in between and not re.search(r"\d", b.description or ""):
+        if len(between) <= 8 and "\n" not in between and not re.search(r"\d", _head(b.description)):
             qty = pm.evidence_text[slice(*a.spans["quantity"][0])] if a.spans.get("quantity") else str(a.quantity.value)
             out.append(f"The count '{qty.strip()}' on line {n} may be meant for line {n + 1} too "
                        f"('{b.description}'); ask how many of each.")

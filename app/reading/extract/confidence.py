@@ -32,7 +32,7 @@ PRIOR = {
     "foreign_lines": -0.3, "shared_chunk": -0.5, "crowded_line": -0.2, "desc_junk": -0.5, "brand_ok_frac": 0.5,
     "listy_unread": -0.8, "weak_tokens": -0.2, "fulfilment_none": -0.2, "desc_numword": -0.5, "desc_no_noun": -0.3,
     "desc_none": -0.2, "ref_tail": -0.5, "pn_gap": -3.0,
-    "fulfilment_unread": -0.3, "missed_line": -1.5, "desc_sentence": -1.5,
+    "fulfilment_unread": -0.3, "missed_line": -1.5, "desc_sentence": -1.0, "sentence_among_numbered": -1.5,
 }
 
 

@@ -90,6 +90,33 @@ def sentence_like(description: str | None) -> bool:
     return hits >= 2 or hits >= 1 and len(ws) >= 8
 
 
+@cache
+def _consumables() -> re.Pattern:
+    alts = "|".join(re.escape(w) for w in sorted(common("consumables"), key=len, reverse=True) if len(w) >= 4)
+    return re.compile(rf"(?<![^\W\d_])(?:{alts})", re.I)
+
+
+@cache
+def _own_count_words(lang: str) -> frozenset[str]:
+    from app.reading.extract.lexicon import lexicon
+
+    return frozenset(w.lower() for w, v in lexicon(lang).get("number_words", {}).items() if v >= 2)
+
+
+def _aside_line(line: str) -> bool:
+    """A price, an address or a company name on the line: the terms or the signature, not a part asked for."""
+    from app.reading.extract.accounting import recognise
+
+    return any(c.role in ("price", "address") for c in recognise(line)) or bool(_company().search(line))
+
+
+@cache
+def _company() -> re.Pattern:
+    """A company suffix written as companies write it: 'AB', 'AS', 'Oy', 'GmbH' (not the word 'as')."""
+    alts = "|".join(common("company_suffixes"))
+    return re.compile(rf"(?<![\w&])(?:(?i:gmbh|ltd\.?|limited|plc|sarl|oyj)|(?:{alts.upper()})|Oy|Ky|ApS)(?!\w)")
+
+
 def names_a_part(line: str) -> bool:
     """A part noun of four letters or more in `line`: the short stems ("rem", "hub") also match inside names and
     names ("Huber"), which measured as noise for an uncovered line."""
@@ -105,6 +132,49 @@ def _text_lines(text: str):
     for line in text.split("\n"):
         yield pos, pos + len(line), line
         pos += len(line) + 1
+
+
+def missed_lines(text: str, items) -> list[str]:
+    """Short text lines of the new text (not the subject) that name a part, are no sentence, question or heading,
+    hold no price, address or company name, and that no line was read from, while other lines were read from the
+    text: a description-only line (oil, bulbs) missed beside the numbered ones."""
+    if not any(i.source == "text" and _spans(i) for i in items):
+        return []
+    covered = [sp for i in items for sp in _spans(i)]
+    out = []
+    for s, e, line in _text_lines(text):
+        if (s == 0 or not line.strip() or any(a < e and s < b for a, b in covered) or _total_words().search(line)
+                or len(_WORD.findall(line)) > 7 or not (names_a_part(line) or _consumables().search(line))
+                or sentence_like(line)
+                or line.rstrip().endswith(("?", ":")) or _aside_line(line)):
+            continue
+        out.append(line.strip())
+    return out
+
+
+def sentences_among_numbered(items) -> list[int]:
+    """The lines (1-based) without a part number whose description is a sentence, in a reading whose other lines
+    all carry one: a sentence about the job read as a line beside the real ones."""
+    numbered = [i for i in items if i.part_number]
+    if len(numbered) < 2:
+        return []
+    return [n for n, i in enumerate(items, 1) if not i.part_number and sentence_like(i.description)]
+
+
+def doubts(pm, items) -> list[str]:
+    """Written review reasons for readings whose shape says a line was missed or made up."""
+    out = [f"'{line[:80]}' names a part, but no order line was read from it; check whether it is wanted."
+           for line in missed_lines(pm.evidence_text, items)[:2]]
+    out += [f"Line {n} '{(items[n - 1].description or '')[:80]}' reads as a sentence about the job, not a part; "
+            "check whether it is an order line." for n in sentences_among_numbered(items)]
+    # a number word of the message's language left in a description ('kjølevæske ..., to flasker'): a count not read
+    counts = _own_count_words(pm.language or "en")
+    for n, item in enumerate(items, 1):
+        word = next((w for w in _WORD.findall(item.description or "") if w.lower() in counts), None)
+        if word:
+            out.append(f"Line {n} '{(item.description or '')[:80]}' holds the number word '{word}', which was not "
+                       f"read as its count ({item.quantity.value}); check how many are wanted.")
+    return out
 
 
 def quality(pm, items, books) -> dict[str, float]:
@@ -129,16 +199,13 @@ def quality(pm, items, books) -> dict[str, float]:
         brand_ok += any(rx.fullmatch(i.part_number.strip()) for rx in shapes if rx)
     # text lines shaped like order lines (a bullet, a count first, table cells) that no line was read from
     covered = [sp for i in items for sp in _spans(i)]
-    listy_unread = missed_line = 0
+    listy_unread = 0
     if text_items:
         for s, e, line in _text_lines(text):
             if not line.strip() or any(a < e and s < b for a, b in covered) or _total_words().search(line):
                 continue
             listy_unread += bool(_BULLET_LINE.search(line) or _CELLS.search(line) and re.search(r"\d", line))
-            # a short text line naming a part, no sentence, that no line was read from, while other lines were:
-            # a description-only line (oil, bulbs) missed beside the numbered ones
-            missed_line += bool(len(_WORD.findall(line)) <= 7 and names_a_part(line) and not sentence_like(line)
-                                and not line.rstrip().endswith(("?", ":")))
+    missed_line = len(missed_lines(text, items))
     # the workshop's reference with words after it on its line ("Kommission: 25-1187 Krüger")
     ref_tail = 0.0
     for _s, e in pm.evidence.get("customer_reference", [])[:1]:
@@ -154,6 +221,7 @@ def quality(pm, items, books) -> dict[str, float]:
         "missed_line": float(min(missed_line, 2)),
         # a sentence about the job read as an order line
         "desc_sentence": float(min(sum(sentence_like(i.description) for i in items), 2)),
+        "sentence_among_numbered": float(bool(sentences_among_numbered(items))),
         "weak_tokens": min(weak, 6) / 6,
         "fulfilment_none": float(pm.fulfilment is None),
         # a word that may say how the parts go, in a message where no fulfilment was read
