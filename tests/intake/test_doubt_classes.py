@@ -140,3 +140,44 @@ def test_a_number_word_of_another_language_is_no_count():
     got = mail("Hi,\n\n1 x oil filter Mann HU 8001 x\n1 x wiper blade Bosch A 863 S to fit the Golf\n\nCheers",
                subject="Order")
     assert not any("number word" in r for r in got.review_reasons), got.review_reasons
+
+
+# A sender who writes no parts and points at the quoted mail below ('se under', 'see below') asks the branch to
+# supply that mail: it is the order, as a forward is. A reply quoting one of our own acknowledgements is not.
+def _quoted(top: str, quoted_from: str, quoted: str, subject: str = "SV: deler Golf") -> object:
+    body = (f"{top}\n\nFra: {quoted_from}\nSendt: mandag 1. desember 2025 09:12\nTil: Verkstedet\n"
+            f"Emne: deler Golf\n\n{quoted}")
+    return mail(body, subject=subject)
+
+
+@pytest.mark.parametrize("top", [
+    "Hei\n\nKan dere sende dette i dag? Se under fra Kari.\nMvh Per",
+    "Hei, kan dere levere det Kari har skrevet under? Mvh Per",
+    "Hi, could you supply what is listed below? Thanks, Per",
+])
+def test_a_quoted_list_the_sender_points_at_is_the_order(top):
+    got = _quoted(top, "Kari Nilsen <kari@verksted.example>",
+                  "Trenger til Golfen EL 12345:\nbremseklosser foran Textar 2355401\n2 stk bremseskiver ATE 24.0122-0211.1\n")
+    assert [(line.part_number, line.quantity) for line in got.lines] == [("2355401", 1), ("24.0122-0211.1", 2)]
+    assert got.kind == "order"
+
+
+def test_a_quoted_acknowledgement_of_ours_is_not_read_as_the_order():
+    got = _quoted("Hei, se under. Når kommer dette? Mvh Per", "Deler Oslo <oslo@deler.example>",
+                  "Takk for bestillingen OSL-000123.\nbremseklosser foran Textar 2355401\n")
+    assert not got.lines
+
+
+def test_a_sender_who_writes_parts_and_says_see_below_keeps_his_own_lines():
+    got = _quoted("Hei, se under, men vi trenger bare 1 stk oljefilter Mann HU 8001 x. Mvh Per",
+                  "Kari Nilsen <kari@verksted.example>", "bremseklosser foran Textar 2355401\n")
+    assert [line.part_number for line in got.lines] == ["HU 8001 x"]
+
+
+@pytest.mark.parametrize(("text", "ref"), [
+    ("Vår ref AO 30218.", "AO 30218"),
+    ("Vår ref 5531", "5531"),
+    ("Vår ref er 5531", "5531"),
+])
+def test_a_reference_in_capitals_and_digits_is_read_as_written(text, ref):
+    assert mail(f"Hei,\n\n1 stk oljefilter Mann HU 8001 x til Golf EL 12345.\n{text}\n\nMvh").customer_reference == ref

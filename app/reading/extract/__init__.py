@@ -60,6 +60,8 @@ def extract(doc: MailDoc, catalogue: Catalogue | None = None) -> ParsedMessage:
 def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) -> None:
     subject, forwarded_subject, is_reply = clean_subject(doc.subject)
     split = split_quotes(doc.body_text, doc.subject)
+    if _points_below(split, subject):
+        split = split_quotes(doc.body_text, doc.subject, as_forward=True)
     new_text = split.new_text
     pm.new_text = new_text
     # Evidence is given as spans of one text: the subject, a newline, then the sender's new text.
@@ -205,6 +207,18 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         reasons.append(f"Low confidence ({pm.confidence:.2f}) in the lines read; check them against the message.")
     pm.review_reasons = reasons
     pm.needs_review = bool(reasons) or pm.confidence < REVIEW_THRESHOLD
+
+
+def _points_below(split, subject: str) -> bool:
+    """The new text names no part and points at the quoted mail below for the parts ('Kan dere levere dette? Se
+    under fra Jonas.'): the colleague's or customer's mail below is the order, as a forward is. Not when the
+    quoted mail is one of ours (it carries our order reference): that is a reply about an order."""
+    top = split.new_text
+    if split.forwarded or not split.quoted_text.strip() or not pattern("points_below").search(top):
+        return False
+    if signals.ORDER_REF.search(split.quoted_text) or find_part_numbers(top, context=False):
+        return False
+    return not any(has_part_noun(line) for line in top.split("\n") if not pattern("points_below").search(line))
 
 
 def _urgency_negated(text: str) -> bool:

@@ -174,12 +174,14 @@ def _drop_quoted_lines(text: str) -> tuple[str, str]:
     return "\n".join(kept), "\n".join(quoted)
 
 
-def split_quotes(text: str, subject: str = "") -> QuoteSplit:
-    """Split a message body into the new text (plus a forwarded order), its signature and quoted history."""
+def split_quotes(text: str, subject: str = "", *, as_forward: bool = False) -> QuoteSplit:
+    """Split a message body into the new text (plus a forwarded order), its signature and quoted history.
+    `as_forward` reads the first quoted message as forwarded (its body joins the new text), for a sender who
+    asks the branch to supply what is below ('Se under fra Jonas', 'see below') and writes no parts himself."""
     text = (text or "").replace("\r\n", "\n")
     _, forward_subject, _ = clean_subject(subject)
     marker = _forward_marker().search(text)
-    forwarded = forward_subject or bool(marker)
+    forwarded = forward_subject or bool(marker) or as_forward
     try:
         parsed = _NordicEmailMessage(text=text, languages=list(_LIB_LANGS) + ["no", "fi"]).read()
         replies = parsed.replies

@@ -53,10 +53,13 @@ def labelled_number_spans(text: str) -> list[tuple[int, int]]:
 @cache
 def _reference() -> re.Pattern:
     labels = "|".join(words("reference_labels"))
-    value = (r"(?P<v>[A-Za-z]{0,5}[-/]?\d[\w\-/.]*(?:[ \t]\d+)?"           # 7719, HM-1187, 31876, WO-55/2
+    value = (r"(?P<v>(?-i:[A-Z]{2,3})[ \t]\d{3,8}(?![\w-])"                  # AO 30218: capitals and a number, as written
+             r"|[A-Za-z]{0,5}[-/]?\d[\w\-/.]*(?:[ \t]\d+)?"           # 7719, HM-1187, 31876, WO-55/2
              r"|(?<=:\s)[^\s\d,.;:!?][^\n,.;!?]{1,40}"                      # Kommission: Passat Neumann
              r"|(?<=:)[^\s\d,.;:!?][^\n,.;!?]{1,40})")
-    return re.compile(rf"(?<![\w-])(?:{labels})(?:\s*+(?:nr|no|nummer|number|#|n°|nº)\.?)?\s*+[:.#]?\s*+{value}", re.I)
+    # 'Vår ref er 5531', 'our PO is 4471', 'unsere Kommission ist 25-11': a copula between label and value
+    return re.compile(rf"(?<![\w-])(?:{labels})(?:\s*+(?:nr|no|nummer|number|#|n°|nº)\.?)?"
+                      rf"(?:[ \t]+(?:er|är|ist|is|on|est|=))?\s*+[:.#]?\s*+{value}", re.I)
 
 
 def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | None]:

@@ -100,7 +100,8 @@ def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
     while words and _engine_or_year().match(words[-1].rstrip(".")) and not _vehicle_word().fullmatch(words[-1]):
         words.pop()
     last = words[-1].rstrip(".,") if words else ""
-    if last and (_vehicle_word().fullmatch(last) or _vehicle_word().fullmatch(re.sub(r"(?<=[^\W\d_]{3})\d{1,2}$", "", last))):
+    if last and (_vehicle_word().fullmatch(last) or _vehicle_word().fullmatch(re.sub(r"(?<=[^\W\d_]{3})\d{1,2}$", "", last))
+                 or len(words) > 1 and _vehicle_word().fullmatch(f"{words[-2]} {last}")):  # 'Land Cruiseren'
         return True
     preps = pattern("vehicle_preps", langs)
     return bool(re.search(rf"(?:{preps.pattern})\s*$", before, re.I))
