@@ -38,6 +38,16 @@ def _by_language(frames: dict[str, list[str]], values: dict[str, list[str]] | li
 MODEL_CODES = ["320d", "C 200 CDI", "W204", "xDrive30d", "2.0 TDI", "35C15", "Golf 7 1.6 TDI CAYC", "E 220 CDI",
                "V70 D5", "1.6 HDi"]
 ENGINE_CODES = ["1KD-FTV", "CAYC", "N47D20C", "OM651", "K9K", "D4204T14", "CFHC", "BKD", "9HX", "M9R"]
+# How a mechanic writes the car's age and generation: a model year after the model, a generation after the
+# model's own code, the engine code after a slash, a first registration as month and year.
+VEHICLE_DETAILS = ["Golf GTI -12", "V60 -19", "Model 3 -21", "Passat B8 2.0 TDI", "Audi A4 B9", "Golf 7 -16",
+                   "Daily 35S16 / F1AGL411", "Octavia III -15"]
+REGISTRATIONS = {
+    "no": ["1. gang reg. 03/2016", "førstegangsreg. 09/2018"], "da": ["1. indregistrering 03/2016", "indreg. 09/2018"],
+    "sv": ["registrerad 03/2016", "i trafik 09/2018"], "fi": ["käyttöönotto 03/2016", "rekisteröity 09/2018"],
+    "de": ["EZ 09/2018", "Erstzulassung 03/2016"], "en": ["first registered 03/2016", "reg. date 09/2018"],
+    "fr": ["mise en circulation 03/2016", "MEC 09/2018"], "nl": ["eerste toelating 03/2016", "bouwjaar 09/2018"],
+}
 TYRE_SIZES = ["205/55 R16", "225/45R17 94W", "195/65 R15 91H", "215/60 R16C", "235/35 ZR19"]
 
 PRICES = {  # (standing alone, after an order line)
@@ -170,6 +180,22 @@ _FRAMES = {
                                   ["Motorkennbuchstabe: {v}"], ["Engine code: {v}"], ["Code moteur : {v}"],
                                   ["Motorcode: {v}"]))),
     },
+    "vehicle_detail": {
+        "sentence": dict(zip(_L, (["Bilen er en {v}."], ["Bilen er en {v}."], ["Bilen är en {v}."], ["Auto on {v}."],
+                                  ["Das Auto ist ein {v}."], ["The car is a {v}."], ["C'est une {v}."],
+                                  ["De auto is een {v}."]))),
+        "line_end": dict(zip(_L, ([" til {v}"], [" til {v}"], [" till {v}"], [" ({v})"], [" für {v}"],
+                                  [" for the {v}"], [" pour {v}"], [" voor de {v}"]))),
+        "own_line": dict(zip(_L, (["Bil: {v}"], ["Bil: {v}"], ["Bil: {v}"], ["Auto: {v}"], ["Fahrzeug: {v}"],
+                                  ["Car: {v}"], ["Véhicule : {v}"], ["Auto: {v}"]))),
+    },
+    "registration": {
+        "sentence": dict(zip(_L, (["Bilen er {v}."], ["Bilen er {v}."], ["Bilen är {v}."], ["Auto: {v}."],
+                                  ["Fahrzeug {v}."], ["The car was {v}."], ["Véhicule : {v}."], ["Auto: {v}."]))),
+        "line_end": dict(zip(_L, ([" ({v})"], [" ({v})"], [" ({v})"], [" ({v})"], [" ({v})"], [" ({v})"],
+                                  [" ({v})"], [" ({v})"]))),
+        "own_line": _AS_WRITTEN,
+    },
     "price": {
         "sentence": dict(zip(_L, (["Prisen sist var {v}."], ["Prisen sidst var {v}."], ["Priset sist var {v}."],
                                   ["Hinta oli viimeksi {v}."], ["Der Preis war letztes Mal {v}."],
@@ -260,6 +286,7 @@ def _plate_phrases(frames: dict[str, list[str]], capital: bool) -> dict[str, lis
 
 def _phrases() -> dict[tuple[str, str], dict[str, list[Phrase]]]:
     values = {"model_code": MODEL_CODES, "engine_code": ENGINE_CODES, "tyre_size": TYRE_SIZES,
+              "vehicle_detail": VEHICLE_DETAILS, "registration": REGISTRATIONS,
               "phone": PHONES, "odometer": ODOMETER, "org_number": ORG_NUMBERS, "volume": VOLUMES,
               "price": {lang: PRICES[lang][0] for lang in LANGUAGES}}
     out: dict[tuple[str, str], dict[str, list[Phrase]]] = {}

@@ -147,6 +147,7 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     pm.fulfilment = signals.fulfilment(signal_text)
     pm.evidence.update(evidence.signal_spans(signal_text, pm.urgent, pm.fulfilment))
 
+    masked = _mask_asides(masked, new_text)
     order_intent = bool(pattern("order_intent").search(signal_text))
     items, conditionals = items_from_text(masked, lang, order_intent=order_intent)
     items = [item.shifted(off) for item in items]
@@ -207,6 +208,27 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         reasons.append(f"Low confidence ({pm.confidence:.2f}) in the lines read; check them against the message.")
     pm.review_reasons = reasons
     pm.needs_review = bool(reasons) or pm.confidence < REVIEW_THRESHOLD
+
+
+_ASIDE = re.compile(r"\((?P<v>[^()\n]{2,60})\)")
+_ASIDE_ROLES = frozenset({"tyre_size", "date_time", "odometer", "measure", "model_code", "price", "phone", "org_number"})
+
+
+def _mask_asides(text: str, original: str) -> str:
+    """Blank a bracketed aside about the car or the terms ('(dekkdim. 205/55 R16)', '(indreg. 09/2018)',
+    '(146 000 km)') in the text the lines are read from: every token with a digit in it has a role that is no part
+    of a line and no part is named, so the line after it starts after the bracket. A count in brackets ('(1 pair)')
+    or a part number stays."""
+    out = text  # `text` is `original` with some stretches already blanked: the same offsets
+    for m in _ASIDE.finditer(original):
+        inner = m.group("v")
+        tokens = [t for t in re.finditer(r"\S+", inner) if re.search(r"\d", t.group())]
+        if not tokens or has_part_noun(inner) or find_part_numbers(inner, context=False):
+            continue
+        claims = accounting.recognise(inner)
+        if all(any(c.role in _ASIDE_ROLES and c.start < t.end() and t.start() < c.end for c in claims) for t in tokens):
+            out = signals.mask(out, [m.span()])
+    return out
 
 
 def _points_below(split, subject: str) -> bool:

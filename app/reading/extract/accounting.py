@@ -149,7 +149,7 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                                 r"min(?:utter|uter|utes?|uuttia)?|uker|veckor|weeks?|wochen|viikkoa|std|stunde|stund|hrs?|tim)(?!\w)", re.I),
                      "date_time", True),
         # a month and year: a first registration ('EZ 09/2018', 'førstegangsreg. 03/2016'), a build date
-        "month_year": (re.compile(r"(?<![\w./-])(?:0?[1-9]|1[0-2])[./](?:19[5-9]\d|20[0-3]\d)(?![\w/.-])"), "date_time",
+        "month_year": (re.compile(r"(?<![\w./-])(?:0?[1-9]|1[0-2])[./](?:19[5-9]\d|20[0-3]\d)(?![\w/-]|\.\d)"), "date_time",
                        True),
         "year": (re.compile(r"(?<![\w.,/-])(?:19[5-9]\d|20[0-3]\d)(?:-(?:19|20)?\d{2})?(?![\w/-])"), "date_time", False),
         "odometer": (re.compile(r"(?<![\w.,])\d{1,3}(?:[ .]\d{3})*+\s?(?:km|tkm|mil|miles|kms)(?!\w)|"
@@ -262,6 +262,14 @@ def _generation() -> re.Pattern:
                       re.I)
 
 
+@cache
+def _any_part_format() -> re.Pattern:
+    """Every shape of part_grammar.json, the generic ones too: a code after a model that fits none is no part number."""
+    with open(_DATA.parent / "part_grammar.json", encoding="utf-8") as fh:
+        formats = json.load(fh)["formats"]
+    return re.compile("|".join(f"(?:{v})" for v in formats.values()), re.I)
+
+
 def _generation_spans(text: str) -> list[tuple[int, int]]:
     """_generation's codes, a model's own code counting as the name before the next ('Audi A4 B8': A4 and B8)."""
     out, pos = [], 0
@@ -336,7 +344,7 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
         # 'Iveco Daily 35S16 / F1AGL411', 'Golf 7, CHHA': the engine code after the model, on a line naming no part
         m = re.compile(r"[ \t]*[/,][ \t]*(?P<v>(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{3,10})(?![\w/.-])").match(text, e)
         line = text[text.rfind("\n", 0, s) + 1:(text.find("\n", e) + 1 or len(text) + 1) - 1]
-        if m and not has_part_noun(line):
+        if m and (not has_part_noun(line) or not _any_part_format().fullmatch(m.group("v"))):
             certain.append(m.span("v"))
     parts = _whole_formats(text, True)
     tail = re.compile(r"[ \t]+(?:[a-z]{1,2}\d{1,2}[a-z]?|\d\.\d[a-z]{0,4})(?![\w/.-])", re.I)
@@ -378,7 +386,7 @@ def _certain_other() -> re.Pattern:
         rf"|(?<![\w.,/-])\d{{1,3}}(?:[ .]\d{{3}})?,-(?![\w-])"                                        # 390,-
         rf"|(?<!\w)(?:rcs|siren|siret|kvk|hrb|hra)[ \t]+(?:[^\W\d_]+[ \t]+)?(?:[a-z][ \t])?\d[\d ]{{6,14}}\d"
         rf"|(?<![\w.])\d{{1,2}}[./]\d{{1,2}}[./](?:\d{{4}}|\d{{2}})(?![\w/])|(?<![\w.])\d{{4}}-\d{{2}}-\d{{2}}(?!\w)"
-        rf"|(?<![\w./-])(?:0?[1-9]|1[0-2])[./](?:19[5-9]\d|20[0-3]\d)(?![\w/.-])"                       # EZ 09/2018
+        rf"|(?<![\w./-])(?:0?[1-9]|1[0-2])[./](?:19[5-9]\d|20[0-3]\d)(?![\w/-]|\.\d)"                       # EZ 09/2018
         rf"|(?<!\w)(?:kl|klo|klockan|kello|um)\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?=\s?(?:uhr|h\b|-?tiden|-?ajan|am\b|pm\b))"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\w:])",
