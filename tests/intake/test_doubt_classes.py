@@ -181,3 +181,20 @@ def test_a_sender_who_writes_parts_and_says_see_below_keeps_his_own_lines():
 ])
 def test_a_reference_in_capitals_and_digits_is_read_as_written(text, ref):
     assert mail(f"Hei,\n\n1 stk oljefilter Mann HU 8001 x til Golf EL 12345.\n{text}\n\nMvh").customer_reference == ref
+
+
+@pytest.mark.parametrize("subject", ["Bremser C 220 CDI", "Filter E 200 + bremser", "Deler GLC 250 d"])
+def test_a_mercedes_class_and_size_in_the_subject_is_a_model_not_a_part_number(subject):
+    got = mail("Hei,\n\n2 stk bremseskiver foran ATE 24.0128-0180.1\n1 stk luftfilter Mann C 30 171\n\nMvh", subject=subject)
+    assert [line.part_number for line in got.lines] == ["24.0128-0180.1", "C 30 171"], lines(got)
+
+
+def test_a_plate_shaped_subject_that_is_the_reference_below_is_no_plate():
+    got = mail("Hei,\n\n1 stk oljefilter Mann HU 8001 x\n\nVår innkjøpsordre: 52210\n\nMvh", subject="Bestilling - KL 52210")
+    assert got.customer_reference == "52210"
+    assert got.plate is None
+
+
+def test_a_subject_plate_beside_another_reference_stays_a_plate():
+    got = mail("Hei,\n\n1 stk oljefilter Mann HU 8001 x\n\nVår innkjøpsordre: 7781\n\nMvh", subject="Golf KL 52210")
+    assert got.plate == "KL 52210"

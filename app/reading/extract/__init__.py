@@ -121,6 +121,10 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     for p in subject_plates:
         claims += [Claim(off + s, off + e, "plate") for s, e in _value_spans(masked, p.value)]
         masked = _mask_value(masked, p.value)
+    if pm.customer_reference and not plates:
+        # 'Ukens bestilling - IO 41877' with 'Vår innkjøpsordre: 41877' below: the subject names the reference
+        ref_digits = re.sub(r"\D", "", pm.customer_reference)
+        subject_plates = [p for p in subject_plates if not ref_digits or re.sub(r"\D", "", p.value) != ref_digits]
     pm.plate = (plates or subject_plates or [None])[0] and (plates or subject_plates)[0].value
     # model, chassis and engine codes, odometer readings, phone, org and VAT numbers, prices, dates and clock
     # times certain by their shape and surroundings are not part numbers or quantities
