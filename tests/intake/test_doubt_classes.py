@@ -198,3 +198,9 @@ def test_a_plate_shaped_subject_that_is_the_reference_below_is_no_plate():
 def test_a_subject_plate_beside_another_reference_stays_a_plate():
     got = mail("Hei,\n\n1 stk oljefilter Mann HU 8001 x\n\nVår innkjøpsordre: 7781\n\nMvh", subject="Golf KL 52210")
     assert got.plate == "KL 52210"
+
+
+def test_a_short_sentence_about_the_job_is_no_missed_line():
+    got = mail("Hei,\n\nBremsene foran er slitt\n\n2 stk bremseskiver foran ATE 24.0128-0180.1\n"
+               "1 sett bremseklosser foran ATE 13.0460-2780.2\n\nMvh Per")
+    assert not [r for r in got.review_reasons if "no order line was read from it" in r], got.review_reasons

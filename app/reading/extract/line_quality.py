@@ -135,9 +135,10 @@ def _text_lines(text: str):
 
 
 def missed_lines(text: str, items) -> list[str]:
-    """Short text lines of the new text (not the subject) that name a part, are no sentence, question or heading,
-    hold no price, address or company name, and that no line was read from, while other lines were read from the
-    text: a description-only line (oil, bulbs) missed beside the numbered ones."""
+    """Short text lines of the new text (not the subject) that name a part or a consumable, hold no verb or pronoun
+    of a sentence, are no question or heading, hold no price, address or company name, and that no line was read
+    from, while other lines were read from the text: a description-only line (oil, bulbs) missed beside the
+    numbered ones."""
     if not any(i.source == "text" and _spans(i) for i in items):
         return []
     covered = [sp for i in items for sp in _spans(i)]
@@ -145,7 +146,7 @@ def missed_lines(text: str, items) -> list[str]:
     for s, e, line in _text_lines(text):
         if (s == 0 or not line.strip() or any(a < e and s < b for a, b in covered) or _total_words().search(line)
                 or len(_WORD.findall(line)) > 7 or not (names_a_part(line) or _consumables().search(line))
-                or sentence_like(line)
+                or any(w.lower() in _sentence_words() for w in _WORD.findall(line))  # 'Bremsene er slitt'
                 or line.rstrip().endswith(("?", ":")) or _aside_line(line)):
             continue
         out.append(line.strip())
