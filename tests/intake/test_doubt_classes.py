@@ -204,3 +204,22 @@ def test_a_short_sentence_about_the_job_is_no_missed_line():
     got = mail("Hei,\n\nBremsene foran er slitt\n\n2 stk bremseskiver foran ATE 24.0128-0180.1\n"
                "1 sett bremseklosser foran ATE 13.0460-2780.2\n\nMvh Per")
     assert not [r for r in got.review_reasons if "no order line was read from it" in r], got.review_reasons
+
+
+@pytest.mark.parametrize("run", ["11-turen", "14-bilen", "2-runden"])
+def test_a_delivery_run_named_by_its_hour_is_no_part_number(run):
+    got = mail(f"Hei,\n\n2 stk bremseskiver foran ATE 24.0128-0180.1\n\nSend med bilen på {run}.\n\nMvh")
+    assert [line.part_number for line in got.lines] == ["24.0128-0180.1"], lines(got)
+
+
+def test_a_number_of_no_known_shape_on_a_line_naming_no_part_goes_to_review():
+    assert line_quality.odd_line("DR 73 115", "har")
+    assert not line_quality.odd_line("DR 73 115", "bremseskiver")     # a part named
+    assert not line_quality.odd_line("HU 8001 x", "til Golfen")       # a brand's shape
+    assert not line_quality.odd_line("BKR6E", "Legg i")
+
+
+@pytest.mark.parametrize(("number", "fits"), [("04465-0K240", True), ("C 25 024", True), ("K015603XS", True),
+                                              ("11-turen", False)])
+def test_widened_brand_formats(number, fits):
+    assert bool(line_quality._brand_shapes().fullmatch(number)) is fits

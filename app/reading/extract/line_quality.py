@@ -162,12 +162,32 @@ def sentences_among_numbered(items) -> list[int]:
     return [n for n, i in enumerate(items, 1) if not i.part_number and sentence_like(i.description)]
 
 
+@cache
+def _brand_shapes() -> re.Pattern:
+    generic = ("code", "oe_dashes", "oe_dots", "febi", "textar")  # a bare number or a dashed code could be anything
+    return re.compile("|".join(f"(?:{v})" for k, v in _formats().items() if k not in generic), re.I)
+
+
+def odd_line(part_number: str, description: str) -> bool:
+    """A description that names no part, brand or consumable beside a number that fits no brand's format."""
+    if has_part_noun(description) or _consumables().search(description):
+        return False
+    if any(w.lower() in _names() for w in _WORD.findall(description)):
+        return False
+    return not _brand_shapes().fullmatch(part_number.strip())
+
+
 def doubts(pm, items) -> list[str]:
     """Written review reasons for readings whose shape says a line was missed or made up."""
     out = [f"'{line[:80]}' names a part, but no order line was read from it; check whether it is wanted."
            for line in missed_lines(pm.evidence_text, items)[:2]]
     out += [f"Line {n} '{(items[n - 1].description or '')[:80]}' reads as a sentence about the job, not a part; "
             "check whether it is an order line." for n in sentences_among_numbered(items)]
+    # a number of no brand's shape on a line whose words name no part ('11-turen med bilen', 'DR 73 115 har')
+    for n, item in enumerate(items, 1):
+        if item.part_number and item.description and odd_line(item.part_number, item.description):
+            out.append(f"Line {n} '{item.part_number} {item.description[:60]}' names no part and '{item.part_number}' "
+                       "has the shape of no known part number; check that it is a part asked for.")
     # a number word of the message's language left in a description ('kjølevæske ..., to flasker'): a count not read
     counts = _own_count_words(pm.language or "en")
     for n, item in enumerate(items, 1):
