@@ -223,3 +223,16 @@ def test_a_number_of_no_known_shape_on_a_line_naming_no_part_goes_to_review():
                                               ("11-turen", False)])
 def test_widened_brand_formats(number, fits):
     assert bool(line_quality._brand_shapes().fullmatch(number)) is fits
+
+
+def test_a_text_message_with_a_glued_set_count_and_a_glued_generation():
+    got = sms("Hei! tr 2stk skiver Brembo 09.A820.11 + 1sett klosser P 85 020 t passat8 EL 44120. kjem innom å hentar kl 14")
+    assert [(line.part_number, line.quantity) for line in got.lines] == [("09.A820.11", 2), ("P 85 020", 1)]
+    assert got.plate == "EL 44120"
+    assert got.fulfilment == "pickup"
+    assert not unexplained(got), got.review_reasons
+
+
+def test_two_glued_sets_are_two():
+    got = sms("Hei, 2sett viskerblader Bosch 3 397 007 297 til Golf EL 12345. Henter kl 14")
+    assert [(line.part_number, line.quantity) for line in got.lines] == [("3 397 007 297", 2)]

@@ -270,9 +270,18 @@ def _any_part_format() -> re.Pattern:
     return re.compile("|".join(f"(?:{v})" for v in formats.values()), re.I)
 
 
+@cache
+def _glued_generation() -> re.Pattern:
+    """A model of four letters or more with its generation glued on, as text messages write it ('golf7')."""
+    alts = "|".join(m for m in common("models") if re.fullmatch(r"[^\W\d_]{4,}", m))
+    return re.compile(rf"(?<![\w/.-])(?:{alts})\d{{1,2}}(?![\w/-])", re.I)
+
+
 def _generation_spans(text: str) -> list[tuple[int, int]]:
-    """_generation's codes, a model's own code counting as the name before the next ('Audi A4 B8': A4 and B8)."""
-    out, pos = [], 0
+    """_generation's codes, a model's own code counting as the name before the next ('Audi A4 B8': A4 and B8),
+    and a generation glued to its model ('golf7')."""
+    out = [m.span() for m in _glued_generation().finditer(text)]
+    pos = 0
     while (m := _generation().search(text, pos)) is not None:
         out.append(m.span("v"))
         pos = m.start("v")

@@ -48,6 +48,7 @@ _SUFFIX = re.compile(r"[A-HJ-Z]|[xyz]")
 _NOT_CODE = re.compile(
     r"""(?ix)
     \d+(?:x|stk|st|kpl|pcs|pc|stück|stuks)      # 2x, 2stk
+    | \d{1,2}(?:sett|set|sats|satser|sæt|sarja|sarjaa|satz|sätze|par|paar|pair|pairs|jeu|jeux|kit|kits)  # 1sett, 2par
     | x\d+                                      # x2
     | \d[.,]\d[a-z]{0,4}                        # 1.6, 2.2D, 1.4T
     | (?:19|20)\d{2}                            # years
@@ -88,6 +89,12 @@ def _size_units() -> frozenset[str]:
 @cache
 def _models() -> frozenset[str]:
     return frozenset(m.lower().replace("\\", "") for m in common("models"))
+
+
+def _glued_model(core: str) -> bool:
+    """A model name of four letters or more with its generation glued on ('golf7', 'passat8', 'octavia3')."""
+    m = re.fullmatch(r"([^\W\d_]{4,})(\d{1,2})", core)
+    return bool(m and m.group(1).lower() in _models())
 
 
 def _core(token: str) -> tuple[str, int]:
@@ -200,7 +207,8 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
                 and not tokens[i][1].endswith((",", ".", ":", ";")) and _adjacent(tokens, i + 1)):
             parts.append(core)
             j = i + 1
-        if j < len(tokens) and _is_code(cores[j][0], after_prefix=j > i) and cores[j][0].lower() not in _models():
+        if (j < len(tokens) and _is_code(cores[j][0], after_prefix=j > i) and cores[j][0].lower() not in _models()
+                and not _glued_model(cores[j][0])):
             parts.append(cores[j][0])
             k = j + 1
             # past 24 normalised characters _accept refuses it: stop there, or "1 1 1 1 ..." takes quadratic time

@@ -49,7 +49,7 @@ def _res() -> dict[str, re.Pattern]:
         "times_after": re.compile(r"(?<![\w-])[x×]\s?(\d{1,3})(?![\w.,])", re.I),
         "label": re.compile(r"(?<!\w)(?:qty|quantity|antall|antal|anzahl|menge|määrä|aantal|quantité|qté|mengde"
                             r"|ant|anz|kpl)\.?\s*+[:=]?\s*+(\d{1,3})(?![\w.,])", re.I),
-        "set_n": re.compile(rf"{n}\s+(?:{s})(?!\w)", re.I),
+        "set_n": re.compile(rf"{n}\s*(?:{s})(?!\w)", re.I),  # '2 sett', '1sett' glued as in a text message
         "unit_after_set": re.compile(rf"(?<!\w)(?:{s})(?!\w)", re.I),
         "set": re.compile(rf"(?<!\w)(?:{s})(?!\w)", re.I),
         "paren": re.compile(r"\((\d{1,3})\s*(?:stk|st|kpl|pcs|x)?\.?\)", re.I),
