@@ -236,3 +236,12 @@ def test_a_text_message_with_a_glued_set_count_and_a_glued_generation():
 def test_two_glued_sets_are_two():
     got = sms("Hei, 2sett viskerblader Bosch 3 397 007 297 til Golf EL 12345. Henter kl 14")
     assert [(line.part_number, line.quantity) for line in got.lines] == [("3 397 007 297", 2)]
+
+
+def test_a_line_with_no_number_and_no_part_named_goes_to_review():
+    class Item:
+        part_number, description, source, spans, quantity = None, "Vedlagt liste", "text", {}, None
+    pm = type("PM", (), {"evidence_text": "", "language": "no"})()
+    assert any("has no part number and names no part" in r for r in line_quality.doubts(pm, [Item()]))
+    Item.description = "viskerblader foran"
+    assert not any("names no part" in r for r in line_quality.doubts(pm, [Item()]))

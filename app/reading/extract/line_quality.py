@@ -168,13 +168,15 @@ def _brand_shapes() -> re.Pattern:
     return re.compile("|".join(f"(?:{v})" for k, v in _formats().items() if k not in generic), re.I)
 
 
+def names_anything(description: str) -> bool:
+    """A part noun, a consumable, a brand or a consumable's name in the description."""
+    return bool(has_part_noun(description) or _consumables().search(description)
+                or any(w.lower() in _names() for w in _WORD.findall(description)))
+
+
 def odd_line(part_number: str, description: str) -> bool:
     """A description that names no part, brand or consumable beside a number that fits no brand's format."""
-    if has_part_noun(description) or _consumables().search(description):
-        return False
-    if any(w.lower() in _names() for w in _WORD.findall(description)):
-        return False
-    return not _brand_shapes().fullmatch(part_number.strip())
+    return not names_anything(description) and not _brand_shapes().fullmatch(part_number.strip())
 
 
 def doubts(pm, items) -> list[str]:
@@ -188,6 +190,11 @@ def doubts(pm, items) -> list[str]:
         if item.part_number and item.description and odd_line(item.part_number, item.description):
             out.append(f"Line {n} '{item.part_number} {item.description[:60]}' names no part and '{item.part_number}' "
                        "has the shape of no known part number; check that it is a part asked for.")
+    # neither a number nor a word naming a part ('Bifogar lis' read from the sentence about an attachment)
+    for n, item in enumerate(items, 1):
+        if not item.part_number and not names_anything(item.description or ""):
+            out.append(f"Line {n} '{(item.description or '')[:80]}' has no part number and names no part; check that "
+                       "it is a part asked for.")
     # a number word of the message's language left in a description ('kjølevæske ..., to flasker'): a count not read
     counts = _own_count_words(pm.language or "en")
     for n, item in enumerate(items, 1):
