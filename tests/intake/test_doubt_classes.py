@@ -21,6 +21,7 @@ def unexplained(result) -> list[str]:
     "Hallo, brauche 1 Wasserpumpe SKF VKPC 81230 für Audi A6 C7 3.0 TDI, M-XY 1234. Gruß",
     "Hallo, brauche 2 Bremsscheiben ATE 24.0128-0180.1 für Fiat Ducato 2.3 / F1AE3481D, EZ 04/2019. Hole in 2 Std ab.",
     "Hei, trenger 2 stk viskerblader Bosch 3 397 007 297 (24\"+17\") til Octavia EL 98765. Henter i dag.",
+    "Hei! Skoda Octavia EL 98765 trenger 1 stk kupefilter Mann CU 2939 og to viskerblader foran (24\"+19\"). Henter.",
 ])
 def test_a_token_with_a_role_is_not_unexplained(body):
     got = sms(body, "+4791234567") if "Hei" in body else sms(body, "+4915112345678")

@@ -161,6 +161,9 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                                r"liter|litre|litres|liters|litra|litraa|ml|dl|kg|g|v|volt|ah|a|w|nm|bar|psi|°c?|%|\"|"
                                r"tommer|tum|zoll|inch|kw|hk|hp|ps)(?!\w)|(?<!\w)ø\s?\d+(?:[.,]\d+)?+", re.I),
                     "measure", True),
+        # wiper or wheel sizes in inches, a pair joined: '26"+19"', '24"/16"'
+        "inches": (re.compile(r"(?<![\w.,])\d{1,2}(?:[.,]\d)?(?:\"|''|”)(?:\s?[+/&x]\s?\d{1,2}(?:[.,]\d)?(?:\"|''|”))+"),
+                   "measure", True),
         "spec": (re.compile(r"(?<![\w-])(?:\d{1,2}w-?\d{2}|dot\s?[345](?:\.1)?|g1[123]|vw\s?5\d{2}(?:\.\d{2})?|"
                             r"[abc][1-7](?:/[abc][1-7])?|ll-?0[14]|h[1-9]|hb[34]|h11|d[1-4]s|p21w|w5w|py21w|r2|"
                             r"atf|dexron\s?[i-v]+|api\s?\w{2}|acea\s?\w{2})(?![\w-])", re.I), "measure", False),
