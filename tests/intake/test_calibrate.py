@@ -49,3 +49,17 @@ def test_a_threshold_chosen_by_hand_is_said_and_one_below_a_coin_toss_is_refused
     assert "threshold 0.950 chosen by hand; the 98% rule out of sample gives" in result.output
     refused = runner.invoke(calibrate_cmd, [str(tmp_path), "--threshold", "0.2", "--write"])
     assert refused.exit_code == 2 and "0.2 is not in the range 0.5<=x<=0.999" in refused.output
+
+
+def test_a_weight_keeps_its_priors_sign_however_the_batches_lean():
+    """Evidence against a reading never becomes evidence for it: here every message with more lines is right and
+    every message with a token without a role is right too, as on batches tuned until they read right."""
+    from app.reading.calibrate import Case, fit
+    from app.reading.extract.confidence import PRIOR
+
+    cases = [Case(f"m{i}", {"bias": 1.0, "lines": float(i % 6), "unexplained": float(i % 2)}, right=i % 6 > 1,
+                  hard=False, is_order=True, gold_kind="order", must_review=False, batch="b") for i in range(60)]
+    w = fit(cases)
+    assert PRIOR["lines"] < 0 and PRIOR["unexplained"] < 0
+    assert w["lines"] <= 0 and w["unexplained"] <= 0
+    assert fit(cases, l2=0.25)["bias"] != PRIOR["bias"]  # the fit still moves what it may
