@@ -49,9 +49,11 @@ def _summary(s: dict) -> str:
 # (clear orders read right at least, wrong without review at most), not to the bar of the tuned batches.
 # blind4-6 were read by the parser branch's class fixes (issue 12, reading part): their figures are floors now, no
 # longer measures; the first run of the next batch is.
-# blind7 is the measure of this step (issue 12): its first run is in its FIRST_RUN.txt; the floor is what it reads
-# with the model refitted on it, four of its messages still wrong without review (named in FIRST_RUN.txt).
-MEASURED = {"blind4": (38, 0), "blind5": (38, 0), "blind6": (41, 0), "blind7": (22, 4)}  # (clear orders read right, wrong without review)
+# blind7's first run is in its FIRST_RUN.txt (22/39 clear orders right without review, 7 wrong without review). The
+# classes of its failures were then fixed by kind (token roles, doubts that send a reading to review), so it is a
+# regression batch now, no longer a measure: the floors are what the batches read after that step; the first run
+# of the next batch is the measure.
+MEASURED = {"blind4": (41, 0), "blind5": (39, 0), "blind6": (41, 0), "blind7": (34, 0)}  # (clear orders read right, wrong without review)
 
 
 @pytest.mark.parametrize("folder", BATCHES, ids=[b.name for b in BATCHES])
