@@ -246,3 +246,24 @@ def test_a_line_with_no_number_and_no_part_named_goes_to_review():
     assert any("has no part number and names no part" in r for r in line_quality.doubts(pm, [Item()]))
     Item.description = "viskerblader foran"
     assert not any("names no part" in r for r in line_quality.doubts(pm, [Item()]))
+
+
+# A number away from the lines that nothing explains counts against the reading (stray_unexplained); the numbers a
+# workshop writes about itself and the car have their roles, so it does not fire on them.
+@pytest.mark.parametrize("extra", [
+    "Kundenr hos dere: 104772",
+    "Verkstedet AS, Box 112, 0102 Oslo",
+    "Kfz Huber, Landsberger Str. 301",
+    "Verkstedet, Gneisveien 3, 3036 Drammen.",
+    "Bilen: Peugeot 308 1.6 BlueHDi 120, km 94 300.",
+    "Km-stand:      187 000",
+    "Sprinter 316 CDI (906)",
+])
+def test_numbers_about_the_workshop_and_the_car_are_explained(extra):
+    got = mail(f"Hei,\n\n2 stk bremseskiver foran ATE 24.0128-0180.1\n\n{extra}\n\nMvh Per")
+    assert got.features["stray_unexplained"] == 0, got.features
+
+
+def test_a_number_nothing_explains_away_from_the_lines_is_counted():
+    got = mail("Hei,\n\n2 stk bremseskiver foran ATE 24.0128-0180.1\n\nHusk også 40722.\n\nMvh Per")
+    assert got.features["stray_unexplained"] == 1, got.features

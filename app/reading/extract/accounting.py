@@ -47,7 +47,8 @@ class Accounting:
     tokens: list[Token]
     unexplained: list[Token]      # in or beside an order line, with no role at all
     conflicts: list[Token]        # read as a part number and plainly something else
-    stray: int                    # code-like tokens with no role away from the lines (signatures etc.)
+    stray: int                    # code-like tokens away from the lines (signatures etc.)
+    stray_unexplained: list[Token] = field(default_factory=list)  # of those, the ones with no role at all
 
     def reasons(self, line_of) -> list[str]:
         out = []
@@ -152,7 +153,8 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
         "month_year": (re.compile(r"(?<![\w./-])(?:0?[1-9]|1[0-2])[./](?:19[5-9]\d|20[0-3]\d)(?![\w/-]|\.\d)"), "date_time",
                        True),
         "year": (re.compile(r"(?<![\w.,/-])(?:19[5-9]\d|20[0-3]\d)(?:-(?:19|20)?\d{2})?(?![\w/-])"), "date_time", False),
-        "odometer": (re.compile(r"(?<![\w.,])\d{1,3}(?:[ .]\d{3})*+\s?(?:km|tkm|mil|miles|kms)(?!\w)|"
+        "odometer": (re.compile(r"(?<!\w)(?:km|mil)\.?[ \t]?\d{1,3}(?:[ .]\d{3})++(?![\w,]|\.\d)|"
+                                r"(?<![\w.,])\d{1,3}(?:[ .]\d{3})*+\s?(?:km|tkm|mil|miles|kms)(?!\w)|"
                                 r"(?<![\w.,])\d{4,7}\s?(?:km|tkm|miles|kms)(?!\w)|"
                                 r"(?<![\w.,])\d{1,3}\s?(?:k|t)\s?km(?!\w)", re.I), "odometer", True),
         "tyre": (re.compile(r"(?<![\w/])\d{3}/\d{2}\s?(?:z?r|-)?\s?\d{2}c?(?:\s?\d{2,3}(?:/\d{2,3})?[a-z])?(?![\w/])|"
@@ -173,11 +175,16 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                                  r"ust-?id(?:nr)?|mva|btw|siret|siren|kvk|handelsregister|hrb)\.?\s?[:.#]?\s?"
                                  r"(?:[a-z]{2}\s?)?\d[\d .-]{4,16}\d", re.I), "org_number", True),
         "postcode": (re.compile(r"(?<![\w-])(?:[a-z]{1,2}-)?\d{3}\s?\d{2}(?=\s+[A-ZÅÄÖÆØÜ][a-zåäöæøüé]{2,})|"
-                                r"(?<![\w-])(?:[a-z]{1,2}-)?\d{4,5}(?=\s+[A-ZÅÄÖÆØÜ][a-zåäöæøüé]{2,}(?:\s*$|\s*,|\s*\n))",
+                                r"(?<![\w-])(?:[a-z]{1,2}-)?\d{4,5}(?=\s+[A-ZÅÄÖÆØÜ][a-zåäöæøüé]{2,}(?:\s*$|\s*[,·•|]|\s*\n))|"
+                                r"(?<![\w-])\d{4}(?=\s(?-i:[A-ZÅÄÖÆØÜ])[a-zåäöæøüé]{2,}\.(?!\w))",
                                 re.I | re.M), "address", False),
         "street": (re.compile(r"(?<!\w)[A-ZÅÄÖÆØÜ][\wåäöæøüé.-]*(?:gata|gatan|gate|gaten|vei|veien|veg|vegen|vej|vejen|"
                               r"gade|straße|strasse|str\.|weg|tie|katu|road|street|st\.|allé|allee|rue|laan|plein|"
-                              r"torget|torg|väg|vägen|plads)\s\d{1,4}[a-z]?(?!\w)", re.I), "address", True),
+                              r"torget|torg|väg|vägen|plads)\s\d{1,4}[a-z]?(?!\w)|"
+                              r"(?<!\w)[A-ZÅÄÖÆØÜ][\wåäöæøüé-]+\s(?:Str\.|Straße|Strasse|Weg|Allee|Road|Street|Lane|Avenue|"
+                              r"Gate|Vei|Vej|Gade|Gatan|Vägen|Rue)\s\d{1,4}[a-z]?(?!\w)|"
+                              r"(?<!\w)(?:box|postboks|pb\.|postbox|postfach|postbus|bp|pl)\s?\d{1,5}(?!\w)", re.I),
+                   "address", True),
         "phone": (re.compile(r"(?<![\w+.,/-])(?:\+\d{1,3}[\s-]?)?(?:\(0\)\s?)?(?:\d{2}\s\d{2}\s\d{2}\s\d{2}|"
                              r"\d{3}\s\d{2}\s\d{3}|0\d{1,3}[\s-]\d{3,4}\s?\d{2,4}|0\d{1,4}-\d{5,8}|"
                              r"0\d{2}\s\d{3}\s\d{2}\s\d{2}|0\d{2,3}\s\d{6,8}|\d{4}\s\d{4})(?![\w/-])"), "phone", False),
@@ -301,7 +308,7 @@ def _model_year() -> re.Pattern:
 @cache
 def _odometer_label() -> re.Pattern:
     alts = "|".join(sorted(_codes().get("odometer_labels", []), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alts})\.?[ \t]?[:.]?[ \t]?(?P<v>\d{{1,3}}(?:[ .]\d{{3}})*+)(?!\d)", re.I)
+    return re.compile(rf"(?<!\w)(?:{alts})\.?[ \t]?[:.]?[ \t]{{0,12}}(?P<v>\d{{1,3}}(?:[ .]\d{{3}})*+)(?!\d)", re.I)
 
 
 @cache
@@ -349,7 +356,8 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
         # '35C15 3.0 (F1C)', 'Golf VI 1.6 TDI (CAYC)': an engine code in brackets right after the vehicle
         before = text[max(0, m.start() - 40):m.start()].split("\n")[-1]
         code = m.group("v")
-        if (re.search(r"\d", code) and re.search(r"[^\W\d_]", code) and not has_part_noun(before)
+        if ((re.search(r"\d", code) and re.search(r"[^\W\d_]", code) or re.fullmatch(r"\d{3}", code)
+             and _vehicle_line_word().search(before[-30:])) and not has_part_noun(before)
                 and (_vehicle_line_word().search(before) or re.search(r"\d[.,]\d\s*\w*\s*$", before))):
             certain.append(m.span("v"))
     for s, e in list(certain) + list(spans):
@@ -430,11 +438,14 @@ def account(text: str, extracted: list[Claim], line_spans: list[tuple[int, int]]
     near_starts = [s for s, _ in near]
     claims = sorted(extracted + recognise(text), key=lambda c: c.start)
     starts = [c.start for c in claims]
-    unexplained, conflicts, stray, kept = [], [], 0, []
+    unexplained, conflicts, stray, kept, stray_unexplained = [], [], 0, [], []
     for t in tokens:
         i = bisect.bisect_right(near_starts, t.start) - 1
         if i < 0 or t.start >= near[i][1]:
             stray += 1
+            lo = bisect.bisect_left(starts, t.start - 160)
+            if not any(_overlaps(t, c) for c in claims[lo:] if c.start < t.end):
+                stray_unexplained.append(t)
             continue
         kept.append(t)
         lo = bisect.bisect_left(starts, t.start - 160)
@@ -458,7 +469,7 @@ def account(text: str, extracted: list[Claim], line_spans: list[tuple[int, int]]
         if pn_spans and clash:
             t.strong_roles = {"part_number"} | {c.role for c in clash}
             conflicts.append(t)
-    return Accounting(kept, unexplained, conflicts, stray)
+    return Accounting(kept, unexplained, conflicts, stray, stray_unexplained)
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

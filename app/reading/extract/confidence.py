@@ -32,7 +32,7 @@ PRIOR = {
     "foreign_lines": -0.3, "shared_chunk": -0.5, "crowded_line": -0.2, "desc_junk": -0.5, "brand_ok_frac": 0.5,
     "listy_unread": -0.8, "weak_tokens": -0.2, "fulfilment_none": -0.2, "desc_numword": -0.5, "desc_no_noun": -0.3,
     "desc_none": -0.2, "ref_tail": -0.5, "pn_gap": -3.0,
-    "fulfilment_unread": -0.3, "missed_line": -1.5, "desc_sentence": -1.0, "sentence_among_numbered": -1.5,
+    "fulfilment_unread": -0.3, "missed_line": -1.5, "desc_sentence": -1.0, "stray_unexplained": -0.5, "sentence_among_numbered": -1.5,
 }
 
 
@@ -108,6 +108,9 @@ def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int
         "table_lines": float(any(i.spans.get("line") or i.spans.get("cells") for i in items)),
         "ref_unread": float(not pm.customer_reference and bool(_ref_label().search(text))),
         "ref_wordy": float(bool(pm.customer_reference and re.search(r"[^\W\d_]{3,}", pm.customer_reference))),
+        # a number away from the lines that nothing explains ('Arb.ordre 40917' unread): a reference or a line missed
+        "stray_unexplained": float(min(sum(bool(re.fullmatch(r"[A-Za-z]{0,3}[-/]?\d{3,10}", t.text.strip(".,:;()")))
+                                           for t in books.stray_unexplained), 2)),
         **quality(pm, items, books),
     }
 

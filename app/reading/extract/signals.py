@@ -32,8 +32,10 @@ def find_order_ref(*texts: str) -> tuple[str | None, list[tuple[int, int]]]:
 @cache
 def _account_value() -> re.Pattern:
     labels = "|".join(words("account_labels"))
-    return re.compile(rf"(?<!\w)(?:{labels})[ \t]*+(?:nr\.?|no\.?|nummer)?[ \t]*+[:.#]?[ \t]*+(\+?[\d][\d \-/.()]{{2,24}}\d|\d+)",
-                      re.I)
+    # 'Kundenr hos dere: 104772', 'Kundennr. bei Ihnen 4471': the account the branch keeps for the workshop
+    yours = r"(?:[ \t]+(?:hos|bei|chez|at|with|hjá)[ \t]+(?:dere|deg|dig|jer|er|euch|ihnen|vous|you|jullie|teillä))?"
+    return re.compile(rf"(?<!\w)(?:{labels})(?:[ \t]*(?:nr\.?|no\.?|nummer))?{yours}[ \t]*+[:.#]?[ \t]*+"
+                      rf"(\+?[\d][\d \-/.()]{{2,24}}\d|\d+)", re.I)
 
 
 @cache
