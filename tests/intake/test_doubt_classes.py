@@ -267,3 +267,9 @@ def test_numbers_about_the_workshop_and_the_car_are_explained(extra):
 def test_a_number_nothing_explains_away_from_the_lines_is_counted():
     got = mail("Hei,\n\n2 stk bremseskiver foran ATE 24.0128-0180.1\n\nHusk også 40722.\n\nMvh Per")
     assert got.features["stray_unexplained"] == 1, got.features
+
+
+@pytest.mark.parametrize("tail", ["til Daily 35S16 / F1AGL411.", "til Daily 50C17, F1CE3481E", "til 35C15 / F1CE0481F."])
+def test_an_iveco_designation_and_the_engine_code_after_it_are_no_part_numbers(tail):
+    got = sms(f"Hei, 2 stk luftfilter C 24 005 og 1 oljefilter W 713/16 {tail} Henter selv kl 12.")
+    assert [line.part_number for line in got.lines] == ["C 24 005", "W 713/16"], lines(got)

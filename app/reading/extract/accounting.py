@@ -362,7 +362,7 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
             certain.append(m.span("v"))
     for s, e in list(certain) + list(spans):
         # 'Iveco Daily 35S16 / F1AGL411', 'Golf 7, CHHA': the engine code after the model, on a line naming no part
-        m = re.compile(r"[ \t]*[/,][ \t]*(?P<v>(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{3,10})(?![\w/.-])").match(text, e)
+        m = re.compile(r"[ \t]*[/,][ \t]*(?P<v>(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{3,10})(?![\w/-]|\.\w)").match(text, e)
         line = text[text.rfind("\n", 0, s) + 1:(text.find("\n", e) + 1 or len(text) + 1) - 1]
         if m and (not has_part_noun(line) or not _any_part_format().fullmatch(m.group("v"))):
             certain.append(m.span("v"))
