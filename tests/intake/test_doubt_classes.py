@@ -273,3 +273,16 @@ def test_a_number_nothing_explains_away_from_the_lines_is_counted():
 def test_an_iveco_designation_and_the_engine_code_after_it_are_no_part_numbers(tail):
     got = sms(f"Hei, 2 stk luftfilter C 24 005 og 1 oljefilter W 713/16 {tail} Henter selv kl 12.")
     assert [line.part_number for line in got.lines] == ["C 24 005", "W 713/16"], lines(got)
+
+
+@pytest.mark.parametrize("aside", ["(dekkdim. 205/55 R16)", "(Reifengröße 225/45 R17)", "(tyre size 195/65 R15)"])
+def test_a_bracketed_tyre_size_label_after_a_line_does_not_swallow_the_next_line(aside):
+    got = sms(f"Hei! Trenger 2stk bremseskiver foran {aside} og et sett klosser til Golf 7 EL 12345. Henter i morgen.")
+    assert lines(got) == [(None, "bremseskiver foran", 2), (None, "klosser", 1)], got.review_reasons
+
+
+
+def test_tyres_with_their_size_in_brackets_are_still_one_line():
+    got = sms("Hei! Trenger 4 stk vinterdekk Nokian (205/55 R16) til Golf 7 EL 12345. Henter i morgen.")
+    assert [(line.part_number, line.quantity) for line in got.lines] == [(None, 4)], lines(got)
+    assert not got.needs_review, got.review_reasons

@@ -215,6 +215,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
 
 
 _ASIDE = re.compile(r"\((?P<v>[^()\n]{2,60})\)")
+_TYRE_SIZE_LABEL = re.compile(r"(?i)(?:dekk|däck|dæk|rengas|reifen|tyre|tire|pneus?|banden?)[\s-]?(?:dim\w*|størrelse|"
+                              r"storlek|koko|gr(?:ö|oe?)(?:ß|ss)e|size|dimension|maat)\.?:?")
 _ASIDE_ROLES = frozenset({"tyre_size", "date_time", "odometer", "measure", "model_code", "price", "phone", "org_number"})
 
 
@@ -227,7 +229,8 @@ def _mask_asides(text: str, original: str) -> str:
     for m in _ASIDE.finditer(original):
         inner = m.group("v")
         tokens = [t for t in re.finditer(r"\S+", inner) if re.search(r"\d", t.group())]
-        if not tokens or has_part_noun(inner) or find_part_numbers(inner, context=False):
+        label = _TYRE_SIZE_LABEL.sub(" ", inner)  # 'dekkdim.', 'Reifengröße': a label naming the size, not a part
+        if not tokens or has_part_noun(label) or find_part_numbers(inner, context=False):
             continue
         claims = accounting.recognise(inner)
         if all(any(c.role in _ASIDE_ROLES and c.start < t.end() and t.start() < c.end for c in claims) for t in tokens):
