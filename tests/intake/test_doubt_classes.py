@@ -286,3 +286,9 @@ def test_tyres_with_their_size_in_brackets_are_still_one_line():
     got = sms("Hei! Trenger 4 stk vinterdekk Nokian (205/55 R16) til Golf 7 EL 12345. Henter i morgen.")
     assert [(line.part_number, line.quantity) for line in got.lines] == [(None, 4)], lines(got)
     assert not got.needs_review, got.review_reasons
+
+
+@pytest.mark.parametrize("price", ["1 250,00 € + alv", "1.295 kr", "2 450 kr netto"])
+def test_a_price_with_its_thousands_apart_after_a_spaced_number_stays_out_of_it(price):
+    got = sms(f"Moi, tarvitaan 1 sarja jarrupalat Brembo P 85 020 {price}. Noudan itse.", "+358401234567")
+    assert [line.part_number for line in got.lines] == ["P 85 020"], lines(got)

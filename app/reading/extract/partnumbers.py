@@ -216,6 +216,7 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
             while (norm_len <= 24 and k < len(tokens) and not tokens[k - 1][1].endswith((",", ";", ":"))
                    and not re.search(r"[.]$", tokens[k - 1][1]) and _CONT.fullmatch(cores[k][0])
                    and cores[k][1] == 0 and not _followed_by_unit(cores, k) and _adjacent(tokens, k)
+                   and not _price_from(text, tokens[k][0])
                    and not _AFTER_PREFIX_NOT_CODE.fullmatch(cores[k][0]) and not _never_codes().fullmatch(cores[k][0])
                    and not _SIZE_TOKEN.fullmatch(cores[k][0])):
                 parts.append(cores[k][0])
@@ -251,6 +252,18 @@ def _adjacent(tokens: list[tuple[int, str]], k: int) -> bool:
     ("308 II 1.6 BlueHDi 120" with the model blanked is not the number "II 120")."""
     prev_start, prev = tokens[k - 1]
     return tokens[k][0] - (prev_start + len(prev)) <= 2
+
+
+@cache
+def _price_start() -> re.Pattern:
+    cur = "|".join(common("currency"))
+    return re.compile(rf"\d{{1,3}}(?:[ .]\d{{3}})+,\d{{2}}[ \t]?(?:{cur})(?!\w)|\d{{1,3}}(?:[ .]\d{{3}})+[ \t]?(?:{cur})(?!\w)",
+                      re.I)
+
+
+def _price_from(text: str, pos: int) -> bool:
+    """A price with its thousands apart starts here ('P 85 020 1 250,00 €'): the group is the price's, not the number's."""
+    return bool(_price_start().match(text, pos))
 
 
 def _followed_by_unit(cores: list[tuple[str, int]], k: int) -> bool:
