@@ -292,3 +292,14 @@ def test_tyres_with_their_size_in_brackets_are_still_one_line():
 def test_a_price_with_its_thousands_apart_after_a_spaced_number_stays_out_of_it(price):
     got = sms(f"Moi, tarvitaan 1 sarja jarrupalat Brembo P 85 020 {price}. Noudan itse.", "+358401234567")
     assert [line.part_number for line in got.lines] == ["P 85 020"], lines(got)
+
+
+@pytest.mark.parametrize("part", ["felger", "kjølevifte", "luftmassemåler", "girkasse", "håndbrekkwire", "frontrute",
+                                  "Radschraube", "Schwungrad", "windscreen", "pare-brise", "vaihdelaatikko"])
+def test_part_words_of_more_categories_name_a_part(part):
+    assert line_quality.names_anything(part)
+
+
+@pytest.mark.parametrize("word", ["vannet", "fantastisk", "Hilsen"])
+def test_everyday_words_name_no_part(word):
+    assert not line_quality.names_anything(word)
