@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, bindparam
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, bindparam, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -54,6 +54,9 @@ class Workshop(db.Model):
     language: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # created on the phone for a caller not in the list: a manager confirms it or merges it into one that is
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    org_number: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     home_branch: Mapped[Branch | None] = relationship()
@@ -247,6 +250,8 @@ class OrderEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
+    # an edit's changed fields: [{"field", "before", "after"}] (app.orders.editing)
+    changes: Mapped[list | None] = mapped_column(JSON)
     order: Mapped[Order] = relationship(back_populates="events")
 
 
