@@ -28,10 +28,11 @@ def connect_signal_handlers() -> None:
     """The channels' handlers for the domain's signals and the outbox worker's round, connected here so no
     channel imports another. Idempotent."""
     from app.handback import redirect
-    from app.notify import rules
+    from app.notify import corrected, rules
     from app.phone import sms
 
     rules.connect()
+    corrected.connect()  # an edit of an order the workshop was told about is told too
     redirect.connect()  # orders redirected by policy get the backup supplier's email too
     sms.connect()  # the outbox worker reads the SMS a crashed web process left stored
 

@@ -11,6 +11,7 @@ ALIASES = {"nb": "no", "nn": "no", "se": "sv", "dk": "da", "ger": "de"}
 
 TEXTS: dict[str, dict[str, str]] = {
     "no": {
+        "corrected": "{branch}: Vi har rettet bestilling {ref}. Slik står den nå: {lines}. Si fra hvis noe er feil.",
         "accepted": "{branch}: Vi har mottatt bestilling {ref} og jobber med den.",
         "held": "{branch}: Vi har flere bestillinger enn vi rekker nå. Bestilling {ref} er registrert og står i kø; "
                 "vi regner med å ta den rundt kl. {time}.",
@@ -42,6 +43,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "ack_auto": "Dette er et automatisk svar.",
     },
     "sv": {
+        "corrected": "{branch}: Vi har rättat beställning {ref}. Så här ser den ut nu: {lines}. Hör av dig om något är fel.",
         "accepted": "{branch}: Vi har tagit emot beställning {ref} och arbetar med den.",
         "held": "{branch}: Vi har fler beställningar än vi hinner just nu. Beställning {ref} är registrerad och står "
                 "i kö; vi räknar med att ta den runt kl. {time}.",
@@ -73,6 +75,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "ack_auto": "Detta är ett automatiskt svar.",
     },
     "da": {
+        "corrected": "{branch}: Vi har rettet bestilling {ref}. Sådan ser den ud nu: {lines}. Sig til, hvis noget er forkert.",
         "accepted": "{branch}: Vi har modtaget bestilling {ref} og arbejder på den.",
         "held": "{branch}: Vi har flere bestillinger, end vi kan nå lige nu. Bestilling {ref} er registreret og står "
                 "i kø; vi regner med at tage den omkring kl. {time}.",
@@ -102,6 +105,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "ack_auto": "Dette er et automatisk svar.",
     },
     "fi": {
+        "corrected": "{branch}: Korjasimme tilausta {ref}. Se on nyt: {lines}. Kerro, jos jokin on väärin.",
         "accepted": "{branch}: Tilaus {ref} on vastaanotettu ja käsittelyssä.",
         "held": "{branch}: Meillä on juuri nyt enemmän tilauksia kuin ehdimme käsitellä. Tilaus {ref} on kirjattu "
                 "jonoon; arvioimme käsittelevämme sen noin klo {time}.",
@@ -132,6 +136,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ack_auto": "Tämä on automaattinen vastaus.",
     },
     "de": {
+        "corrected": "{branch}: Wir haben Bestellung {ref} korrigiert. So lautet sie jetzt: {lines}. Bitte melden Sie sich, "
+                     "wenn etwas nicht stimmt.",
         "accepted": "{branch}: Wir haben Bestellung {ref} erhalten und bearbeiten sie.",
         "held": "{branch}: Wir haben gerade mehr Bestellungen, als wir schaffen. Bestellung {ref} ist erfasst und "
                 "wartet; voraussichtlich bearbeiten wir sie gegen {time} Uhr.",
@@ -165,6 +171,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "ack_auto": "Dies ist eine automatische Antwort.",
     },
     "en": {
+        "corrected": "{branch}: We have corrected order {ref}. It now reads: {lines}. Tell us if anything is wrong.",
         "accepted": "{branch}: We have received order {ref} and are working on it.",
         "held": "{branch}: We have more orders than we can handle right now. Order {ref} is recorded and waiting; we "
                 "expect to take it around {time}.",
@@ -196,7 +203,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "ack_auto": "This is an automatic reply.",
     },
     "fr": {
-        # no SMS texts yet: the English ones are sent
+        # the status texts are not translated yet: the English ones are sent
+        "corrected": "{branch} : nous avons corrigé la commande {ref}. Elle est maintenant : {lines}. Dites-nous si "
+                     "quelque chose ne va pas.",
         "ack_subject": "Commande reçue",
         "ack_hello": "Merci pour votre commande.",
         "ack_ref": "Notre référence est {ref}. Merci de la rappeler si vous nous écrivez.",
@@ -211,7 +220,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "ack_auto": "Ceci est une réponse automatique.",
     },
     "nl": {
-        # no SMS texts yet: the English ones are sent
+        # the status texts are not translated yet: the English ones are sent
+        "corrected": "{branch}: We hebben bestelling {ref} gecorrigeerd. Zo luidt die nu: {lines}. Laat het ons weten als "
+                     "er iets niet klopt.",
         "ack_subject": "Bestelling ontvangen",
         "ack_hello": "Bedankt voor uw bestelling.",
         "ack_ref": "Onze referentie is {ref}. Vermeld deze als u opnieuw schrijft.",

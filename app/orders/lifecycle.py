@@ -41,9 +41,10 @@ def can_move(order: Order, to: OrderStatus) -> bool:
 
 
 def record(order: Order, action: str, *, by: Staff | None, now: datetime, reason: str | None = None,
-           from_status: str | None = None, to_status: str | None = None) -> OrderEvent:
+           from_status: str | None = None, to_status: str | None = None,
+           changes: list[dict] | None = None) -> OrderEvent:
     event = OrderEvent(order=order, at=now, actor_id=by.id if by else None, actor_label=actor_label(by),
-                       action=action, from_status=from_status, to_status=to_status, reason=reason)
+                       action=action, from_status=from_status, to_status=to_status, reason=reason, changes=changes)
     db.session.add(event)
     order.updated_at = now
     return event

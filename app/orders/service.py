@@ -93,29 +93,93 @@ def _order_lines(lines: list[LineInput]) -> list[OrderLine]:
 EDITABLE = ("urgent", "fulfilment", "plate", "vin", "customer_reference", "contact_name", "contact_phone", "notes")
 
 
-def update_order(order: Order, data: OrderInput, *, by: Staff, now: datetime) -> list[str]:
-    """Overwrite the order's fields and lines with what staff corrected; record the changed ones
-    as one 'edited' event and, for an order made from a message, as a Correction (what was read beside
-    what was saved). Returns the names of the changed fields."""
-    changed = []
-    for name in EDITABLE:
+def update_order(order: Order, data: OrderInput, *, by: Staff, now: datetime, fields: tuple[str, ...] = EDITABLE,
+                 why: str = "Corrected in review", extra: list[dict] | None = None) -> list[str]:
+    """Overwrite the order's `fields`, workshop and lines with what staff corrected; record the changed ones
+    (and the `extra` changes the caller made already) as one 'edited' event that keeps each one's before and
+    after, and, for an order made from a message, as a Correction (what was read beside what was saved).
+    Returns the names of the changed fields."""
+    changes = list(extra or [])
+    for name in fields:
         value = bool(getattr(data, name)) if name == "urgent" else getattr(data, name)
         if getattr(order, name) != value:
+            changes.append(editing_change(name, getattr(order, name), value))
             setattr(order, name, value)
-            changed.append(name)
     if data.workshop_id is not None and order.workshop_id != data.workshop_id:
+        after = db.session.get(Workshop, data.workshop_id)
+        changes.append(editing_change("workshop", _workshop_label(order.workshop),
+                                      _workshop_label(after)))
         order.workshop_id = data.workshop_id
-        changed.append("workshop")
+        order.workshop = after
     old = [(ln.part_number, ln.description, ln.quantity) for ln in order.lines]
     new = [(ln.part_number, ln.description, ln.quantity) for ln in data.lines]
     if old != new:
+        changes.append(editing_change("lines", [_line_text(*ln) for ln in old], [_line_text(*ln) for ln in new]))
         order.lines.clear()
         order.lines.extend(_order_lines(data.lines))
-        changed.append("lines")
-    if changed:
-        lifecycle.record(order, "edited", by=by, now=now, reason="Corrected in review: " + ", ".join(changed) + ".")
+    if changes:
+        lifecycle.record(order, "edited", by=by, now=now, reason=f"{why}: " + describe_changes(changes) + ".",
+                         changes=changes)
         corrections.record(order, by=by, now=now)
-    return changed
+    return [c["field"] for c in changes]
+
+
+FIELD_NAMES = {"urgent": "urgent", "fulfilment": "fulfilment", "wanted_by": "wanted by", "plate": "plate",
+               "vin": "VIN", "customer_reference": "their reference", "contact_name": "contact name",
+               "contact_phone": "contact phone", "notes": "notes", "workshop": "workshop", "branch": "branch",
+               "lines": "lines"}
+
+
+def editing_change(name: str, before, after) -> dict:
+    """One changed field as the edit's event keeps it (JSON: a time as ISO 8601 in UTC)."""
+    def plain(value):
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    return {"field": name, "before": plain(before), "after": plain(after)}
+
+
+def describe_changes(changes: list[dict]) -> str:
+    """'plate EK 12345 → EK 12346; line 1 2 × GDB1956 bremseklosser → 4 × GDB1956 bremseklosser', for the
+    history. A time is said in UTC, labelled."""
+    def shown(value) -> str:
+        if value is None or value == "":
+            return "–"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T" and value[4:5] == "-":
+            try:
+                return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC")
+            except ValueError:
+                return value
+        return str(value)
+
+    parts = []
+    for change in changes:
+        if change["field"] == "lines":
+            before, after = change["before"] or [], change["after"] or []
+            for i in range(max(len(before), len(after))):
+                b = before[i] if i < len(before) else None
+                a = after[i] if i < len(after) else None
+                if b == a:
+                    continue
+                if b is None:
+                    parts.append(f"line {i + 1} added: {a}")
+                elif a is None:
+                    parts.append(f"line {i + 1} removed: {b}")
+                else:
+                    parts.append(f"line {i + 1} {b} → {a}")
+        else:
+            parts.append(f"{FIELD_NAMES.get(change['field'], change['field'])} {shown(change['before'])} → "
+                         f"{shown(change['after'])}")
+    return "; ".join(parts)
+
+
+def _line_text(part_number: str | None, description: str | None, quantity: int) -> str:
+    return f"{quantity} × " + (" ".join(p for p in (part_number, description) if p) or "?")
+
+
+def _workshop_label(workshop: Workshop | None) -> str | None:
+    return f"{workshop.name} ({workshop.customer_number})" if workshop is not None else None
 
 
 def claim(order: Order, staff: Staff, *, now: datetime, override: bool = False) -> None:
