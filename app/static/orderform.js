@@ -1,5 +1,8 @@
-/* Phone-order form: workshop suggestions as you type, and adding/removing lines without a round trip.
-   Without this file the form still works: the customer number is typed and "Add line" posts the form. */
+/* Phone-order and edit forms: workshop suggestions as you type (and "New workshop" when none matches),
+   adding/removing lines without a round trip, Enter that never saves (in a line's last field it adds a
+   line), and the focus on the first field with an error.
+   Without this file the form still works: the customer number is typed, "Add line" posts the form, and
+   Enter in a field does nothing (the form's first submit button is a disabled one). */
 (function () {
   "use strict";
 
@@ -46,6 +49,7 @@
     function pick(index) {
       var item = items[index];
       if (!item) { return; }
+      if (item.isNew) { close(); openNewWorkshop(item.name); return; }
       input.value = item.label;
       hidden.value = String(item.id);
       lastQuery = item.label;
@@ -54,11 +58,25 @@
 
     function show(results) {
       list.textContent = "";
+      var q = input.value.trim();
+      if (!results.length && document.getElementById("new-workshop") && q.length >= 3) {
+        results = [{ isNew: true, name: q }];
+      }
       items = results;
       active = -1;
       if (!results.length) { close(); return; }
       results.forEach(function (w, i) {
         var li = document.createElement("li");
+        if (w.isNew) {
+          li.id = "workshop-option-" + i;
+          li.className = "new-option";
+          li.setAttribute("role", "option");
+          li.setAttribute("aria-selected", "false");
+          li.textContent = "No match: take \u201c" + w.name + "\u201d as a new workshop\u2026";
+          li.addEventListener("mousedown", function (ev) { ev.preventDefault(); pick(i); });
+          list.appendChild(li);
+          return;
+        }
         li.id = "workshop-option-" + i;
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
@@ -103,10 +121,24 @@
     input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
 
+  function openNewWorkshop(name) {
+    var details = document.getElementById("new-workshop");
+    var input = document.getElementById("workshop");
+    var nameField = document.getElementById("new_workshop_name");
+    var phoneField = document.getElementById("new_workshop_phone");
+    if (!details || !nameField) { return; }
+    details.open = true;
+    if (name && !nameField.value) { nameField.value = name; }
+    if (input) { input.value = ""; }
+    var hidden = document.getElementById("workshop_id");
+    if (hidden) { hidden.value = ""; }
+    (phoneField && !phoneField.value ? phoneField : nameField).focus();
+  }
+
   function setupLines() {
     var body = document.getElementById("lines-body");
     var form = document.getElementById("order-form");
-    if (!body || !form) { return; }
+    if (!body || !form) { return null; }
     var addButton = form.querySelector(".add-line");
 
     function rows() { return body.querySelectorAll("tr.line-row"); }
@@ -183,6 +215,37 @@
         if (part) { part.focus(); }
       }
     });
+    return addRow;
+  }
+
+  function guardEnter(addRow) {
+    // Enter in a field never saves a half-finished order: only the Save button does (Enter on it, a click,
+    // Alt+S). In a line, Enter moves to the line's next field, and in its last field adds a line.
+    var form = document.getElementById("order-form");
+    if (!form) { return; }
+    form.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Enter" || ev.defaultPrevented || ev.isComposing) { return; }
+      var t = ev.target;
+      if (t.tagName === "SELECT" || (t.tagName === "INPUT" && !/^(submit|button|reset|image)$/.test(t.type))) {
+        ev.preventDefault();
+        var row = t.closest("tr.line-row");
+        if (!row || !addRow) { return; }
+        var fields = Array.prototype.slice.call(row.querySelectorAll("input"));
+        var at = fields.indexOf(t);
+        if (at === fields.length - 1) { addRow(); } else if (at >= 0) { fields[at + 1].focus(); }
+      }
+    });
+  }
+
+  function focusFirstError() {
+    var form = document.getElementById("order-form");
+    if (!form) { return; }
+    var bad = form.querySelector(".has-error input:not([type=hidden]), .has-error select, .has-error textarea, " +
+                                 "[aria-invalid='true']");
+    if (!bad) { return; }
+    var details = bad.closest("details");
+    if (details) { details.open = true; }
+    bad.focus();
   }
 
   function guardDoubleSubmit() {
@@ -199,7 +262,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupPicker();
-    setupLines();
+    guardEnter(setupLines());
     guardDoubleSubmit();
+    focusFirstError();
   });
 })();

@@ -77,7 +77,8 @@ def test_phone_order_to_ready_by_keyboard(browser, page, live_url, make, monkeyp
     tab_to(page, "#plate")
     page.keyboard.type("EL 12345")
     screenshot(page, "workflow-1-form")
-    page.keyboard.press("Enter")  # Enter in a field saves
+    tab_to(page, "#save")  # Enter in a field never saves; on the Save button it does
+    page.keyboard.press("Enter")
 
     page.wait_for_url(re.compile(r".*/orders/OSL-\d{6}/created$"))
     reference = page.inner_text("#reference").strip()

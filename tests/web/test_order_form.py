@@ -255,7 +255,11 @@ def test_keyboard_only_phone_order_in_a_browser(browser, live_url, make, db):
     page.click("tr.line-row:nth-child(3) .remove-line")
     assert page.locator("tr.line-row").count() == 2
     assert page.input_value("#lines-0-part_number") == "OC 90"
-    page.press("#lines-1-part_number", "Enter")  # Enter saves (never adds or removes a line)
+    page.press("#lines-1-part_number", "Enter")  # Enter in a field never saves: it moves on along the line
+    assert page.evaluate("document.activeElement.name") == "lines-1-description"
+    assert page.url.endswith("/orders/new")
+    page.focus("#save")
+    page.keyboard.press("Enter")  # Enter on the Save button saves
     page.wait_for_url("**/created")
     assert page.inner_text("#reference") == "OSL-000001"
     assert page.evaluate("document.activeElement.textContent") == "New order"

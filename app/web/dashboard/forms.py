@@ -73,3 +73,13 @@ class ExportFormatForm(WebForm):
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.export_format.choices = [SelectChoice(key, label) for key, label in choices]
+
+
+class ConfirmWorkshopForm(WebForm):
+    """Keep a provisional workshop as a workshop of its own."""
+
+
+class MergeWorkshopForm(WebForm):
+    into = StringField("Merge into (customer number)",
+                       validators=[DataRequired("Type the customer number of the workshop it really is."),
+                                   Length(max=32)])

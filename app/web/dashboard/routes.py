@@ -20,10 +20,12 @@ from app.web.access import manager_required
 from app.web.dashboard import chart, queries
 from app.web.dashboard.capacity_routes import bp as capacity_bp
 from app.web.dashboard.handback_routes import bp as handback_bp
+from app.web.dashboard.workshop_routes import bp as workshops_bp
 
 bp = Blueprint("dashboard", __name__)
 bp.register_blueprint(capacity_bp)
 bp.register_blueprint(handback_bp)
+bp.register_blueprint(workshops_bp)
 
 POLL_SECONDS = 10
 

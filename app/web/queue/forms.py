@@ -6,13 +6,14 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from vininfo import Vin
-from wtforms import (BooleanField, SelectChoice, FieldList, FormField, HiddenField, IntegerField, RadioField,
-                     SelectField, StringField, SubmitField, TextAreaField)
+from wtforms import (BooleanField, DateTimeLocalField, SelectChoice, FieldList, FormField, HiddenField, IntegerField,
+                     RadioField, SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.extensions import db
 from app.models import CHANNELS, STATUSES, Workshop
 from app.orders import workshops
+from app.orders.provisional import NewWorkshop
 from app.orders.service import LineInput, OrderInput
 from app.web.forms import SubForm, WebForm
 
@@ -72,7 +73,10 @@ class OrderFieldsForm(WebForm):
     def validate_workshop(self, field):
         self.picked = resolve_workshop(self.workshop_id.data, field.data)
         if self.picked is None and (field.data or "").strip():
-            raise ValidationError(f"No workshop matches '{field.data.strip()}'. Pick one from the suggestions "
+            raise ValidationError(f"No workshop matches '{field.data.strip()}'. Pick one from the suggestions, "
+                                  "type its customer number, or take it as a new workshop."
+                                  if hasattr(self, "new_workshop_name") else
+                                  f"No workshop matches '{field.data.strip()}'. Pick one from the suggestions "
                                   "or type its customer number.")
         if self.picked is not None and self.picked.blocked:
             raise ValidationError(f"{self.picked.name} is blocked; ask a manager.")
@@ -140,15 +144,86 @@ class OrderFieldsForm(WebForm):
 
 
 class PhoneOrderForm(OrderFieldsForm):
-    """An order keyed in while the workshop is on the phone."""
+    """An order keyed in while the workshop is on the phone; a caller not in the list is taken as a new
+    (provisional) workshop, from the name and phone typed under "New workshop"."""
 
     branch_id = SelectField("Branch", coerce=int)
+    new_workshop_name = StringField("New workshop's name", validators=[Optional(), Length(max=200)])
+    # no Optional(): an empty phone must still reach validate_new_workshop_phone
+    new_workshop_phone = StringField("Its phone", validators=[Length(max=40)])
+    new_workshop_email = StringField("Its email (optional)", validators=[Optional(), Length(max=254)])
+    new_workshop_org = StringField("Org. number (optional)", validators=[Optional(), Length(max=20)])
     save = SubmitField("Save order")
 
+    @property
+    def wants_new_workshop(self) -> bool:
+        return bool((self.new_workshop_name.data or "").strip())
+
     def validate_workshop(self, field):
+        if self.wants_new_workshop:
+            # what is typed above may be the new name itself; only a workshop actually picked contradicts it
+            self.picked = resolve_workshop(self.workshop_id.data, field.data)
+            if self.picked is not None:
+                raise ValidationError(f"{self.picked.name} is picked here and a new workshop is typed below; "
+                                      "clear one of them.")
+            return
         super().validate_workshop(field)
         if self.picked is None and not field.errors and not (self.contact_phone.data or "").strip():
             raise ValidationError("Pick the workshop, or give a contact phone so we can reach the caller.")
+
+    def validate_new_workshop_phone(self, field):
+        if not self.wants_new_workshop:
+            return
+        typed = (field.data or "").strip()
+        if not typed:
+            raise ValidationError("Give the new workshop's phone, so we can call it back.")
+        if workshops.normalise_phone(typed) is None:
+            raise ValidationError("This is not a phone number.")
+        owner = workshops.find_by_phone(typed)
+        if owner is not None:
+            raise ValidationError(f"This is the phone of {owner.name} ({owner.customer_number}); pick that "
+                                  "workshop above instead.")
+
+    def validate_new_workshop_email(self, field):
+        typed = (field.data or "").strip().lower()
+        if not (self.wants_new_workshop and typed):
+            return
+        if "@" not in typed or " " in typed or typed.startswith("@") or typed.endswith("@"):
+            raise ValidationError("This is not an email address.")
+        owner, how = workshops.find_by_email(typed)
+        if owner is not None and how == "address":
+            raise ValidationError(f"This is the email of {owner.name} ({owner.customer_number}); pick that "
+                                  "workshop above instead.")
+
+    def validate_new_workshop_org(self, field):
+        typed = (field.data or "").strip()
+        if self.wants_new_workshop and typed and not re.fullmatch(r"[0-9 .-]{4,20}", typed):
+            raise ValidationError("An organisation number has only digits (spaces allowed).")
+
+    def new_workshop(self) -> NewWorkshop | None:
+        """The new workshop to create with the order, or None when one was picked."""
+        if not self.wants_new_workshop:
+            return None
+        return NewWorkshop(name=self.new_workshop_name.data.strip(), phone=self.new_workshop_phone.data.strip(),
+                           email=(self.new_workshop_email.data or "").strip() or None,
+                           org_number=re.sub(r"[ .-]", "", self.new_workshop_org.data or "") or None)
+
+
+class EditOrderForm(OrderFieldsForm):
+    """A saved order corrected: everything the phone form asks, the wanted-by time (in the branch's zone)
+    and, for a manager, the branch."""
+
+    branch_id = SelectField("Branch", coerce=int)
+    # an order saved without one stays without one: no default that an unchanged save would write
+    fulfilment = RadioField("Fulfilment", choices=[SelectChoice("delivery", "Delivery"), SelectChoice("pickup", "Pickup")],
+                            default=None, validate_choice=False)
+    wanted_by = DateTimeLocalField("Wanted by", format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                   validators=[Optional()])
+    save = SubmitField("Save changes")
+
+    def validate_fulfilment(self, field):
+        if field.data not in (None, "", "delivery", "pickup"):
+            raise ValidationError("Choose delivery or pickup.")
 
 
 class ReviewForm(OrderFieldsForm):

@@ -12,17 +12,16 @@ from wtforms import SelectChoice
 
 from app.extensions import db
 from app.models import Branch, Order, Staff, Workshop
-from app.orders import lifecycle, service, workshops
+from app.orders import editing, lifecycle, provisional, service, workshops
 from app.models.status import OrderStatus
-from app.orders.unit_of_work import run
 from app.web.queue import evidence, queries
-from app.web.queue.forms import (ActionForm, CancelForm, PhoneOrderForm, QueueFilterForm, ReviewForm,
-                                 workshop_label)
+from app.web.queue.forms import (ActionForm, CancelForm, EditOrderForm, PhoneOrderForm, QueueFilterForm,
+                                 ReviewForm, workshop_label)
 from app.web.queue.message import attachments, body_text, listed_attachments
 from app.web.queue.spelling import spell_reference
 from app.web import times
 from app.web.redirects import local_path
-from app.web.refusals import write
+from app.web.refusals import REFUSED, write
 
 bp = Blueprint("queue", __name__)
 
@@ -93,7 +92,8 @@ def _render_order(order: Order, cancel_form: CancelForm, status: int = 200):
                            message=order.inbound_message, body=body_text(order.inbound_message)
                            if order.inbound_message else None, files=listed_attachments(order.inbound_message),
                            ev=evidence.for_page(order.inbound_message, evidence.shown_by_order(order)),
-                           outbox=queries.outbox_for(order), can_move=lifecycle.can_move), status
+                           outbox=queries.outbox_for(order), can_move=lifecycle.can_move,
+                           may_edit=editing.why_not_editable(order, current_user) is None), status
 
 
 @bp.route("/orders/<reference>/do/<name>", methods=["POST"])
@@ -180,9 +180,18 @@ def new_order():
         return render_template("queue/new_order.html", form=form)
     if form.validate_on_submit():
         branch_id, data, staff_id = form.branch_id.data, form.order_input("phone"), current_user.id
+        new = form.new_workshop()
+
+        def take(uow) -> str:
+            by, now = db.session.get(Staff, staff_id), datetime.now(UTC)
+            if new is not None:  # the caller is not in the list: the order is taken all the same
+                data.workshop_id = provisional.create(new, branch_id=branch_id, by=by, now=now).id
+            return service.create_order(branch_id, data, by=by, now=now).reference
+
         # the write lock only from here to the commit; the reference is read before the commit expires it
-        reference = run(lambda uow: service.create_order(branch_id, data, by=db.session.get(Staff, staff_id),
-                                                         now=datetime.now(UTC)).reference, keep_loaded=True)
+        reference = write(take, keep_loaded=True)
+        if reference is REFUSED:  # the new workshop's phone was taken meanwhile: said, and what was typed kept
+            return render_template("queue/new_order.html", form=form), 409
         return redirect(url_for("queue.created", reference=reference))
     status = 422 if form.is_submitted() else 200
     return render_template("queue/new_order.html", form=form), status
@@ -249,3 +258,51 @@ def _order_data(order: Order) -> dict:
         "customer_reference": order.customer_reference, "contact_name": order.contact_name,
         "contact_phone": order.contact_phone, "notes": order.notes,
     }
+
+
+@bp.route("/orders/<reference>/edit", methods=["GET", "POST"])
+@login_required
+def edit(reference: str):
+    """Correct a saved order. Who may is checked here (403 with the reason) and again under the lock."""
+    order = _visible_order(reference)
+    why = editing.why_not_editable(order, current_user)
+    if why:
+        abort(403, description=why)
+    zone = _zone(order.branch)
+    if request.method == "POST":
+        form = EditOrderForm()
+    else:
+        local = order.wanted_by.astimezone(zone).replace(tzinfo=None) if order.wanted_by else None
+        form = EditOrderForm(data={**_order_data(order), "fulfilment": order.fulfilment, "wanted_by": local,
+                                   "branch_id": order.branch_id})
+        form.show_workshop(order.workshop)
+    if current_user.is_manager:
+        form.branch_id.choices = [SelectChoice(b.id, f"{b.code} · {b.name}") for b in queries.branches()]
+    else:
+        form.branch_id.choices = [SelectChoice(order.branch_id, f"{order.branch.code} · {order.branch.name}")]
+    if request.method == "POST" and form.edit_lines():
+        return _render_edit(order, form)
+    if form.validate_on_submit():
+        data = form.order_input(order.channel)
+        data.wanted_by = form.wanted_by.data.replace(tzinfo=zone).astimezone(UTC) if form.wanted_by.data else None
+        if order.wanted_by and data.wanted_by and abs((order.wanted_by - data.wanted_by).total_seconds()) < 60:
+            data.wanted_by = order.wanted_by  # the form shows minutes: the same minute is no change
+        branch_id = form.branch_id.data if current_user.is_manager else None
+        changed = write(lambda uow: editing.edit_order(order, data, by=current_user, now=datetime.now(UTC),
+                                                       branch_id=branch_id))
+        if changed is REFUSED:  # said in the flash; the form again with what was typed
+            return _render_edit(order, form), 409
+        flash(f"{order.reference} is saved." if changed else "Nothing was changed.", "success" if changed else "info")
+        return redirect(url_for("queue.order", reference=reference))
+    return _render_edit(order, form), 422 if form.is_submitted() else 200
+
+
+def _render_edit(order: Order, form: EditOrderForm):
+    return render_template("queue/edit.html", order=order, form=form)
+
+
+def _zone(branch: Branch | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(branch.timezone if branch else "Europe/Oslo")
+    except Exception:  # an unknown zone name must not break the page
+        return ZoneInfo("UTC")
