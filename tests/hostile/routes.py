@@ -37,6 +37,7 @@ def argument_values(rule, fixtures: dict) -> list[dict]:
         "kind": ["csv"],
         "filename": ["partdesk.css"],
         "message_id": [fixtures.get("message_id", 1)],
+        "workshop_id": [fixtures.get("workshop_id", 1)],
     }
     missing = sorted(set(rule.arguments) - set(options))
     assert not missing, f"{rule.rule}: tests/hostile/routes.py has no value for {missing}; add one"
