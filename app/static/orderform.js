@@ -129,6 +129,9 @@
     if (!details || !nameField) { return; }
     details.open = true;
     if (name && !nameField.value) { nameField.value = name; }
+    // the screen pop fills the caller's number in as the contact phone: it is most likely the workshop's
+    var contact = document.getElementById("contact_phone");
+    if (phoneField && !phoneField.value && contact && contact.value) { phoneField.value = contact.value; }
     if (input) { input.value = ""; }
     var hidden = document.getElementById("workshop_id");
     if (hidden) { hidden.value = ""; }

@@ -156,3 +156,17 @@ def test_an_unknown_caller_gets_a_new_workshop_and_the_order_is_taken(page, live
     assert (order.workshop.name, order.workshop.provisional) == ("Nytt Verksted Drammen", True)
     assert [p.e164 for p in order.workshop.phones] == ["+4732112233"]
     assert [(ln.part_number, ln.description) for ln in order.lines] == [("GDB1956", "Bremseklosser")]
+
+
+def test_a_screen_popped_unknown_caller_has_their_number_in_the_new_workshop(page, live_url, make, db):
+    _desk(make)
+    log_in(page, live_url, "kari")
+    page.goto(f"{live_url}/orders/new?phone=%2B4732112233")  # the screen pop's link for an unknown number
+    wait_for_focus(page, "workshop")
+    assert page.input_value("#contact_phone") == "+4732112233"
+    page.keyboard.type("Nytt Verksted")
+    page.wait_for_selector("#workshop-suggestions li.new-option")
+    page.keyboard.press("Enter")
+    assert page.input_value("#new_workshop_phone") == "+4732112233"
+    wait_for_focus(page, "new_workshop_name")  # the phone is there: the name is what to check
+    assert page.errors == []

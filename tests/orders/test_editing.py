@@ -206,3 +206,21 @@ def test_a_workshop_not_yet_told_gets_no_correction(db, make, now, desk):
 def test_every_language_of_the_table_has_the_correction_text():
     for lang, table in messages.TEXTS.items():
         assert "{ref}" in table["corrected"] and "{lines}" in table["corrected"], lang
+
+
+def test_an_sms_order_answered_by_the_webhook_gets_the_correction_by_sms(db, make, now, desk):
+    """The webhook's reply to an SMS order is TwiML, not an outbox row: the sender was told all the same."""
+    from app.phone import sms
+
+    desk["branch"].phone_number = "+4721000000"
+    inbound = sms.store(message_sid="SM1", from_="+47 922 33 444", to="+4721000000",
+                        body="2 stk bremseklosser GDB1956 til EK12345", now=now)
+    db.session.flush()
+    assert sms.process(inbound, now=now)  # the reply the webhook gives
+    order = db.session.get(Order, inbound.order_id)
+    assert _told(db, order) == []
+    editing.edit_order(order, _input(order, lines=[LineInput("GDB1956", "bremseklosser", 4)]), by=desk["kari"],
+                       now=now)
+    notice = _told(db, order)[-1]
+    assert (notice.kind, notice.channel, notice.recipient) == ("corrected", "sms", "+4792233444")
+    assert notice.body.startswith(f"Oslo: Vi har rettet bestilling {order.reference}. Slik står den nå: 4 x GDB1956")
