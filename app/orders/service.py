@@ -139,7 +139,7 @@ def editing_change(name: str, before, after) -> dict:
 
 
 def describe_changes(changes: list[dict]) -> str:
-    """'plate EK 12345 → EK 12346; line 1 2 × GDB1956 bremseklosser → 4 × GDB1956 bremseklosser', for the
+    """'plate: EK 12345 → EK 12346; line 1: 2 × GDB1956 bremseklosser → 4 × GDB1956 bremseklosser', for the
     history. A time is said in UTC, labelled."""
     def shown(value) -> str:
         if value is None or value == "":
@@ -167,9 +167,9 @@ def describe_changes(changes: list[dict]) -> str:
                 elif a is None:
                     parts.append(f"line {i + 1} removed: {b}")
                 else:
-                    parts.append(f"line {i + 1} {b} → {a}")
+                    parts.append(f"line {i + 1}: {b} → {a}")
         else:
-            parts.append(f"{FIELD_NAMES.get(change['field'], change['field'])} {shown(change['before'])} → "
+            parts.append(f"{FIELD_NAMES.get(change['field'], change['field'])}: {shown(change['before'])} → "
                          f"{shown(change['after'])}")
     return "; ".join(parts)
 

@@ -46,8 +46,8 @@ def test_a_clerk_edits_a_line_of_a_claimed_order_and_the_history_shows_before_an
     assert page.url == f"{live_url}/orders/{order.reference}"
     history = page.locator("ol.history li").last
     expect(history).to_contain_text("edited")
-    expect(history).to_contain_text("line 1 2 × GDB1956 Bremseklosser → 4 × GDB1956 Bremseklosser")
-    expect(history).to_contain_text("line 2 1 × OC 90 Oljefilter → 1 × OC 90 Oljefilter HU 719")
+    expect(history).to_contain_text("line 1: 2 × GDB1956 Bremseklosser → 4 × GDB1956 Bremseklosser")
+    expect(history).to_contain_text("line 2: 1 × OC 90 Oljefilter → 1 × OC 90 Oljefilter HU 719")
     expect(page.locator("table.order-lines")).to_contain_text("Oljefilter HU 719")
     screenshot(page, "edit-2-history")
     assert problems == [] and page.errors == []

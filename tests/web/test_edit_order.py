@@ -73,7 +73,7 @@ def test_a_clerk_edits_a_line_of_the_order_they_hold_and_the_history_shows_befor
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/orders/{order.reference}")
     page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
     assert f"{order.reference} is saved." in page
-    assert "Edited: line 1 2 × GDB1956 Bremseklosser → 4 × GDB1956 Bremseklosser." in page
+    assert "Edited: line 1: 2 × GDB1956 Bremseklosser → 4 × GDB1956 Bremseklosser." in page
     db.session.expire_all()
     order = db.session.get(Order, order.id)
     assert [(ln.part_number, ln.quantity) for ln in order.lines] == [("GDB1956", 4), ("OC 90", 1)]
