@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app import times
 from app.extensions import db
 from app.models import AuditEvent, Branch, Order, OrderLine, Staff, Workshop
 from app.orders import capacity, corrections, lifecycle
@@ -118,8 +119,8 @@ def update_order(order: Order, data: OrderInput, *, by: Staff, now: datetime, fi
         order.lines.clear()
         order.lines.extend(_order_lines(data.lines))
     if changes:
-        lifecycle.record(order, "edited", by=by, now=now, reason=f"{why}: " + describe_changes(changes) + ".",
-                         changes=changes)
+        reason = f"{why}: " + describe_changes(changes, order.branch) + "."
+        lifecycle.record(order, "edited", by=by, now=now, reason=reason, changes=changes)
         corrections.record(order, by=by, now=now)
     return [c["field"] for c in changes]
 
@@ -138,9 +139,9 @@ def editing_change(name: str, before, after) -> dict:
     return {"field": name, "before": plain(before), "after": plain(after)}
 
 
-def describe_changes(changes: list[dict]) -> str:
+def describe_changes(changes: list[dict], where=None) -> str:
     """'plate: EK 12345 → EK 12346; line 1: 2 × GDB1956 bremseklosser → 4 × GDB1956 bremseklosser', for the
-    history. A time is said in UTC, labelled."""
+    history. A time is said in the zone of `where` (a branch; UTC without one), labelled (app.times)."""
     def shown(value) -> str:
         if value is None or value == "":
             return "–"
@@ -148,7 +149,7 @@ def describe_changes(changes: list[dict]) -> str:
             return "yes" if value else "no"
         if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T" and value[4:5] == "-":
             try:
-                return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M UTC")
+                return times.when(datetime.fromisoformat(value), where, "long")
             except ValueError:
                 return value
         return str(value)

@@ -101,7 +101,7 @@ def test_an_edit_is_one_event_with_the_before_and_after_of_each_changed_field(db
         {"field": "lines", "before": ["2 × GDB1956 Bremseklosser", "1 × OC 90 Oljefilter"],
          "after": ["4 × GDB1956 Bremseklosser", "1 × OC 90 Oljefilter", "2 × Vindusviskere"]}]
     assert event.reason == (
-        "Edited: urgent: no → yes; fulfilment: delivery → pickup; wanted by: – → 2026-11-23 12:00 UTC; "
+        "Edited: urgent: no → yes; fulfilment: delivery → pickup; wanted by: – → 23.11.2026 13:00 CET; "
         "plate: EK 12345 → EK 12346; workshop: – → Dekk & Felg AS (20002); "
         "line 1: 2 × GDB1956 Bremseklosser → 4 × GDB1956 Bremseklosser; line 3 added: 2 × Vindusviskere.")
     assert [(ln.part_number, ln.quantity) for ln in order.lines] == [("GDB1956", 4), ("OC 90", 1), (None, 2)]

@@ -10,10 +10,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from app import times as clock
 from app.extensions import db
 from app.models import Branch, Order, Staff, Workshop
 from app.orders import editing, lifecycle, provisional, service, workshops
-from app.models.status import OrderStatus
+from app.models.status import OPEN, OrderStatus
 from app.web.queue import evidence, queries
 from app.web.queue.forms import (ActionForm, CancelForm, EditOrderForm, PhoneOrderForm, QueueFilterForm,
                                  ReviewForm, workshop_label)
@@ -263,12 +264,16 @@ def _order_data(order: Order) -> dict:
 @bp.route("/orders/<reference>/edit", methods=["GET", "POST"])
 @login_required
 def edit(reference: str):
-    """Correct a saved order. Who may is checked here (403 with the reason) and again under the lock."""
+    """Correct a saved order. Who may is checked here (403 with the reason; a closed order sends back to its
+    page, saying why) and again under the lock."""
     order = _visible_order(reference)
     why = editing.why_not_editable(order, current_user)
+    if why and order.status not in OPEN:  # as review does: said on the order page, nothing to edit
+        flash(why, "error")
+        return redirect(url_for("queue.order", reference=reference))
     if why:
         abort(403, description=why)
-    zone = _zone(order.branch)
+    zone = clock.zone(order.branch)
     if request.method == "POST":
         form = EditOrderForm()
     else:
@@ -300,9 +305,3 @@ def edit(reference: str):
 def _render_edit(order: Order, form: EditOrderForm):
     return render_template("queue/edit.html", order=order, form=form)
 
-
-def _zone(branch: Branch | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(branch.timezone if branch else "Europe/Oslo")
-    except Exception:  # an unknown zone name must not break the page
-        return ZoneInfo("UTC")
