@@ -20,14 +20,14 @@ from email.policy import compat32
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.database import is_sqlite
 from app.extensions import db
 from app.models import Branch, InboundMessage, Mailbox
-from app.orders.unit_of_work import UnitOfWork
+from app.orders.unit_of_work import UnitOfWork, end_read
 
 log = logging.getLogger(__name__)
 
@@ -249,11 +249,7 @@ def store_raw(raw: bytes, *, channel: str, branch_id: int | None, mailbox_id: in
     as failed with the reason, as the IMAP worker does, so it is neither parsed nor lost."""
     if max_bytes is None and has_app_context():
         max_bytes = current_app.config.get("MAX_MESSAGE_BYTES")
-    item = Incoming(raw)
-    if max_bytes and len(raw) > max_bytes:
-        item = Incoming(header_block(raw), error=(
-            f"The message is {len(raw)} bytes, over the limit of {max_bytes}; only its headers were stored. "
-            "Open it in the mailbox or drop folder."))
+    item = oversize(raw, len(raw), max_bytes) if max_bytes and len(raw) > max_bytes else Incoming(raw)
     with UnitOfWork() as uow:
         message_id = _insert(item, channel=channel, branch_id=branch_id, mailbox_id=mailbox_id,
                              uidvalidity=None, now=now)
@@ -265,6 +261,38 @@ def store_raw(raw: bytes, *, channel: str, branch_id: int | None, mailbox_id: in
         return message_id, True
     key = dedup_key(item.raw)
     return db.session.scalar(select(InboundMessage.id).where(InboundMessage.dedup_key == key)), False
+
+
+def oversize(raw_head: bytes, size: int, max_bytes: int) -> Incoming:
+    """What is stored of a message over max_bytes: its headers alone, failed with the reason, so it is
+    neither parsed nor lost (raw_head: at least its first 256 KiB)."""
+    return Incoming(header_block(raw_head), error=(
+        f"The message is {size} bytes, over the limit of {max_bytes}; only its headers were stored. "
+        "Open it in the mailbox or drop folder."))
+
+
+def store_drop_batch(mailbox_id: int, items: list[Incoming], *, now: datetime) -> list[tuple[int | None, bool]]:
+    """Store a drop folder's files in one committed transaction (one commit, one fsync, for them all).
+    Returns (id, created) per item, in the order given: a message stored before (an earlier drop, or
+    an earlier item of this batch) gives its first id and False. Nothing is stored unless all are."""
+    with UnitOfWork() as uow:
+        mailbox = lock_mailbox(mailbox_id)
+        rows = [_values(item, channel="email", branch_id=mailbox.branch_id, mailbox_id=mailbox.id,
+                        uidvalidity=None, now=now) for item in items]
+        new = set(_insert_all(rows))
+        _count_today(mailbox, len(new), now)
+        uow.commit()
+    keys = [row["dedup_key"] for row in rows]
+    ids = dict(db.session.execute(select(InboundMessage.dedup_key, func.min(InboundMessage.id))
+                                  .where(InboundMessage.dedup_key.in_(set(keys)))
+                                  .group_by(InboundMessage.dedup_key)).all())
+    end_read()
+    result, seen = [], set()
+    for key in keys:
+        # None: a copy of a message stored under an old-style key, taken out again (see _drop_legacy_copies)
+        result.append((ids.get(key), ids.get(key) in new and key not in seen))
+        seen.add(key)
+    return result
 
 
 def pending_ids(limit: int = 100) -> list[int]:

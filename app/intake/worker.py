@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import select, update
 
 from app.backup import service as backup
@@ -24,7 +24,8 @@ from app.config import secret_from_environment
 from app.extensions import db
 from app.intake import imap, pipeline
 from app.intake.lease import Lease
-from app.intake.store import Incoming, StaleMailbox, reset_uidvalidity, store_imap_batch, store_raw
+from app.intake.dropwatch import DropWatch
+from app.intake.store import Incoming, StaleMailbox, oversize, reset_uidvalidity, store_drop_batch, store_imap_batch
 from app.models import Mailbox
 from app.orders import unit_of_work
 from app.orders.unit_of_work import end_read
@@ -265,24 +266,39 @@ class MailboxWorker:
         return done
 
     def _serve_drop(self, lease: Lease, once: bool) -> None:
-        while not self.stop.is_set():
-            mailbox = db.session.get(Mailbox, self.mailbox_id, populate_existing=True)
-            stored = []
-            try:
-                stored = ingest_drop_folder(mailbox, stop=self.stop)
-                self._drain(lease)
-            except OSError as exc:
-                end_read()
-                log.warning("mailbox %s: %s", self.name, exc)
-                record_error(self.mailbox_id, exc)
-            if not lease.renew():
-                raise LeaseLost()
-            heartbeat(self.mailbox_id)
-            self.failures = 0
-            if once:
-                return
-            if not stored:  # files that came while we worked are taken at once, not after a poll
-                self.stop.wait(self.options.drop_poll_seconds)
+        """Take the folder round after round; between rounds wait for its watch to see a file closed
+        or renamed into it (at most drop_poll_seconds, the poll that also covers a missed event)."""
+        watch = None
+        try:
+            while not self.stop.is_set():
+                mailbox = db.session.get(Mailbox, self.mailbox_id, populate_existing=True)
+                if watch is None and not once and mailbox.path:
+                    watch = DropWatch(mailbox.path)
+                    if not watch.start():
+                        watch = None
+                stored = []
+                try:
+                    stored = ingest_drop_folder(mailbox, stop=self.stop, closed=watch)
+                    self._drain(lease)
+                except OSError as exc:
+                    end_read()
+                    log.warning("mailbox %s: %s", self.name, exc)
+                    record_error(self.mailbox_id, exc)
+                if not lease.renew():
+                    raise LeaseLost()
+                heartbeat(self.mailbox_id)
+                self.failures = 0
+                if once:
+                    return
+                if stored:  # files that came while we worked are taken at once, not after a poll
+                    continue
+                if watch is not None:
+                    watch.wait(self.options.drop_poll_seconds, self.stop)
+                else:
+                    self.stop.wait(self.options.drop_poll_seconds)
+        finally:
+            if watch is not None:
+                watch.stop()
 
 
 def _release(lease: Lease, name: str) -> None:
@@ -302,39 +318,90 @@ def _ordinal(n: int) -> str:
 
 # -- drop folder ------------------------------------------------------------------------------------
 
-def ingest_drop_folder(mailbox: Mailbox, *, settle_seconds: float = 1.0,
-                       stop: threading.Event | None = None) -> list[int]:
-    """Store every *.eml in the mailbox's folder and move it to processed/ after the commit.
+DROP_BATCH_FILES = 50  # files per commit, as an IMAP batch
+DROP_BATCH_BYTES = 16 * 1024 * 1024  # and at most this much raw per commit (a big file goes alone)
 
-    A file killed between the commit and the move is stored again under the same dedup key,
-    which stores nothing, and then moved. Files younger than settle_seconds may still be being
-    written and wait for the next round. Returns the ids of newly stored messages.
+
+def ingest_drop_folder(mailbox: Mailbox, *, settle_seconds: float = 1.0,
+                       stop: threading.Event | None = None, closed: DropWatch | None = None,
+                       max_bytes: int | None = None) -> list[int]:
+    """Store every *.eml in the mailbox's folder, a batch of files per commit, and move each file of a
+    batch to processed/ only after that batch's commit.
+
+    A file killed between the commit and the move is stored again under the same dedup key, which
+    stores nothing, and then moved. A file is taken once its writer closed it (`closed`, the folder's
+    watch) or, for one the watch did not see closed, once it is settle_seconds old: younger ones may
+    still be being written and wait. A file over max_bytes is read as far as its headers only (see
+    app.intake.store.oversize). A batch that fails to store leaves its files for the next round, and
+    they are retried one at a time so one bad file cannot hold up the rest. Returns the ids of newly
+    stored messages.
     """
     folder = Path(mailbox.path or "")
     if not mailbox.path or not folder.is_dir():
         raise FileNotFoundError(f"Drop folder {mailbox.path!r} of mailbox {mailbox.name} does not exist.")
+    if max_bytes is None and has_app_context():
+        max_bytes = current_app.config.get("MAX_MESSAGE_BYTES")
     done_dir = folder / "processed"
     done_dir.mkdir(exist_ok=True)
-    mailbox_id, branch_id = mailbox.id, mailbox.branch_id
-    ids = []
-    for path in sorted(folder.glob("*.eml")):
-        if stop is not None and stop.is_set():
+    mailbox_id = mailbox.id
+    end_read()
+    ids: list[int] = []
+    batch: list[tuple[Path, Incoming]] = []
+    size = 0
+    for path in [*sorted(folder.glob("*.eml")), None]:
+        if path is None or len(batch) >= DROP_BATCH_FILES or (batch and size > DROP_BATCH_BYTES):
+            if batch:
+                ids += _store_files(folder, done_dir, mailbox_id, batch)
+            batch, size = [], 0
+        if path is None or (stop is not None and stop.is_set()):
             break
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith("."):
             continue
         try:
-            if time.time() - path.stat().st_mtime < settle_seconds:
-                continue
-            message_id, created = store_raw(path.read_bytes(), channel="email", branch_id=branch_id,
-                                            mailbox_id=mailbox_id, now=now())
-            target = done_dir / path.name
-            if target.exists():
-                target = done_dir / f"{path.stem}.{message_id}{path.suffix}"
-            path.replace(target)
-        except Exception:  # noqa: BLE001 - one bad file must not stop the folder
-            end_read()
-            log.exception("drop folder %s: could not take %s; it stays for the next round", folder, path.name)
+            item = _read_settled(path, settle_seconds, closed, max_bytes)
+        except OSError:
+            log.exception("drop folder %s: could not read %s; it stays for the next round", folder, path.name)
             continue
+        if item is not None:
+            batch.append((path, item))
+            size += len(item.raw)
+    return ids
+
+
+def _read_settled(path: Path, settle_seconds: float, closed: DropWatch | None, max_bytes: int | None):
+    """The file as an Incoming when it is complete (closed by its writer, or settled), else None."""
+    info = path.stat()
+    if not path.is_file():
+        return None
+    if not (closed is not None and closed.is_closed(path, info)) and time.time() - info.st_mtime < settle_seconds:
+        return None
+    if max_bytes and info.st_size > max_bytes:
+        with path.open("rb") as f:
+            return oversize(f.read(256 * 1024), info.st_size, max_bytes)
+    return Incoming(path.read_bytes())
+
+
+def _store_files(folder: Path, done_dir: Path, mailbox_id: int, batch: list[tuple[Path, Incoming]]) -> list[int]:
+    """Store a batch in one commit, then move its files; the ids newly stored."""
+    try:
+        stored = store_drop_batch(mailbox_id, [item for _path, item in batch], now=now())
+    except Exception:  # noqa: BLE001 - one bad file must not stop the folder: take them one by one
+        end_read()
+        if len(batch) == 1:
+            log.exception("drop folder %s: could not take %s; it stays for the next round", folder, batch[0][0].name)
+            return []
+        log.warning("drop folder %s: a batch of %s files failed; taking them one at a time", folder, len(batch))
+        return [i for one in batch for i in _store_files(folder, done_dir, mailbox_id, [one])]
+    ids = []
+    for (path, _item), (message_id, created) in zip(batch, stored, strict=True):
+        target = done_dir / path.name
+        if target.exists():
+            target = done_dir / f"{path.stem}.{message_id or time.time_ns()}{path.suffix}"
+        try:
+            path.replace(target)
+        except OSError:
+            log.exception("drop folder %s: %s is stored but could not be moved; the next round moves it", folder,
+                          path.name)
         if created:
             ids.append(message_id)
     return ids

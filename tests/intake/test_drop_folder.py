@@ -159,3 +159,109 @@ def test_run_once_processes_every_message_it_stored_round_after_round(db, folder
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(InboundMessage)
                              .where(InboundMessage.status == "stored")) == 0
+
+
+def test_a_folder_is_stored_a_batch_of_files_per_commit(db, folder, monkeypatch):
+    """One commit (and fsync) per file made the drop folder the slowest path; now a batch shares one."""
+    commits = []
+    real = worker.store_drop_batch
+
+    def counted(mailbox_id, items, *, now):
+        commits.append(len(items))
+        return real(mailbox_id, items, now=now)
+    monkeypatch.setattr(worker, "store_drop_batch", counted)
+    for i in range(worker.DROP_BATCH_FILES * 2 + 3):
+        (folder / f"m{i:03}.eml").write_bytes(email(body=f"Vi trenger {i} stk 0 986 494 {1000 + i}."))
+    ids = worker.ingest_drop_folder(mailbox(db), settle_seconds=0)
+    assert commits == [worker.DROP_BATCH_FILES, worker.DROP_BATCH_FILES, 3]
+    assert len(ids) == len(set(ids)) == count(db, InboundMessage) == worker.DROP_BATCH_FILES * 2 + 3
+    assert not list(folder.glob("*.eml")) and mailbox(db).messages_today == len(ids)
+
+
+def test_a_crash_in_a_batch_commit_moves_none_of_its_files(db, folder, monkeypatch):
+    """Files are moved only after their batch committed: a kill inside the second batch's commit leaves
+    the first batch moved and the second in the folder, stored by the next round, each once."""
+    from app.orders.unit_of_work import UnitOfWork
+
+    total = worker.DROP_BATCH_FILES + 5
+    for i in range(total):
+        (folder / f"m{i:03}.eml").write_bytes(email(body=f"Vi trenger {i} stk 0 986 494 {1000 + i}."))
+    real_commit, calls = UnitOfWork.commit, []
+
+    def commit(self):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed inside the second batch's commit")
+        real_commit(self)
+    monkeypatch.setattr(UnitOfWork, "commit", commit)
+    with pytest.raises(KeyboardInterrupt):
+        worker.ingest_drop_folder(mailbox(db), settle_seconds=0)
+    monkeypatch.setattr(UnitOfWork, "commit", real_commit)
+    assert count(db, InboundMessage) == worker.DROP_BATCH_FILES
+    assert len(list((folder / "processed").iterdir())) == worker.DROP_BATCH_FILES
+    assert len(list(folder.glob("*.eml"))) == 5
+    assert len(worker.ingest_drop_folder(mailbox(db), settle_seconds=0)) == 5
+    assert count(db, InboundMessage) == total and len(list((folder / "processed").iterdir())) == total
+
+
+def test_a_bad_file_in_a_batch_leaves_only_itself_behind(db, folder, monkeypatch):
+    real = worker.store_drop_batch
+
+    def picky(mailbox_id, items, *, now):
+        if any(b"poison" in item.raw for item in items):
+            raise ValueError("this one cannot be stored")
+        return real(mailbox_id, items, now=now)
+    monkeypatch.setattr(worker, "store_drop_batch", picky)
+    (folder / "a.eml").write_bytes(email(body="Vi trenger 2 stk 0 986 494 123."))
+    (folder / "b.eml").write_bytes(email(body="poison"))
+    (folder / "c.eml").write_bytes(email(body="Vi trenger 4 stk 0 451 103 318."))
+    assert len(worker.ingest_drop_folder(mailbox(db), settle_seconds=0)) == 2
+    assert [p.name for p in folder.glob("*.eml")] == ["b.eml"]
+
+
+def test_a_file_over_the_limit_is_read_as_far_as_its_headers(db, folder):
+    raw = email(subject="Stor", body="x" * 5000)
+    (folder / "big.eml").write_bytes(raw)
+    worker.ingest_drop_folder(mailbox(db), settle_seconds=0, max_bytes=1000)
+    message = db.session.scalar(select(InboundMessage))
+    assert message.status == "failed" and f"is {len(raw)} bytes, over the limit of 1000" in message.error
+    assert b"x" * 100 not in bytes(message.raw) and bytes(message.raw).endswith(b"\r\n\r\n")
+
+
+def _until(predicate, seconds: float = 5.0):
+    """The observer thread hands events over a little later (watchdog holds a move up to 0.5 s)."""
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_the_watch_takes_a_file_its_writer_closed_at_once_and_not_one_still_open(db, folder):
+    from app.intake.dropwatch import DropWatch
+
+    watch = DropWatch(folder)
+    assert watch.start()
+    try:
+        with open(folder / "open.eml", "wb") as f:
+            f.write(email()[:50])
+            f.flush()
+            (folder / "done.eml").write_bytes(email(message_id="<done@verksted.test>"))
+            assert _until(lambda: watch.is_closed(folder / "done.eml", (folder / "done.eml").stat()))
+            assert watch.changed.is_set()
+            ids = worker.ingest_drop_folder(mailbox(db), settle_seconds=60, closed=watch)
+            assert len(ids) == 1 and (folder / "processed" / "done.eml").exists()
+            assert (folder / "open.eml").exists(), "a file still being written must wait"
+            assert not watch.is_closed(folder / "open.eml", (folder / "open.eml").stat())
+            f.write(email()[50:])
+        assert _until(lambda: watch.is_closed(folder / "open.eml", (folder / "open.eml").stat()))
+        assert len(worker.ingest_drop_folder(mailbox(db), settle_seconds=60, closed=watch)) == 1
+        (folder / "x.part").write_bytes(email())
+        (folder / "x.part").rename(folder / "renamed.eml")  # written aside, renamed into place: complete
+        assert _until(lambda: watch.is_closed(folder / "renamed.eml", (folder / "renamed.eml").stat()))
+        with open(folder / "renamed.eml", "ab") as f:  # written again: not complete until closed again
+            f.write(b"more")
+            f.flush()
+            assert not watch.is_closed(folder / "renamed.eml", (folder / "renamed.eml").stat())
+        assert _until(lambda: watch.is_closed(folder / "renamed.eml", (folder / "renamed.eml").stat()))
+    finally:
+        watch.stop()
