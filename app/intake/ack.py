@@ -89,12 +89,47 @@ def prefetch_recent(addresses: list[str], *, now: datetime) -> None:
 
 
 def queue_position(order: Order) -> int:
-    """1 + the unclaimed admitted orders of the branch ahead of this one (urgent first, then oldest)."""
+    """1 + the unclaimed admitted orders of the branch ahead of this one (urgent first, then oldest).
+
+    A non-urgent order just made is behind every waiting order of its branch, so its position is the
+    branch's waiting count: counted once per transaction, then kept up by the pipeline as it makes
+    orders (see count_made), instead of a count per acknowledgement."""
+    waiting = kept().queue_counts
+    if not order.urgent and order.branch_id in waiting:
+        return waiting[order.branch_id]
     earlier = or_(Order.created_at < order.created_at, and_(Order.created_at == order.created_at, Order.id < order.id))
     ahead = or_(Order.urgent.is_(True), earlier) if not order.urgent else and_(Order.urgent.is_(True), earlier)
-    return 1 + (db.session.scalar(select(func.count()).select_from(Order).where(
-        Order.branch_id == order.branch_id, Order.id != order.id, Order.status.in_((OrderStatus.NEW, OrderStatus.NEEDS_REVIEW)),
-        ahead)) or 0)
+    position = 1 + (db.session.scalar(select(func.count()).select_from(Order).where(
+        Order.branch_id == order.branch_id, Order.id != order.id, Order.status.in_(WAITING), ahead)) or 0)
+    if not order.urgent and order.status in WAITING and not _older_than_newest(order):
+        waiting[order.branch_id] = position  # every waiting order of the branch, this one included
+    return position
+
+
+WAITING = (OrderStatus.NEW, OrderStatus.NEEDS_REVIEW)
+
+
+def _older_than_newest(order: Order) -> bool:
+    """Whether a waiting order of the branch was made after this one (then it is not the last in line)."""
+    return db.session.scalar(select(Order.id).where(
+        Order.branch_id == order.branch_id, Order.status.in_(WAITING), Order.created_at > order.created_at)
+        .limit(1)) is not None
+
+
+def count_made(order: Order) -> None:
+    """An order was just made in this transaction: keep its branch's waiting count (queue_position) up."""
+    waiting = kept().queue_counts
+    if order.branch_id in waiting and order.status in WAITING:
+        waiting[order.branch_id] += 1
+
+
+def prefetch_acknowledged(message_ids: list[int]) -> None:
+    """Look up the acknowledgement keys of a batch of messages in one statement; those not in the
+    outbox are queued without a look-up each (app.notify.outbox.enqueue's known_new)."""
+    keys = [f"ack:{i}" for i in message_ids]
+    found = set(db.session.scalars(select(OutboxMessage.idempotency_key)
+                                   .where(OutboxMessage.idempotency_key.in_(keys))))
+    kept().outbox_keys_absent.update(k for k in keys if k not in found)
 
 
 def _when(at: datetime | None, branch: Branch, now: datetime) -> str:
@@ -167,8 +202,11 @@ def acknowledge(message: InboundMessage, parsed, order: Order, *, now: datetime)
     if parsed.message_id:
         headers["In-Reply-To"] = parsed.message_id
         headers["References"] = " ".join([*(parsed.references or []), parsed.message_id])[-900:]
+    key = f"ack:{message.id}"
+    absent = kept().outbox_keys_absent
     enqueue(kind="ack", channel="email", recipient=sender, subject=subject, body=body, now=now,
-            idempotency_key=f"ack:{message.id}", order_id=order.id, headers=headers)
+            idempotency_key=key, order_id=order.id, headers=headers, known_new=key in absent)
+    absent.discard(key)
     cache = kept().recent_acks
     if (sender, now) in cache:
         cache[(sender, now)] += 1

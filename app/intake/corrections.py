@@ -24,6 +24,7 @@ from app.reading.extract.partnumbers import normalise_part_number
 from app.models import Branch, Order, OrderEvent, OrderLine
 from app.orders.service import LineInput, OrderInput
 from app.models.status import OrderStatus
+from app.orders.unit_of_work import kept
 
 ACCEPTED_STATUSES = (OrderStatus.CLAIMED, OrderStatus.READY, OrderStatus.DONE)
 NOT_ACCEPTED_NOW = (OrderStatus.CANCELLED, OrderStatus.NEEDS_REVIEW)  # an accepted order cancelled or sent back to review
@@ -62,12 +63,43 @@ def _accepted_numbers():
             .distinct())
 
 
+@cache
+def _accepted_numbers_of_many():
+    """_accepted_numbers for several workshops at once: (workshop id, normalised number) pairs."""
+    accepted = or_(Order.status.in_(ACCEPTED_STATUSES), and_(
+        Order.status.not_in(NOT_ACCEPTED_NOW),
+        exists().where(OrderEvent.order_id == Order.id, OrderEvent.action == "accepted")))
+    return (select(Order.workshop_id, OrderLine.part_number_norm).join(Order, OrderLine.order_id == Order.id)
+            .where(Order.workshop_id.in_(bindparam("workshop_ids", expanding=True)),
+                   OrderLine.part_number_norm.in_(bindparam("norms", expanding=True)), accepted)
+            .distinct())
+
+
+def prefetch_confirmed(asked: dict[int, list[str]]) -> None:
+    """confirmed_numbers for a batch's workshops (id -> the part numbers read) in one statement, kept
+    for the transaction. An order made in the batch is not accepted yet, so it changes none of them."""
+    norms_of = {wid: {normalise_part_number(n) for n in numbers} - {""} for wid, numbers in asked.items()}
+    norms_of = {wid: norms for wid, norms in norms_of.items() if norms}
+    if not norms_of:
+        return
+    found: dict[int, set[str]] = {wid: set() for wid in norms_of}
+    for wid, norm in db.session.execute(_accepted_numbers_of_many(), {
+            "workshop_ids": sorted(norms_of), "norms": sorted(set().union(*norms_of.values()))}):
+        if norm in norms_of[wid]:
+            found[wid].add(norm)
+    kept().confirmed.update((wid, (norms_of[wid], found[wid])) for wid in norms_of)
+
+
 def confirmed_numbers(workshop_id: int | None, numbers: list[str]) -> list[str]:
     """The numbers (as given, once each) whose normalised form is on an accepted order of this workshop."""
     norms = {normalise_part_number(n) for n in numbers} - {""}
     if workshop_id is None or not norms:
         return []
-    found = set(db.session.scalars(_accepted_numbers(), {"workshop_id": workshop_id, "norms": sorted(norms)}))
+    asked, known = kept().confirmed.get(workshop_id, (set(), set()))
+    if norms <= asked:
+        found = known
+    else:
+        found = set(db.session.scalars(_accepted_numbers(), {"workshop_id": workshop_id, "norms": sorted(norms)}))
     return list(dict.fromkeys(n for n in numbers if normalise_part_number(n) in found))
 
 

@@ -215,7 +215,10 @@ def _prefetch(locked: dict[int, InboundMessage], parsed: dict[int, object], *, n
         first.update(db.session.execute(select(InboundMessage.message_id, func.min(InboundMessage.id))
                                         .where(InboundMessage.message_id.in_(message_ids))
                                         .group_by(InboundMessage.message_id)).all())
-    senders = {(p.from_addr or "").strip().lower() for p in parsed.values() if not isinstance(p, Exception)}
+    readings = [p for i, p in parsed.items() if i in locked and not isinstance(p, Exception)]
+    if any(p.kind == "order" for p in readings):
+        ack.prefetch_acknowledged(sorted(locked))
+    senders = {(p.from_addr or "").strip().lower() for p in readings}
     senders = sorted(a for a in senders if "@" in a)
     if not senders:
         return
@@ -225,6 +228,13 @@ def _prefetch(locked: dict[int, InboundMessage], parsed: dict[int, object], *, n
             .where(WorkshopEmail.address.in_(senders)).order_by(WorkshopEmail.id)):
         by_email.setdefault(address, workshop)
     ack.prefetch_recent(senders, now=now)
+    asked: dict[int, list[str]] = {}
+    for reading in readings:
+        workshop = by_email.get((reading.from_addr or "").strip().lower())
+        if workshop is not None and reading.kind == "order":
+            asked.setdefault(workshop.id, []).extend(line.part_number for line in reading.lines or []
+                                                     if line.part_number)
+    corrections.prefetch_confirmed(asked)
 
 
 def route(message: InboundMessage, *, now: datetime, parsed=None) -> str:
@@ -340,6 +350,7 @@ def _create(message: InboundMessage, parsed, *, now: datetime) -> Order:
                                     inbound_message_id=message.id)
     corrections.apply_history(data, parsed, now=now)
     order = create_order(branch_id, data, by=None, now=now)
+    ack.count_made(order)
     message.order_id = order.id
     return order
 

@@ -60,6 +60,9 @@ class UnitOfWork:
     first_with_message_id: dict[str, int | None]  # Message-ID header -> first inbound message stored with it
     workshop_by_email: dict[str, Workshop]  # exact address -> workshop, for a batch's senders
     backup_addresses: set[str] | None  # the backup suppliers' addresses, once looked up
+    queue_counts: dict[int, int]  # branch id -> its orders waiting (new, needs review), kept up as orders are made
+    outbox_keys_absent: set[str]  # idempotency keys looked up for a batch and not in the outbox
+    confirmed: dict[int, tuple[set[str], set[str]]]  # workshop id -> (numbers asked, those on its accepted orders)
     status_changes: list[StatusChange]  # raised inside, in order
 
     def __init__(self, session: Session | None = None, *, keep_loaded: bool = False):
@@ -72,6 +75,7 @@ class UnitOfWork:
         self.locked_branches, self.branch_counts, self.throughput = {}, {}, {}
         self.recent_acks, self.order_by_message, self.first_with_message_id = {}, {}, {}
         self.workshop_by_email, self.backup_addresses = {}, None
+        self.queue_counts, self.outbox_keys_absent, self.confirmed = {}, set(), {}
         self.status_changes = []
 
     def __enter__(self) -> UnitOfWork:
@@ -112,6 +116,8 @@ class UnitOfWork:
         self.locked_branches.clear()
         self.branch_counts.clear()
         self.throughput.clear()
+        self.queue_counts.clear()
+        self.outbox_keys_absent.clear()  # a savepoint rolled back may have held one
 
 
 def current(session: Session | None = None) -> UnitOfWork | None:
