@@ -1,6 +1,6 @@
 """Peak memory (RSS) of the intake worker taking one large message: a normal order email with a
-20 MB attachment (random bytes, so base64 makes the file about 27 MB), through a drop-folder mailbox.
-Since the app keeps only the headers of a message over MAX_MESSAGE_BYTES (15 MiB by default), a second
+29 MB attachment (random bytes, so base64 makes the file about 40 MB, the issue's case), through a drop-folder mailbox.
+Since the app keeps only the headers of a message over MAX_MESSAGE_BYTES (40 MiB by default), a second
 case is measured too: the largest message still under that limit, which the worker parses in full,
 and a third: three such messages arriving in one round (they are parsed in one pipeline batch).
 
@@ -142,10 +142,11 @@ def run_case(label: str, attachment_bytes: int, seq: int, url: str, drop: Path, 
     rss, polled, seconds, rc = peak_rss(worker, env, ROOT)
     engine = create_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT status, length(raw), error FROM inbound_message WHERE dedup_key LIKE :k"),
-                            {"k": f"mid:<rss-bench-{seq}@%"}).all()
-        rows += conn.execute(text("SELECT status, length(raw), error FROM inbound_message WHERE dedup_key LIKE :k"),
-                             {"k": f"mid:<rss-bench-{seq}-%"}).all()
+        # the stored message(s) of this case, by Message-ID (dedup keys are content hashes)
+        rows = conn.execute(text("SELECT status, length(raw), error FROM inbound_message WHERE message_id LIKE :k"),
+                            {"k": f"<rss-bench-{seq}@%"}).all()
+        rows += conn.execute(text("SELECT status, length(raw), error FROM inbound_message WHERE message_id LIKE :k"),
+                             {"k": f"<rss-bench-{seq}-%"}).all()
         orders = conn.scalar(text('SELECT count(*) FROM "order"'))
     engine.dispose()
     moved = (drop / "processed" / sample.name).exists()
@@ -196,7 +197,7 @@ def main(attachment_mb: float, url: str | None, largest: bool, several: int) -> 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--attachment-mb", type=float, default=20)
+    parser.add_argument("--attachment-mb", type=float, default=29, help="29 MB base64-encoded: a 40 MB message")
     parser.add_argument("--no-largest", action="store_true", help="skip the largest-message-under-the-limit case")
     parser.add_argument("--several", type=int, default=3, help="also N largest messages in one round (0: skip)")
     parser.add_argument("--pg", action="store_true")

@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -36,9 +37,38 @@ KEY_LENGTH = 300
 
 @dataclass
 class Incoming:
-    raw: bytes
+    raw: bytes  # the message; for one read from `path`, its head only (at least the whole header block)
     uid: int | None = None
     error: str | None = None  # set when only part of the message could be taken (too large)
+    path: Path | None = None  # a big drop-folder file: hashed and stored from here, never whole in memory
+
+
+class _Content:
+    """A message's bytes, read a range at a time: from memory, or from a file (Incoming.path)."""
+
+    def __init__(self, raw: bytes | None = None, path: Path | None = None):
+        self.raw, self.path = raw, path
+        self.length = path.stat().st_size if path is not None else len(raw)
+        self._file = path.open("rb") if path is not None else None
+
+    def read(self, offset: int, size: int) -> bytes:
+        if self._file is None:
+            return self.raw[offset:offset + size]
+        self._file.seek(offset)
+        return self._file.read(size)
+
+    def chunks(self, start: int = 0, end: int | None = None):
+        end = self.length if end is None else end
+        for offset in range(start, end, HASH_CHUNK):
+            yield self.read(offset, min(HASH_CHUNK, end - offset))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def content_of(item: Incoming) -> _Content:
+    return _Content(path=item.path) if item.path is not None else _Content(item.raw)
 
 
 def headers_of(raw: bytes):
@@ -61,14 +91,39 @@ def message_id_of(headers) -> str | None:
     return message_id if message_id and len(message_id) <= KEY_LENGTH and "\x00" not in message_id else None
 
 
-def _body(raw: bytes) -> bytes:
+def _body_start(raw: bytes) -> int:
     ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := raw.find(sep)) >= 0]
-    return raw[min(ends):] if ends else b""
+    return min(ends) if ends else len(raw)
 
 
-def dedup_key(raw: bytes, headers=None) -> str:
+HASH_CHUNK = 1024 * 1024
+
+
+def _hash_body(digest, content: _Content, start: int) -> None:
+    """digest.update(body with line ends as LF, without trailing blank lines), a chunk at a time: a
+    40 MB message is hashed without the three whole copies replace() and rstrip() would make."""
+    end = content.length
+    while end > start:  # the trailing blank lines, looked for from the end
+        tail = content.read(max(start, end - 4096), end - max(start, end - 4096))
+        kept = len(tail.rstrip(b"\r\n\t "))
+        end -= len(tail) - kept
+        if kept:
+            break
+    carry = b""
+    for offset in range(start, end, HASH_CHUNK):
+        chunk = carry + content.read(offset, min(HASH_CHUNK, end - offset))
+        carry = b""
+        if chunk.endswith(b"\r") and offset + HASH_CHUNK < end:
+            chunk, carry = chunk[:-1], b"\r"  # a CR LF split over two chunks is one line end
+        digest.update(chunk.replace(b"\r\n", b"\n"))
+    digest.update(carry)
+
+
+def dedup_key(raw: bytes, headers=None, content: _Content | None = None) -> str:
     """'sha256:<hex>' of the stable headers (STABLE_HEADERS, unfolded) and the body (line ends as LF,
-    without trailing blank lines): the same for a re-delivery, different for different content."""
+    without trailing blank lines): the same for a re-delivery, different for different content.
+    `content`: the whole message when `raw` is only its head (a big file read from disk)."""
+    content = content or _Content(raw)
     digest = hashlib.sha256()
     try:
         headers = headers if headers is not None else headers_of(raw)
@@ -77,8 +132,16 @@ def dedup_key(raw: bytes, headers=None) -> str:
                 digest.update(name.encode() + b":" + " ".join(str(value).split()).encode("utf-8", "surrogateescape")
                               + b"\n")
     except Exception:  # noqa: BLE001 - headers we cannot read: keyed by the whole message instead
-        return "sha256:" + hashlib.sha256(raw).hexdigest()
-    digest.update(b"\n" + _body(raw).replace(b"\r\n", b"\n").rstrip(b"\r\n\t "))
+        return _whole_sha256(content)
+    digest.update(b"\n")
+    _hash_body(digest, content, _body_start(raw))
+    return "sha256:" + digest.hexdigest()
+
+
+def _whole_sha256(content: _Content) -> str:
+    digest = hashlib.sha256()
+    for chunk in content.chunks():
+        digest.update(chunk)
     return "sha256:" + digest.hexdigest()
 
 
@@ -105,10 +168,18 @@ def _values(item: Incoming, *, channel: str, branch_id: int | None, mailbox_id: 
     except Exception:  # noqa: BLE001 - keyed by its bytes and labelled later by the parser
         headers = {}
     sender, subject = _summary(headers)
-    return dict(channel=channel, dedup_key=dedup_key(item.raw, headers), received_at=now, raw=item.raw, sender=sender,
-                subject=subject, branch_id=branch_id, mailbox_id=mailbox_id, uidvalidity=uidvalidity,
-                uid=item.uid, status="failed" if item.error else "stored", error=item.error,
-                message_id=message_id_of(headers) if headers else None)
+    content = content_of(item)
+    try:
+        key = dedup_key(item.raw, headers, content)
+    finally:
+        content.close()
+    row = dict(channel=channel, dedup_key=key, received_at=now, raw=item.raw, sender=sender,
+               subject=subject, branch_id=branch_id, mailbox_id=mailbox_id, uidvalidity=uidvalidity,
+               uid=item.uid, status="failed" if item.error else "stored", error=item.error,
+               message_id=message_id_of(headers) if headers else None)
+    if item.path is not None:  # the raw is the file's, read when it is written (_insert_all)
+        row.update(raw=None, _source=item.path)
+    return row
 
 
 def _insert_statement():
@@ -129,7 +200,14 @@ def _insert_all(rows: list[dict]) -> list[int]:
     new: dict[str, int] = {}
     chunk: list[dict] = []
     size = 0
+    streamed = is_sqlite(db.session)
     for row in [*rows, None]:
+        if row is not None and (row.get("_source") is not None or (streamed and len(row["raw"]) > STREAM_BYTES)):
+            if row["dedup_key"] not in new:  # a big one alone, written a chunk at a time where it can be
+                message_id = _insert_streamed(row) if streamed else _insert_read(row)
+                if message_id is not None:
+                    new[row["dedup_key"]] = message_id
+            continue
         if chunk and (row is None or size + len(row["raw"]) > CHUNK_BYTES):
             new.update((key, message_id) for message_id, key in db.session.execute(stmt, chunk))
             chunk, size = [], 0
@@ -148,6 +226,54 @@ def _insert_all(rows: list[dict]) -> list[int]:
     return ids
 
 
+STREAM_BYTES = 1024 * 1024  # on SQLite a raw bigger than this is written through the blob API
+
+
+def _columns(row: dict) -> dict:
+    return {k: v for k, v in row.items() if not k.startswith("_")}
+
+
+def _insert_streamed(row: dict) -> int | None:
+    """Insert one big message on SQLite: the row with a zero-filled raw of the right length, then the raw
+    (from memory or its file) written into it a chunk at a time (sqlite3 blobopen), in the same
+    transaction. Binding 40 MB would make SQLite hold two copies while inserting and keep one in its
+    statement cache. The id, or None when the key is stored already."""
+    content = _Content(path=row["_source"]) if row.get("_source") is not None else _Content(row["raw"])
+    try:
+        message_id = db.session.execute(_insert_statement().values(
+            {**_columns(row), "raw": func.zeroblob(content.length)}).returning(InboundMessage.id)).scalar()
+        if message_id is None:
+            return None
+        driver = db.session.connection().connection.driver_connection
+        with driver.blobopen("inbound_message", "raw", message_id) as blob:
+            for chunk in content.chunks():
+                blob.write(chunk)
+        return message_id
+    finally:
+        content.close()
+
+
+APPEND_BYTES = 4 * 1024 * 1024  # PostgreSQL: the raw of a big message goes in this much per statement
+
+
+def _insert_read(row: dict) -> int | None:
+    """Insert one big message on PostgreSQL: the row with an empty raw, then the raw (from memory or
+    its file) appended APPEND_BYTES at a time, in the same transaction; binding it whole would hold
+    two more copies of it in this process (the driver's parameter buffers)."""
+    content = _Content(path=row["_source"]) if row.get("_source") is not None else _Content(row["raw"])
+    try:
+        message_id = db.session.execute(_insert_statement().values({**_columns(row), "raw": b""})
+                                        .returning(InboundMessage.id)).scalar()
+        if message_id is None:
+            return None
+        for offset in range(0, content.length, APPEND_BYTES):
+            db.session.execute(update(InboundMessage).where(InboundMessage.id == message_id).values(
+                raw=InboundMessage.raw.op("||")(content.read(offset, APPEND_BYTES))))
+        return message_id
+    finally:
+        content.close()
+
+
 def _drop_legacy_copies(rows: list[dict], new: dict[str, int]) -> None:
     """Messages stored before keys were content hashes have the key 'mid:<Message-ID>' or, without
     one, 'sha256:<hash of the raw>'. A new row that is such a message again (same content, or the
@@ -156,7 +282,11 @@ def _drop_legacy_copies(rows: list[dict], new: dict[str, int]) -> None:
     candidates: dict[str, dict] = {}
     for row in rows:
         if row["dedup_key"] in new:
-            old_keys = ["sha256:" + hashlib.sha256(row["raw"]).hexdigest()]
+            content = _Content(path=row["_source"]) if row.get("_source") is not None else _Content(row["raw"])
+            try:
+                old_keys = [_whole_sha256(content)]
+            finally:
+                content.close()
             if row["message_id"]:
                 old_keys.append(f"mid:{row['message_id']}"[:KEY_LENGTH])
             # a message whose headers could not be read is keyed by its bytes today too: not a copy of itself

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.intake import imap, pipeline
 from app.intake.lease import Lease
 from app.intake.dropwatch import DropWatch
-from app.intake.store import Incoming, StaleMailbox, oversize, reset_uidvalidity, store_drop_batch, store_imap_batch
+from app.intake.store import STREAM_BYTES, Incoming, StaleMailbox, oversize, reset_uidvalidity, store_drop_batch, store_imap_batch
 from app.models import Mailbox
 from app.orders import unit_of_work
 from app.orders.unit_of_work import end_read
@@ -378,6 +378,11 @@ def _read_settled(path: Path, settle_seconds: float, closed: DropWatch | None, m
     if max_bytes and info.st_size > max_bytes:
         with path.open("rb") as f:
             return oversize(f.read(256 * 1024), info.st_size, max_bytes)
+    if info.st_size > STREAM_BYTES:  # hashed and stored from the file, never whole in memory
+        with path.open("rb") as f:
+            head = f.read(256 * 1024)
+        if b"\r\n\r\n" in head or b"\n\n" in head:
+            return Incoming(head, path=path)
     return Incoming(path.read_bytes())
 
 

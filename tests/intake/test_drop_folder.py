@@ -265,3 +265,23 @@ def test_the_watch_takes_a_file_its_writer_closed_at_once_and_not_one_still_open
         assert _until(lambda: watch.is_closed(folder / "renamed.eml", (folder / "renamed.eml").stat()))
     finally:
         watch.stop()
+
+
+def test_a_big_file_is_stored_from_disk_with_the_key_and_bytes_it_would_have_had_in_memory(db, folder, monkeypatch):
+    """A file over STREAM_BYTES is hashed and written from the file a chunk at a time (on SQLite through
+    the blob API), never read whole: what is stored, and its key, are what reading it whole gave."""
+    monkeypatch.setattr(store, "STREAM_BYTES", 1000)
+    monkeypatch.setattr(worker, "STREAM_BYTES", 1000)
+    monkeypatch.setattr(store, "HASH_CHUNK", 777)  # chunk edges inside the body, CR LF split over them too
+    body = "".join(f"Linje {i}: 2 stk 0 986 494 {i:03}\r\n" for i in range(300)) + "\r\n\r\n \t"
+    raw = email(body=body)
+    (folder / "big.eml").write_bytes(raw)
+    [message_id] = worker.ingest_drop_folder(mailbox(db), settle_seconds=0)
+    message = db.session.get(InboundMessage, message_id)
+    assert message.dedup_key == store.dedup_key(raw) and bytes(message.raw) == raw
+    from app.intake.pipeline import process_pending, read_raw
+
+    assert read_raw(message_id) == raw
+    assert process_pending(5) == {"order": 1}
+    (folder / "again.eml").write_bytes(raw.replace(b"\r\n", b"\n"))  # the same message saved again
+    assert worker.ingest_drop_folder(mailbox(db), settle_seconds=0) == []

@@ -6,6 +6,8 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.intake.store import Incoming, StaleMailbox, dedup_key, reset_uidvalidity, store_imap_batch, store_raw
@@ -162,3 +164,22 @@ def test_a_message_whose_headers_cannot_be_read_is_stored_under_the_hash_of_its_
     assert created and count(db) == 1
     assert db.session.get(InboundMessage, message_id).dedup_key == "sha256:" + hashlib.sha256(NO_ID).hexdigest()
     assert store_raw(NO_ID, channel="email", branch_id=mailbox.branch_id, now=now) == (message_id, False)
+
+
+@given(st.binary(max_size=300).map(lambda b: b.replace(b"x", b"\r").replace(b"y", b"\n")), st.integers(1, 7))
+@settings(max_examples=300, deadline=None)
+def test_the_body_is_hashed_in_chunks_as_it_was_whole(body, chunk):
+    """The key of a big message is worked out a chunk at a time; it must be the key the whole body gave."""
+    import hashlib
+
+    from app.intake import store
+
+    raw = b"From: a@b.test\r\nSubject: x\r\n\r\n" + body
+    whole = hashlib.sha256(b"\n" + raw[store._body_start(raw):].replace(b"\r\n", b"\n").rstrip(b"\r\n\t "))
+    chunked = hashlib.sha256(b"\n")
+    old, store.HASH_CHUNK = store.HASH_CHUNK, chunk
+    try:
+        store._hash_body(chunked, store._Content(raw), store._body_start(raw))
+    finally:
+        store.HASH_CHUNK = old
+    assert chunked.hexdigest() == whole.hexdigest()
