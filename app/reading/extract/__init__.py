@@ -172,7 +172,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     attachment_ref = bool(pattern("attachment_refs", langs).search(signal_text))
     attachment_order = bool(unread and (attachment_ref or not new_text.strip())) or bool(refused)
     pm.kind = classify_mod.classify(doc, subject, new_text, has_lines=bool(items), order_ref=pm.order_ref,
-                                    is_reply=is_reply, attachment_order=attachment_order)
+                                    is_reply=is_reply, attachment_order=attachment_order,
+                                    part_numbers=any(i.part_number for i in items))
     if pm.kind == "other" and ambiguity.phone_call(signal_text) and not (doc.is_bounce or doc.bulk or doc.list_mail):
         pm.kind = "order"  # "what we talked about on the phone": an order to confirm, not a message to file
     if pm.kind == "other" and _unread_order(doc, signal_text, pm):
@@ -341,6 +342,10 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
                        "are meant.")
     if pattern("cancel").search(text) and items:
         reasons.append("The message cancels something and also lists parts; check what should change.")
+    elif pm.order_ref and items and classify_mod.bare_question(text):
+        reasons.append(f"The message names our order {pm.order_ref} and asks "
+                       f"'{_short(classify_mod.bare_question(text), 60)}'; check whether it adds parts to that order "
+                       "or only asks about it.")
     for n, item in enumerate(items, 1):
         if item.quantity.undecided:
             reasons.append(f"Quantity unclear: '{item.quantity.undecided}' on line {n}; ask how many are wanted.")

@@ -34,8 +34,18 @@ def _asks_for_parts(text: str) -> bool:
     return any(intent.search(s) and has_part_noun(s) for s in re.split(r"(?<=[.!?\n])\s+", text))
 
 
+def bare_question(text: str) -> str | None:
+    """A question in the new text that names no part and asks for nothing ('tuleeko tämä vielä tänään?',
+    'kommer den i dag?'): about an order, not for one."""
+    intent = pattern("order_intent")
+    for q in re.findall(r"[^.!?\n]*\?", text):
+        if q.strip(" ?") and not has_part_noun(q) and not intent.search(q) and not re.search(r"\d{3}", q):
+            return q.strip()
+    return None
+
+
 def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_ref: str | None,
-             is_reply: bool, attachment_order: bool) -> str:
+             is_reply: bool, attachment_order: bool, part_numbers: bool = True) -> str:
     """Decide the kind from headers first, then the new text. `text` is the new text only."""
     both = f"{subject}\n{text}"
     if is_bounce(doc, subject):
@@ -53,6 +63,8 @@ def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_re
         return "cancellation"
     if has_lines and order_ref and pattern("follow_up").search(both) and not _asks_for_parts(text):
         return "follow_up"  # "checking on OSL-000412, it was 2 discs and pads": the order restated, not a new one
+    if has_lines and order_ref and is_reply and not part_numbers and bare_question(text):
+        return "follow_up"  # a reply to our acknowledgement asking 'is it still coming today?': no new parts
     if has_lines:
         return "order"
     if pattern("follow_up").search(both) or (

@@ -104,9 +104,17 @@ def _urgency() -> re.Pattern:
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)|(?<!\w)VOR(?!\w)|(?<!\w)ASAP(?!\w)", re.I)
 
 
+@cache
+def _urgency_notice() -> re.Pattern:
+    # 'Brådskande ärenden: ring verkstaden direkt', 'For urgent matters call ...': a standing notice to the
+    # line's end, in a signature or footer, says how to reach the sender in a hurry, not that this order is urgent
+    return re.compile(rf"(?<!\w)(?:{pattern('urgent_notice', edges=False).pattern})[^\n]*", re.I)
+
+
 def is_urgent(text: str) -> bool:
-    """Said urgent or the car is standing; negated urgency ("haster ikke", "no rush") does not count."""
-    cleaned = _negated_urgency().sub(" ", text)
+    """Said urgent or the car is standing; negated urgency ("haster ikke", "no rush") and a standing notice
+    ("Dringende Fälle: ...", "For urgent matters call ...") do not count."""
+    cleaned = _urgency_notice().sub(" ", _negated_urgency().sub(" ", text))
     for m in _urgency().finditer(cleaned):
         if m.group(0) == "vor" or m.group(0) == "Vor":
             continue  # German "vor" (before) is not VOR (vehicle off road)

@@ -1,0 +1,96 @@
+"""Kinds behind blind8's silent wrongs (issue 12), each with invented text in several languages, never a batch's
+own: quoted history under a reply-header block of each language, a reply to our acknowledgement that only asks or
+cancels, two items on one line, an either/or between part numbers or suffixes, urgency words in a standing notice."""
+from __future__ import annotations
+
+import pytest
+
+from tests.intake.test_reading_classes import lines, mail, sms
+
+_ACK = ("Kiitos / Thanks / Takk OSL-000412.\n  1 x 0 986 494 824  bremseklosser foran\n"
+        "  2 x 0 986 479 B93  bremseskiver foran\nKjøretøy: EL 12345\n")
+
+
+# 1. The header block of a quoted reply, in every language, starts the history: its lines are not an order.
+@pytest.mark.parametrize(("top", "header"), [
+    ("Hei, kommer dette i dag?", "Fra: Deler Oslo <oslo@deler.example>\nSendt: mandag 1. desember 2025 09:05\n"
+                                 "Til: Per\nEmne: Ordrebekreftelse [OSL-000412]"),
+    ("Hej, kommer den idag?", "Från: Delar Malmö <malmo@deler.example>\nSkickat: den 1 december 2025 09:05\n"
+                              "Till: Per\nÄmne: Orderbekräftelse [OSL-000412]"),
+    ("Hej, kommer den i dag?", "Fra: Dele Aarhus <aarhus@deler.example>\nSendt: 1. december 2025 09:05\n"
+                               "Til: Per\nEmne: Ordrebekræftelse [OSL-000412]"),
+    ("Hei, tuleeko tämä vielä tänään?", "Lähettäjä: Osat Oulu <oulu@deler.example>\n"
+                                        "Lähetetty: maanantai 1. joulukuuta 2025 9.05\nVastaanottaja: Mikko\n"
+                                        "Aihe: Tilausvahvistus [OSL-000412]"),
+    ("Hallo, kommt das heute noch?", "Von: Teile Hamburg <hh@deler.example>\nGesendet: Montag, 1. Dezember 2025 09:05\n"
+                                     "An: Jan\nBetreff: Auftragsbestätigung [OSL-000412]"),
+    ("Hi, is this still coming today?", "From: Parts Leeds <leeds@deler.example>\nSent: 01 December 2025 09:05\n"
+                                        "To: Dave\nSubject: Order confirmation [OSL-000412]"),
+    ("Bonjour, est-ce que la commande arrive aujourd'hui ?", "De : Pièces Lyon <lyon@deler.example>\n"
+                                                             "Envoyé : lundi 1 décembre 2025 09:05\nÀ : Luc\n"
+                                                             "Objet : Confirmation [OSL-000412]"),
+    ("Hoi, komt de bestelling vandaag nog?", "Van: Onderdelen Utrecht <utrecht@deler.example>\n"
+                                             "Verzonden: maandag 1 december 2025 09:05\nAan: Jan\n"
+                                             "Onderwerp: Orderbevestiging [OSL-000412]"),
+])
+def test_a_quoted_acknowledgement_under_a_header_block_is_history(top, header):
+    got = mail(f"{top}\n\nMvh Per\n\n{header}\n\n{_ACK}", subject="RE: Ordrebekreftelse [OSL-000412]")
+    assert not got.lines, lines(got)
+    assert got.kind == "follow_up"
+
+
+# 2. A reply naming our order whose new text only asks about it is a follow-up, even with a part word in it;
+# one that says to forget or drop the order is a cancellation; an order that names ours and asks a bare question
+# is not accepted without a clerk.
+@pytest.mark.parametrize(("body", "subject"), [
+    ("Hei, tuleeko tämä vielä tänään? Tarvitsemme palat iltapäiväksi.", "VS: Tilausvahvistus [OUL-000518]"),
+    ("Hej, kommer den i dag? Vi behöver delarna till eftermiddagen.", "SV: Orderbekräftelse [MAL-000518]"),
+    ("Hi, will it be here today? We need the bits for this afternoon.", "RE: Order confirmation [LDS-000518]"),
+])
+def test_a_reply_that_only_asks_about_our_order_is_a_follow_up(body, subject):
+    got = mail(body, subject=subject)
+    assert got.kind == "follow_up", (got.kind, lines(got))
+
+
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Hei, bare glem bestillinga OSL-000934, kunden kom ikke. Mvh Terje", "+4791234567"),
+    ("Hej, glöm beställningen MAL-000934, kunden ångrade sig. /Anders", "+46701234567"),
+    ("Hej, glem bestillingen AAR-000934, tak. Kasper", "+4520123456"),
+    ("Moi, unohtakaa tilaus OUL-000934, asiakas ei tullut. Mikko", "+358401234567"),
+    ("Hallo, vergiss die Bestellung HAM-000934, der Kunde kommt nicht. Jan", "+4915112345678"),
+    ("Hi, forget the order LDS-000934, customer never turned up. Dave", "+447700900123"),
+    ("Bonjour, oubliez la commande LYO-000934, merci. Luc", "+33612345678"),
+    ("Hoi, vergeet de bestelling UTR-000934 maar. Jan", "+31612345678"),
+])
+def test_forgetting_our_order_is_a_cancellation(body, sender):
+    got = sms(body, sender)
+    assert got.kind == "cancellation", (got.kind, lines(got))
+
+
+def test_an_order_naming_ours_with_a_bare_question_goes_to_review():
+    got = mail("Hei, 2 stk bremseklosser Textar 2355401 til EL 12345. Er den allerede sendt?",
+               subject="SV: Ordrebekreftelse [OSL-000412]")
+    assert got.needs_review and any("OSL-000412" in r and "asks" in r for r in got.review_reasons), got.review_reasons
+
+
+# 5. Urgency words in a standing notice (a signature, a footer) say how to reach the sender, not that the order is
+# urgent; said about the order they still are.
+@pytest.mark.parametrize("notice", [
+    "Brådskande ärenden: ring verkstaden direkt på 040-21 88 71.",
+    "Dringende Fälle: bitte 040 123 456 anrufen.",
+    "For urgent matters call the workshop on 0113 496 0000.",
+    "Hastesaker: ring 22 33 44 55.",
+    "Kiireellisissä asioissa soita 040 123 4567.",
+    "Voor spoedgevallen: bel 030 123 4567.",
+    "En cas d'urgence : appelez le 04 72 00 00 00.",
+])
+def test_urgency_in_a_standing_notice_is_no_urgency(notice):
+    signed = mail(f"Hei,\n\n2 stk viskerblader Bosch 3 397 007 297 til EL 12345.\nVi henter selv.\n\n"
+                  f"Med vennlig hilsen\nPer Olsen\nOlsen Bil AS\n{notice}\n")
+    footer = sms(f"2 stk viskerblader Bosch 3 397 007 297 til EL 12345, vi henter selv.\n{notice}")
+    assert not signed.urgent and not footer.urgent
+
+
+def test_urgency_said_about_the_order_still_counts():
+    got = mail("Hei,\n\n2 stk viskerblader Bosch 3 397 007 297 til EL 12345. Haster, bilen står på løftet.\n\nMvh Per")
+    assert got.urgent
