@@ -73,6 +73,37 @@ def test_an_order_naming_ours_with_a_bare_question_goes_to_review():
     assert got.needs_review and any("OSL-000412" in r and "asks" in r for r in got.review_reasons), got.review_reasons
 
 
+# 3. A second item after '+' or a conjunction, with no number of its own, is not folded into the first line.
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Morning, need a LuK clutch kit 624 3412 09 + a slave cylinder for a Focus. Cheers", "+447700900123"),
+    ("Hei, trenger koblingssett Sachs 3000 951 094 og en slavesylinder til Transit EL 12345", "+4791234567"),
+    ("Hallo, brauche Kupplungssatz LuK 624 3412 09 und ein Ausrücklager für Golf M-XY 1234", "+4915112345678"),
+    ("Hej, behöver kopplingssats Sachs 3000 951 094 + CSC till Volvo V70 ABC 123", "+46701234567"),
+])
+def test_two_items_on_one_line_go_to_review(body, sender):
+    got = sms(body, sender)
+    assert len(got.lines) == 2 or any("Two parts on one line" in r for r in got.review_reasons), \
+        (lines(got), got.review_reasons)
+
+
+# 4. An either/or between part numbers or their suffix letters goes to review, in any language.
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Hej, 2 stk bremseskiver for til Audi A3 DN 60 342. Nummeret er enten 5Q0 615 301 F eller G. Mvh", "+4520123456"),
+    ("Hei, 2 stk bremseskiver 5Q0 615 301 F/G? til Golf EL 12345. Henter", "+4791234567"),
+    ("Hi, 2 discs 1K0 615 301 AA or AB for a Golf YN19 KXP, collect later", "+447700900123"),
+    ("Hallo, 2 Bremsscheiben 5Q0 615 301 F oder G für Golf M-XY 1234. Hole ab", "+4915112345678"),
+    ("Moi, 2 kpl jarrulevyt joko 5Q0 615 301 F tai 5Q0 615 301 G, ABC-123. Haen itse", "+358401234567"),
+])
+def test_an_either_or_between_numbers_or_suffixes_goes_to_review(body, sender):
+    got = sms(body, sender)
+    assert got.needs_review and any("ither/or" in r for r in got.review_reasons), (lines(got), got.review_reasons)
+
+
+def test_a_suffix_letter_that_is_no_choice_is_no_either_or():
+    got = sms("Hei, 2 stk bremseskiver 5Q0 615 301 F til Golf EL 12345. Henter kl 14", "+4791234567")
+    assert not any("ither/or" in r for r in got.review_reasons), got.review_reasons
+
+
 # 5. Urgency words in a standing notice (a signature, a footer) say how to reach the sender, not that the order is
 # urgent; said about the order they still are.
 @pytest.mark.parametrize("notice", [

@@ -168,8 +168,68 @@ def _head(description: str | None) -> str:
     return (description or "")[:m.start()] if m else (description or "")
 
 
+@cache
+def _either_after() -> re.Pattern:
+    """Right after a part number: '... 301 F eller G', '... 301 F/G?', '... 301 or G' (a suffix letter in doubt)."""
+    ors = "|".join(words("or_words"))
+    return re.compile(rf"^(?:\s*[A-Z]{{1,2}})?\s*(?:(?:{ors})\s+|/\s*)[A-Z]{{1,2}}(?![\w/-])")
+
+
+@cache
+def _either_word() -> re.Pattern:
+    return re.compile(rf"(?<!\w)(?:{'|'.join(words('either_words'))})(?!\w)", re.I)
+
+
+@cache
+def _or_word() -> re.Pattern:
+    return re.compile(rf"(?<!\w)(?:{'|'.join(words('or_words'))})(?!\w)", re.I)
+
+
+def _either_or(text: str, items: list) -> list[str]:
+    """An either/or between part numbers or their suffixes ('5Q0 615 301 F eller G', 'F/G?', 'enten ... eller')
+    that the lines do not already carry as an alternative: which one is wanted is a question for the workshop."""
+    out = []
+    for n, item in enumerate(items, 1):
+        spans = item.spans.get("part_number") or []
+        if item.source != "text" or not spans or item.alternative:
+            continue
+        end = spans[-1][1]
+        m = _either_after().match(text[end:end + 24])
+        ls = max(text.rfind(c, 0, spans[0][0]) for c in ".!?\n") + 1
+        le = min((i for i in (text.find(c, end) for c in ".!?\n") if i >= 0), default=len(text))
+        either = _either_word().search(text[ls:spans[0][0]]) and _or_word().search(text[end:le])
+        if m or either:
+            said = (text[spans[0][0]:end] + m.group(0)) if m else text[ls:le].strip()
+            out.append(f"Either/or on line {n} ('{said.strip()[:70]}'); ask which part number is wanted.")
+    return out
+
+
+@cache
+def _second_item() -> re.Pattern:
+    """A second item after '+' or a conjunction, counted by an article or a number ('+ a CSC', 'og en
+    slavesylinder', 'und ein Ausrücklager'), or an all-capitals short name ('+ CSC')."""
+    nums = "|".join(sorted(number_words(), key=len, reverse=True))
+    conj = "|".join(words("conjunctions"))
+    arts = r"a|an|one|en|ett|et|ein|eine|einen|un|une|een|yksi|\d{1,2}\s*(?:x|stk|st|kpl|pcs)?"
+    return re.compile(rf"(?:\s\+\s*|\s(?:{conj})\s+)(?:(?:{arts}|{nums})\s+(?-i:[^\W\d_])[\w-]+|(?-i:[A-Z]{{2,5}})(?!\w))",
+                      re.I)
+
+
+def _two_on_one_line(items: list) -> list[str]:
+    """'LuK clutch kit 620 3338 00 + a CSC': a part numbered line whose description goes on to a second item
+    with no number of its own reads as one line; say so rather than send one part."""
+    out = []
+    for n, item in enumerate(items, 1):
+        if item.source == "text" and item.part_number and item.description:
+            m = _second_item().search(" " + item.description)
+            if m:
+                out.append(f"Two parts on one line {n} ('{item.description[:70]}'); check whether "
+                           f"'{m.group(0).strip(' +')}' is a line of its own.")
+    return out
+
+
 def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str]) -> list[str]:
-    out: list[str] = []
+    out: list[str] = _either_or(pm.evidence_text, items) + _two_on_one_line(items)
     vehicles = list(dict.fromkeys(re.sub(r"[\s-]", "", p).upper() for p in plates))
     vins = list(dict.fromkeys(v.upper() for v in vins))
     if len(vehicles) > 1 or len(vins) > 1:
