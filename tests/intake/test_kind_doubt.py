@@ -125,3 +125,44 @@ def test_urgency_in_a_standing_notice_is_no_urgency(notice):
 def test_urgency_said_about_the_order_still_counts():
     got = mail("Hei,\n\n2 stk viskerblader Bosch 3 397 007 297 til EL 12345. Haster, bilen står på løftet.\n\nMvh Per")
     assert got.urgent
+
+
+# 1b. A '... wrote:' line of each language opens the quoted history too.
+@pytest.mark.parametrize("wrote", [
+    "ma 1.12.2025 klo 9.05 Osat Oulu <oulu@deler.example> kirjoitti:",
+    "man. 1. des. 2025 kl. 09:05 skrev Deler Oslo <oslo@deler.example>:",
+    "Den mån 1 dec. 2025 kl 09:05 skrev Delar Malmö <malmo@deler.example>:",
+    "Am Mo., 1. Dez. 2025 um 09:05 Uhr schrieb Teile Hamburg <hh@deler.example>:",
+    "On Mon, 1 Dec 2025 at 09:05, Parts Leeds <leeds@deler.example> wrote:",
+    "Le lun. 1 déc. 2025 à 09:05, Pièces Lyon <lyon@deler.example> a écrit :",
+    "Op ma 1 dec 2025 om 09:05 schreef Onderdelen Utrecht <utrecht@deler.example>:",
+])
+def test_a_quoted_acknowledgement_under_a_wrote_line_is_history(wrote):
+    quoted = "\n".join("> " + line for line in _ACK.splitlines())
+    got = mail(f"Hei, kommer dette i dag?\n\n{wrote}\n{quoted}\n", subject="Re: Ordrebekreftelse [OSL-000412]")
+    assert not got.lines, lines(got)
+
+
+# 6. A sentence of price terms, a discount or a percentage, with no part and no count, is no order line.
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Bonjour, 1 kit de distribution Gates K015603XS pour Clio AB-123-CD. Remise habituelle de 20 % svp.",
+     "+33612345678"),
+    ("Hei, 2 stk bremseskiver Brembo 09.A820.11 til EL 12345. Som vanlig rabatt 25 %, takk.", "+4791234567"),
+    ("Hallo, 1 Wasserpumpe SKF VKPC 81230 für M-XY 1234. Bitte wie immer mit Rabatt, netto.", "+4915112345678"),
+    ("Hi, 2 brake discs Brembo 09.A820.11 for YN19 KXP. Usual discount applies please.", "+447700900123"),
+])
+def test_a_terms_sentence_is_no_line(body, sender):
+    got = sms(body, sender)
+    assert len(got.lines) == 1 and got.lines[0].part_number, lines(got)
+
+
+# 7. A tyre size, with its tread's name and generation before it, is never a part number: it stays in the line.
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Hei, 4 stk vinterdekk Nokian Hakkapeliitta R5 225/45 R17 94T XL til EL 12345. Henter.", "+4791234567"),
+    ("Hej, 4 st sommardäck Michelin Pilot Sport 4 225/40 R18 92Y till ABC 123. Hämtar.", "+46701234567"),
+    ("Moi, 4 kpl kitkarenkaat Nokian Hakkapeliitta R5 205/55 R16 94R, ABC-123. Haen itse.", "+358401234567"),
+])
+def test_a_tyre_size_is_never_a_part_number(body, sender):
+    got = sms(body, sender)
+    assert got.lines and all(not line.part_number or "/" not in line.part_number for line in got.lines), lines(got)
+    assert any("225/4" in (line.description or "") or "205/55" in (line.description or "") for line in got.lines)

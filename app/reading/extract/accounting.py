@@ -236,6 +236,11 @@ def recognise(text: str) -> list[Claim]:
         stop = m.end() + (end.start() if end else 0)
         claims += [Claim(m.end() + t.start(), m.end() + t.end(), "tyre_size", False)
                    for t in re.finditer(r"\S{1,5}", text[m.end():stop]) if any(c.isdigit() for c in t.group())]
+        # a tread's generation just before the size ('Hakkapeliitta R5 225/45 R17', 'Ice Zero FR2 205/55')
+        gen = re.search(r"(?<![\w/.-])([A-Za-z]{1,3}\d{1,2})\s+$", text[max(0, m.start() - 12):m.start()])
+        if "/" in m.group() and gen:
+            at = max(0, m.start() - 12)
+            claims.append(Claim(at + gen.start(1), at + gen.end(1), "tyre_size", False))
     for role, rx in _never_code_res():
         claims += [Claim(m.start(), m.end(), role, True) for m in rx.finditer(text)]
     return claims

@@ -8,7 +8,7 @@ from functools import cache
 
 from app.reading.extract.descriptions import clean_description
 from app.reading.extract.layouts import Item, _labelled_blocks, _text_table, _vertical_table, items_from_rows
-from app.reading.extract.lexicon import common, has_part_noun, lexicon, part_noun_re, pattern, words
+from app.reading.extract.lexicon import common, fragment, has_part_noun, lexicon, part_noun_re, pattern, words
 from app.reading.extract.confidence import fits_grammar
 from app.reading.extract.partnumbers import PartMatch, _whole_formats, find_part_numbers
 from app.reading.extract.vehicle import mentions_vehicle
@@ -213,6 +213,8 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             continue
         if not has_part_noun(chunk) or desc is None:
             continue
+        if not qty.explicit and _terms(chunk):
+            continue  # "Remise habituelle de 35 %", "som vanlig rabatt": the price terms, not a part wanted
         # a part named after 'and' in a sentence that already asked for one, or a plain "please"
         requested = (qty.explicit or sentence_has_pn or bool(out) or bool(intent_re.search(sentence))
                      or bool(_please().search(sentence)))
@@ -220,6 +222,17 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             out.append(Item(None, desc, qty, literal=chunk.strip(),
                             spans={"quantity": qty_spans, "description": desc_spans, "chunk": [(at, offset + ce)]}))
     return out
+
+
+@cache
+def _terms_re() -> re.Pattern:
+    return re.compile(rf"\d\s?%|(?<!\w)(?:{'|'.join(fragment(w) for w in common('terms_words'))})(?!\w)", re.I)
+
+
+def _terms(chunk: str) -> bool:
+    """A percentage or a word of price, discount or terms ('rabatt 20 %', 'netto', 'Remise habituelle') and, once
+    those words are gone, no word naming a part ('Remise' is no 'rem'; 'olie 5W-30 390,- netto' stays a line)."""
+    return bool(_terms_re().search(chunk)) and not has_part_noun(_terms_re().sub(" ", chunk))
 
 
 def _asks_price(sentence: str, lang: str, question: bool) -> bool:

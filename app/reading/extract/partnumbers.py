@@ -63,6 +63,10 @@ _NOT_CODE = re.compile(
     """
 )
 
+# a tyre size ('225/45', '225/45R17', '205/55-16') is never the continuation of a part number: 'Hakkapeliitta R5
+# 225/45 R17' names a tyre, its size stays in the description
+_TYRE_SIZE = re.compile(r"(?i)(?:1[3-9]|2\d|3[0-4])5/[2-8][05](?:z?r\d{2}c?|-\d{2})?")
+
 _STRIP = "([{\"'«»“”‚‘’,;:!?)]}"
 
 
@@ -218,7 +222,7 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
                    and cores[k][1] == 0 and not _followed_by_unit(cores, k) and _adjacent(tokens, k)
                    and not _price_from(text, tokens[k][0])
                    and not _AFTER_PREFIX_NOT_CODE.fullmatch(cores[k][0]) and not _never_codes().fullmatch(cores[k][0])
-                   and not _SIZE_TOKEN.fullmatch(cores[k][0])):
+                   and not _SIZE_TOKEN.fullmatch(cores[k][0]) and not _TYRE_SIZE.fullmatch(cores[k][0])):
                 parts.append(cores[k][0])
                 norm_len += len(normalise_part_number(cores[k][0]))
                 k += 1
