@@ -166,3 +166,14 @@ def test_a_tyre_size_is_never_a_part_number(body, sender):
     got = sms(body, sender)
     assert got.lines and all(not line.part_number or "/" not in line.part_number for line in got.lines), lines(got)
     assert any("225/4" in (line.description or "") or "205/55" in (line.description or "") for line in got.lines)
+
+
+# 8. A text in blocks of two languages is in the one that comes first when the blocks are near equal.
+def test_a_two_language_auto_reply_is_in_its_first_language():
+    from app.reading.extract import language
+    text = ("Hei,\n\nolen poissa toimistolta 1.12.–5.12. enkä lue sähköpostiani tänä aikana. Kiireellisissä asioissa "
+            "soita korjaamolle.\n\nHej,\n\njag är borta från kontoret 1.12–5.12 och läser inte min e-post under "
+            "tiden. I brådskande ärenden, ring verkstaden.")
+    assert language.detect(text, "fi") == "fi"
+    swedish_first = text.split("\n\nHej,\n\n")[1] + "\n\n" + text.split("\n\nHej,\n\n")[0]
+    assert language.detect(swedish_first, "fi") == "sv"

@@ -51,7 +51,45 @@ def hint_from(content_language: str | None, sender: str | None) -> str | None:
 
 
 def detect(text: str, hint: str | None = None) -> str:
-    """Best language for `text`; the hint breaks ties and weighs like two marker words."""
+    """Best language for `text`; the hint breaks ties and weighs like two marker words. A text written in blocks
+    of two languages (an auto-reply in Finnish, then Swedish) is in the language with most of the text, and when
+    the blocks are near equal in the one that comes first: not in whichever has more marker words."""
+    mixed = _mixed(text, hint)
+    if mixed:
+        return mixed
+    return _best(_scores(text, hint), hint)
+
+
+def _best(scores: Counter, hint: str | None) -> str:
+    if not scores:
+        return hint if hint in LANGUAGES else "en"
+    return max(LANGUAGES, key=lambda lang: (scores[lang], lang == hint))
+
+
+def _mixed(text: str, hint: str | None) -> str | None:
+    """The language of a text in blocks of clearly different languages, or None when it is not one."""
+    blocks = [b for b in re.split(r"\n\s*\n", text) if len(_WORD.findall(b)) >= 6]
+    if len(blocks) < 2:
+        return None
+    sizes: Counter[str] = Counter()
+    order: list[str] = []
+    for block in blocks:
+        scores = _scores(block, hint)
+        ranked = scores.most_common(2)
+        if not ranked or ranked[0][1] < 2 or (len(ranked) > 1 and ranked[0][1] < 2 * ranked[1][1]):
+            continue  # a block of names, numbers or shared words says no language by itself
+        lang = ranked[0][0]
+        sizes[lang] += len(block)
+        if lang not in order:
+            order.append(lang)
+    if len(order) < 2:
+        return None
+    first = order[0]
+    biggest = max(order, key=lambda lang: sizes[lang])
+    return first if sizes[first] >= 0.75 * sizes[biggest] else biggest
+
+
+def _scores(text: str, hint: str | None) -> Counter:
     scores: Counter[str] = Counter()
     low = text.lower()
     tokens = _WORD.findall(low)
@@ -75,6 +113,4 @@ def detect(text: str, hint: str | None = None) -> str:
         scores["nl"] += 0.5
     if hint in LANGUAGES:
         scores[hint] += 2.0
-    if not scores:
-        return hint if hint in LANGUAGES else "en"
-    return max(LANGUAGES, key=lambda lang: (scores[lang], lang == hint))
+    return scores
