@@ -177,3 +177,33 @@ def test_a_two_language_auto_reply_is_in_its_first_language():
     assert language.detect(text, "fi") == "fi"
     swedish_first = text.split("\n\nHej,\n\n")[1] + "\n\n" + text.split("\n\nHej,\n\n")[0]
     assert language.detect(swedish_first, "fi") == "sv"
+
+
+# Kinds of token behind blind8's clear orders sent to review: a fluid grade after its prefix ('DOT 4'), a Dutch
+# hour ('16u'), an engine code glued to the word engine ('B47-motor'), a volume glued to its container
+# ('5-litersdunk'), and a bare volume after a comma, which is the size of the part before it.
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Hei, 1 flaske bremsevæske DOT 4 og 2 stk bremseskiver 0 986 479 321 til EL 12345. Henter.", "+4791234567"),
+    ("Hoi, 1 fles remvloeistof DOT 4 en 2 remschijven ATE 24.0125-0184.1 voor XX-123-Y. Halen om 16u.", "+31612345678"),
+    ("Hallo, 1 Flasche Bremsflüssigkeit DOT 5.1 und 2 Bremsscheiben ATE 24.0125-0184.1 für M-XY 1234", "+4915112345678"),
+])
+def test_a_fluid_grade_or_an_hour_is_never_a_part_number(body, sender):
+    got = sms(body, sender)
+    assert all(not (line.part_number or "").upper().startswith("DOT") for line in got.lines), lines(got)
+    assert not any("'16u'" in r or "'4'" in r or "'5.1'" in r for r in got.review_reasons), got.review_reasons
+
+
+def test_an_engine_code_glued_to_engine_is_no_part_number():
+    got = mail("Hei,\n\nBMW 320d B47-motor, EL 12345.\n\n1 stk oljefilter 11 42 8 575 211\n1 stk luftfilter 13 71 8 577 170\n"
+               "\nMvh Per")
+    assert [line.part_number for line in got.lines] == ["11 42 8 575 211", "13 71 8 577 170"], lines(got)
+
+
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Hei, legg også på 1 flaske bremsevæske DOT 4, 1 liter, til EL 12345. Henter.", "+4791234567"),
+    ("Hej, lägg till 1 flaska bromsvätska DOT 4, 1 liter, till ABC 123. Hämtar.", "+46701234567"),
+])
+def test_a_bare_volume_after_a_comma_stays_with_its_part(body, sender):
+    got = sms(body, sender)
+    assert len(got.lines) == 1 and "1 liter" in (got.lines[0].description or ""), lines(got)
+    assert not got.lines[0].description.lower().startswith(("legg", "lägg")), lines(got)

@@ -247,7 +247,8 @@ def recognise(text: str) -> list[Claim]:
 
 
 _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odometer", "range_with_unit": "measure",
-                     "fluid_spec": "measure", "tyre_load_index": "tyre_size"}
+                     "fluid_spec": "measure", "tyre_load_index": "tyre_size", "volume_glued": "measure",
+                     "engine_glued": "model_code"}
 
 
 @cache

@@ -246,6 +246,11 @@ def _brand_words() -> frozenset[str]:
     return frozenset(w for b in common("brands") for w in b.split())
 
 
+def _volume_product(right: str) -> bool:
+    m = _VOLUME_START.match(right)
+    return bool(m) and bool(re.search(r"[^\W\d_]{3,}", right[m.end():]))
+
+
 def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, int]]:
     cands = [m for m in _conj(lang).finditer(sentence) if not any(p.start <= m.start() < p.end for p in pns)]
     cuts, start = [], 0
@@ -256,8 +261,9 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
         right = _lead_conj(lang).sub("", right)  # ', och en slitagevarnare': the comma took the blank before 'och'
         left_pn = any(start <= p.start < m.start() for p in pns)
         right_pn = any(m.end() <= p.start < nxt for p in pns)
-        # "W 712/75, 2 kpl": a trailing count, not a new line; "og 1 liter spylervæske": a volume is a product
-        right_has_part = right_pn or has_part_noun(right) or bool(_VOLUME_START.match(right))
+        # "W 712/75, 2 kpl": a trailing count, not a new line; "og 1 liter spylervæske": a volume is a product,
+        # "bremsevæske DOT 4, 1 liter": a bare volume at the end is the size of the part before it
+        right_has_part = right_pn or has_part_noun(right) or _volume_product(right)
         # The left side grows until a cut: only its new stretch is searched (a word of 64 characters back,
         # for a noun across the old end), or a long run of commas takes quadratic time.
         if not left_noun:

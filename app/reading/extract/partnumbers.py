@@ -75,7 +75,7 @@ def _not_prefix() -> frozenset[str]:
     words = {
         "TDI", "TSI", "TFSI", "FSI", "HDI", "DCI", "CDI", "CDTI", "CRDI", "TDCI", "JTD", "JTDM", "MPI", "GTI",
         "GTD", "TCE", "VVT", "AWD", "FWD", "RWD", "ABS", "ESP", "EU", "OK", "ASAP", "VOR", "PO", "AO", "WO",
-        "OE", "OEM", "NB", "PS", "KW", "HK", "HP", "CC", "REG", "VIN", "SMS", "TLF", "MVH", "NR", "NO", "ID",
+        "OE", "OEM", "DOT", "ACEA", "SAE", "NB", "PS", "KW", "HK", "HP", "CC", "REG", "VIN", "SMS", "TLF", "MVH", "NR", "NO", "ID",
         "I", "TEL", "EAN", "ART", "QTY", "PCS", "STK", "KPL", "ST", "MFG", "VH", "CVR", "ORG", "MVA", "VAT",
         "UK", "DE", "SE", "DK", "FI", "FR", "NL", "BE", "GB", "KL", "KLO", "UHR", "BJ", "MY", "AT", "IN",
         "HDI", "TDS", "SDI", "GTE", "RS", "ST", "SR", "LTD", "AS", "AB", "OY", "GMBH", "BV", "VOR",
