@@ -207,3 +207,11 @@ def test_a_bare_volume_after_a_comma_stays_with_its_part(body, sender):
     got = sms(body, sender)
     assert len(got.lines) == 1 and "1 liter" in (got.lines[0].description or ""), lines(got)
     assert not got.lines[0].description.lower().startswith(("legg", "lägg")), lines(got)
+
+
+# Swedish text-message shorthand: 'o' for 'och' joins two items as 'och' does.
+def test_swedish_shorthand_o_joins_two_lines():
+    got = sms("Tja! 2x bromsskivor fram 5Q0 615 301 F o 1x belägg fram 5Q0 698 151 till ABC 123. Hämtar 15.30 /Robban",
+              "+46701234567")
+    assert [(line.part_number, line.quantity) for line in got.lines] == [("5Q0 615 301 F", 2), ("5Q0 698 151", 1)], \
+        (lines(got), got.review_reasons)
