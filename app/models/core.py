@@ -5,11 +5,12 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, bindparam, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
+from app.models import search_keys
 from app.models import status as order_status
 from app.models.status import OrderStatus
 
@@ -39,6 +40,9 @@ class Branch(db.Model):
     overflow_policy: Mapped[str] = mapped_column(String(10), default="hold")  # hold | redirect
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     minutes_per_order: Mapped[int] = mapped_column(Integer, default=6)  # estimate before throughput is known
+    # the queue shows an order's age amber, then red, once it has waited this long (a manager sets them)
+    age_amber_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    age_red_minutes: Mapped[int] = mapped_column(Integer, default=30)
     next_seq: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -50,6 +54,7 @@ class Workshop(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_number: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str | None] = mapped_column(String(400), index=True)  # search_keys.fold_name(name)
     home_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
     language: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -66,6 +71,11 @@ class Workshop(db.Model):
     phones: Mapped[list[WorkshopPhone]] = relationship(
         back_populates="workshop", cascade="all, delete-orphan", order_by="WorkshopPhone.id"
     )
+
+    @validates("name")
+    def _keep_name_key(self, _key, value):
+        self.name_key = search_keys.fold_name(value)
+        return value
 
     @property
     def mobile(self) -> str | None:
@@ -101,6 +111,7 @@ class Staff(db.Model):
     hold_limit: Mapped[int | None] = mapped_column(Integer)  # None: the branch's staff_hold_limit
     # the spreadsheet format chosen on the export page (app.handback.formats); None: the branch language's
     export_format: Mapped[str | None] = mapped_column(String(16))
+    alert_sound: Mapped[bool] = mapped_column(Boolean, default=False)  # a sound when new orders arrive
     # part of every session's id (get_id); a new one (logout, new password) ends every session made before
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -168,6 +179,10 @@ class Order(db.Model):
     customer_reference: Mapped[str | None] = mapped_column(String(64))
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    # search keys (app.models.search_keys), kept by the validators below whatever path writes the order
+    plate_key: Mapped[str | None] = mapped_column(String(20), index=True)
+    vin_key: Mapped[str | None] = mapped_column(String(17), index=True)
+    phone_key: Mapped[str | None] = mapped_column(String(20), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(5))
     confidence: Mapped[float | None]
@@ -202,6 +217,16 @@ class Order(db.Model):
     )
     inbound_message = relationship("InboundMessage", foreign_keys=[inbound_message_id])
     follows: Mapped[Order | None] = relationship(remote_side=[id], foreign_keys=[follows_id])
+
+    @validates("plate", "vin", "contact_phone")
+    def _keep_search_keys(self, key, value):
+        if key == "plate":
+            self.plate_key = (search_keys.compact(value) or "")[:20] or None
+        elif key == "vin":
+            self.vin_key = (search_keys.compact(value) or "")[:17] or None
+        else:
+            self.phone_key = search_keys.phone_key(value)
+        return value
 
     def __repr__(self) -> str:
         return f"<Order {self.reference} {self.status}>"

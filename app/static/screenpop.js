@@ -37,7 +37,11 @@
         if (!response.ok || type.indexOf("application/json") !== 0) { throw new Error("not signed in"); }
         return response.json();
       })
-      .then(function (data) { render(data.calls || []); })
+      .then(function (data) {
+        render(data.calls || []);
+        // the menu's counts (desk.js) come with the same answer: one poll for both
+        document.dispatchEvent(new CustomEvent("partdesk:live", { detail: data }));
+      })
       .catch(function () { render([]); });
   }
 

@@ -255,6 +255,7 @@ class QueueFilterForm(WebForm):
                           validators=[Optional()])
     urgent = BooleanField("Urgent only")
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1)])
+    q = StringField("Search", validators=[Optional(), Length(max=100)])
 
 
 def resolve_workshop(workshop_id: str | None, typed: str | None) -> Workshop | None:

@@ -9,7 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Branch, Order, OutboxMessage, Staff, open_filter
+from app.models.status import WAITING
 from app.orders import capacity
+from app.web.queue import search
 
 PAGE_SIZE = 50
 COUNT_CAP = 2000
@@ -22,6 +24,7 @@ class QueueFilter:
     channel: str | None = None
     urgent: bool = False
     page: int = 1
+    q: str | None = None  # the search box's text (app.web.queue.search)
 
 
 @dataclass
@@ -59,6 +62,9 @@ def _where(f: QueueFilter) -> list:
         conditions.append(Order.channel == f.channel)
     if f.urgent:
         conditions.append(Order.urgent.is_(True))
+    found = search.condition(f.q)
+    if found is not None:
+        conditions.append(found)
     return conditions
 
 
@@ -124,6 +130,20 @@ def age(since: datetime, now: datetime) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def age_level(order: Order, now: datetime) -> str:
+    """'red', 'amber' or '' for an order still waiting for someone (new, in review, held) by its branch's
+    thresholds; an order someone holds or that is closed has no alarming age."""
+    if order.status not in WAITING:
+        return ""
+    minutes = (now - order.created_at).total_seconds() / 60
+    branch = order.branch
+    if minutes >= branch.age_red_minutes:
+        return "red"
+    if minutes >= branch.age_amber_minutes:
+        return "amber"
+    return ""
 
 
 def lines_summary(order: Order, shown: int = 2) -> str:

@@ -15,7 +15,9 @@ from app.extensions import db
 from app.models import Branch, Order, Staff, Workshop
 from app.orders import editing, lifecycle, provisional, service, workshops
 from app.models.status import OPEN, OrderStatus
+from app.orders import dispatch
 from app.web.queue import evidence, queries
+from app.web.queue.desk_forms import AlertSoundForm, AssignForm, ClaimNextForm
 from app.web.queue.forms import (ActionForm, CancelForm, EditOrderForm, PhoneOrderForm, QueueFilterForm,
                                  ReviewForm, workshop_label)
 from app.web.queue.message import attachments, body_text, listed_attachments
@@ -44,7 +46,7 @@ def _helpers():
     now = datetime.now(UTC)
 
     return {"age": lambda value: queries.age(value, now), "local_time": times.when,  # = {{ value|when(branch) }}
-            "lines_summary": queries.lines_summary}
+            "lines_summary": queries.lines_summary, "age_level": lambda order: queries.age_level(order, now)}
 
 
 def _visible_order(reference: str) -> Order:
@@ -69,17 +71,22 @@ def index():
     branch_id = int(form.branch.data) if (form.branch.data or "").isdigit() else None
     if not current_user.is_manager:
         branch_id = current_user.branch_id or -1  # staff without a branch see nothing
-    status = form.status.data if not form.status.errors else "open"
+    q = (form.q.data or "").strip() if not form.q.errors else ""
+    # a search looks through every status unless one is chosen: the order asked about may be done
+    default_status = "all" if q and "status" not in request.args else "open"
+    status = form.status.data if not form.status.errors and "status" in request.args else default_status
+    form.status.data = status
     channel = form.channel.data if not form.channel.errors else None
     page = queries.queue_page(queries.QueueFilter(
         branch_id=branch_id, status=status or "open", channel=channel or None, urgent=bool(form.urgent.data),
-        page=form.page.data if not form.page.errors and form.page.data else 1))
+        page=form.page.data if not form.page.errors and form.page.data else 1, q=q or None))
     now = datetime.now(UTC)
     gauge_branches = ([db.session.get(Branch, branch_id)] if branch_id and branch_id > 0
                       else queries.branches() if current_user.is_manager else [])
     gauges = [queries.branch_gauge(b, now) for b in gauge_branches if b is not None]
     return render_template("queue/index.html", form=form, page=page, gauges=gauges,
-                           me=queries.staff_gauge(current_user), args=request.args.to_dict())
+                           me=queries.staff_gauge(current_user), args=request.args.to_dict(), q=q,
+                           claim_next_form=ClaimNextForm(), sound_form=AlertSoundForm(sound=current_user.alert_sound))
 
 
 @bp.route("/orders/<reference>")
@@ -305,3 +312,53 @@ def edit(reference: str):
 def _render_edit(order: Order, form: EditOrderForm):
     return render_template("queue/edit.html", order=order, form=form)
 
+
+
+@bp.route("/claim-next", methods=["POST"])
+@login_required
+def claim_next():
+    """The next new order of my branch in the queue's order (urgent first, then oldest), within my limit."""
+    form = ClaimNextForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    staff_id = current_user.id
+    reference = write(lambda uow: dispatch.claim_next(db.session.get(Staff, staff_id), now=datetime.now(UTC)).reference,
+                      keep_loaded=True)
+    if isinstance(reference, str):
+        flash(f"You hold {reference} now.", "success")
+        return redirect(url_for("queue.order", reference=reference))
+    return redirect(url_for("queue.index"))
+
+
+@bp.route("/orders/<reference>/assign", methods=["GET", "POST"])
+@login_required
+def assign(reference: str):
+    if not current_user.is_manager:
+        abort(403, description="Only a manager can assign an order to someone.")
+    order = _visible_order(reference)
+    form = AssignForm()
+    people = dispatch.assignable_staff(order)
+    form.staff_id.choices = [SelectChoice(p.id, f"{p.name} · holds {queries.staff_gauge(p).held} of "
+                                                f"{p.effective_hold_limit}") for p in people]
+    if form.validate_on_submit():
+        to = db.session.get(Staff, form.staff_id.data)
+        done = write(lambda uow: dispatch.assign(order, to, by=current_user, now=datetime.now(UTC)),
+                     done=f"{order.reference} is assigned to {to.name}.")
+        if done is not REFUSED:
+            return redirect(url_for("queue.order", reference=reference))
+    return render_template("queue/assign.html", order=order, form=form), 422 if form.is_submitted() else 200
+
+
+@bp.route("/me/alert-sound", methods=["POST"])
+@login_required
+def alert_sound():
+    form = AlertSoundForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    staff_id, on = current_user.id, bool(form.sound.data)
+
+    def save(uow):
+        db.session.get(Staff, staff_id).alert_sound = on
+
+    write(save, done="A sound will play when new orders arrive." if on else "No sound for new orders.")
+    return redirect(url_for("queue.index"))

@@ -48,6 +48,8 @@ def active():
         calls = []
     else:
         calls = active_calls(branch_id, utcnow())
-    response = jsonify({"calls": [as_json(call) for call in calls]})
+    from app.web.queue import live  # the menu's live counts ride on this poll (app/static/desk.js)
+
+    response = jsonify({"calls": [as_json(call) for call in calls], "counts": live.counts(current_user)})
     response.headers["Cache-Control"] = "no-store"
     return response
