@@ -92,3 +92,21 @@ def branch_by_code(code: str) -> Branch | None:
     from sqlalchemy import select
 
     return db.session.scalars(select(Branch).where(Branch.code == (code or "").upper())).first()
+
+
+def set_age_thresholds(branch_id: int, *, amber: int, red: int, by: Staff, now: datetime) -> list[str]:
+    """The minutes after which a waiting order's age shows amber, then red, in the queue. Audited like a
+    limit; returns the changes as sentences. Raises NotAllowed unless 1 <= amber < red."""
+    _ensure_manager(by)
+    if amber < 1 or red <= amber:
+        raise NotAllowed(f"Amber must come first: give amber at least 1 minute and red more than amber "
+                         f"(you gave amber {amber}, red {red}).")
+    branch = capacity.lock_branch(branch_id)
+    changes = []
+    for name, new in (("age_amber_minutes", amber), ("age_red_minutes", red)):
+        old = getattr(branch, name)
+        if old != new:
+            setattr(branch, name, new)
+            changes.append(f"{name}: {old} -> {new}")
+            _audit(by, branch.id, "age_threshold_changed", changes[-1], now)
+    return changes

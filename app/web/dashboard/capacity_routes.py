@@ -15,7 +15,7 @@ from app.orders import capacity, controls
 from app.models.status import OrderStatus
 from app.orders.unit_of_work import run
 from app.web.access import manager_required
-from app.web.dashboard.forms import LimitsForm, PauseForm, RedirectForm, StaffLimitForm
+from app.web.dashboard.forms import AgeThresholdsForm, LimitsForm, PauseForm, RedirectForm, StaffLimitForm
 from app.web.refusals import REFUSED, write
 
 bp = Blueprint("capacity", __name__)
@@ -49,7 +49,7 @@ def branch(code: str):
     return _render_branch(branch, LimitsForm(obj=branch))
 
 
-def _render_branch(branch: Branch, limits: LimitsForm, status: int = 200):
+def _render_branch(branch: Branch, limits: LimitsForm, status: int = 200, ages: AgeThresholdsForm | None = None):
     staff = db.session.scalars(select(Staff).where(Staff.branch_id == branch.id, Staff.active.is_(True))
                                .order_by(Staff.name)).all()
     held = dict(db.session.execute(
@@ -64,7 +64,7 @@ def _render_branch(branch: Branch, limits: LimitsForm, status: int = 200):
         "dashboard/branch.html", branch=branch, limits=limits, pause=PauseForm(paused="0" if branch.paused else "1"),
         staff_forms=staff_forms, audit=audit, blocking=capacity.blocking_reason(branch, now),
         open_count=capacity.open_count(branch.id), hourly=capacity.hourly_count(branch.id, now),
-        held=capacity.held_count(branch.id),
+        held=capacity.held_count(branch.id), ages=ages or AgeThresholdsForm(obj=branch),
     ), status
 
 
@@ -90,6 +90,20 @@ def limits(code: str):
     changes, promoted = saved
     flash("Saved: " + "; ".join(changes) if changes else "Nothing changed.", "success" if changes else "info")
     _report_promoted(promoted)
+    return redirect(url_for(".branch", code=branch.code))
+
+
+@bp.route("/branches/<code>/ages", methods=["POST"])
+@manager_required
+def ages(code: str):
+    branch = _branch(code)
+    form = AgeThresholdsForm()
+    if not form.validate_on_submit():
+        return _render_branch(branch, LimitsForm(obj=branch), 400, ages=form)
+    changes = write(lambda uow: controls.set_age_thresholds(
+        branch.id, amber=form.age_amber_minutes.data, red=form.age_red_minutes.data, by=current_user, now=_now()))
+    if changes is not REFUSED:
+        flash("Saved: " + "; ".join(changes) if changes else "Nothing changed.", "success" if changes else "info")
     return redirect(url_for(".branch", code=branch.code))
 
 

@@ -83,3 +83,10 @@ class MergeWorkshopForm(WebForm):
     into = StringField("Merge into (customer number)",
                        validators=[DataRequired("Type the customer number of the workshop it really is."),
                                    Length(max=32)])
+
+
+class AgeThresholdsForm(WebForm):
+    age_amber_minutes = IntegerField("Age turns amber after (minutes)",
+                                     validators=[InputRequired("Give a whole number."), NumberRange(1, 10000)])
+    age_red_minutes = IntegerField("Age turns red after (minutes)",
+                                   validators=[InputRequired("Give a whole number."), NumberRange(1, 10000)])
