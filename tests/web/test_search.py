@@ -30,7 +30,7 @@ def desk(make, now):
         "tonsberg": make.order(branch, now=now - timedelta(minutes=40), workshop_id=tonsberg.id, plate="EL 12345",
                                lines=(("HU 719/7 x", "Oljefilter", 1),)),
         "aas": make.order(branch, now=now - timedelta(minutes=30), workshop_id=aas.id,
-                          vin="WVW ZZZ 1KZ AW 000 123", contact_phone="+47 912 34 567"),
+                          vin="WVWZZZ1KZAW000123", contact_phone="+47 912 34 567"),
         "plain": make.order(branch, now=now - timedelta(minutes=20)),
     }
     make.order(other, now=now, plate="EL 12345")  # another branch: kari must not see it
