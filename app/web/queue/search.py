@@ -20,6 +20,7 @@ from app.orders.references import normalise_part_number
 
 MAX_TEXT = 100
 MAX_WORKSHOPS = 50  # a name that matches more workshops than this is too vague to list every order of
+MAX_PART_ORDERS = 5000  # the newest orders with a part number; beyond that the part alone is too common
 _REFERENCE = re.compile(r"^\s*([A-Za-z]{2,4})[\s\-_.]*0*(\d{1,6})\s*$")
 
 
@@ -59,7 +60,12 @@ def condition(text: str | None):
             terms.append(Order.vin_key == key)
         part = normalise_part_number(text)
         if part:
-            terms.append(Order.id.in_(select(OrderLine.order_id).where(OrderLine.part_number_norm == part[:64])))
+            # the ids as a list, not a subquery: PostgreSQL cannot use an index for an OR with a subquery in it
+            # and would walk every order of the branch; with lists it ORs index scans (as SQLite does)
+            ids = list(db.session.scalars(select(OrderLine.order_id).where(OrderLine.part_number_norm == part[:64])
+                                          .order_by(OrderLine.order_id.desc()).limit(MAX_PART_ORDERS)))
+            if ids:
+                terms.append(Order.id.in_(ids))
     phone = phone_key(text)
     if phone:
         terms.append(Order.phone_key == phone)
