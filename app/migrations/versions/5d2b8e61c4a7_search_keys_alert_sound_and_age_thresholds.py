@@ -6,7 +6,7 @@ lower-case ASCII. Existing rows are filled here. staff.alert_sound (off) says wh
 when new orders arrive; branch.age_amber_minutes (15) and age_red_minutes (30) colour an order's age.
 
 Revision ID: 5d2b8e61c4a7
-Revises: 5d2c8e7a41b6
+Revises: 5e7d2a41c9b3
 Create Date: 2026-12-02 06:40:00.000000
 
 """
@@ -18,7 +18,7 @@ from app.models import search_keys
 
 # revision identifiers, used by Alembic.
 revision = '5d2b8e61c4a7'
-down_revision = '5d2c8e7a41b6'
+down_revision = '5e7d2a41c9b3'
 branch_labels = None
 depends_on = None
 

@@ -313,7 +313,6 @@ def _render_edit(order: Order, form: EditOrderForm):
     return render_template("queue/edit.html", order=order, form=form)
 
 
-
 @bp.route("/claim-next", methods=["POST"])
 @login_required
 def claim_next():
