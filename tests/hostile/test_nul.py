@@ -147,9 +147,10 @@ def test_every_query_string_with_a_nul_is_a_422(app, client, fixtures):
 def test_every_form_with_a_nul_in_every_field_changes_nothing_and_answers_4xx(app, client, fixtures):
     login(client, "mona")
     token = csrf_token(client, "/")
-    # buttons whose form is the CSRF token alone would act (they have no field a NUL could be in), and the
+    # buttons whose form is the CSRF token alone (or a checkbox: the alert sound) would act (they have no field a NUL
+    # could be in), and the
     # login form sends a logged-in manager on (test_a_login_with_a_nul_is_a_form_error_not_a_failed_login)
-    acts = re.compile(r"/logout$|/login$|/export$|/do/|/inbox/")
+    acts = re.compile(r"/logout$|/login$|/export$|/do/|/inbox/|/me/alert-sound$")
     posts = [u for u in urls(app, fixtures, method="POST") if not u.startswith(SIGNATURE_CHECKED) and not acts.search(u)]
     assert len(posts) >= 9
     plausible = {**PLAUSIBLE_FORM, f"s{fixtures['staff_id']}-hold_limit": "3"}  # the staff limit form's prefix
