@@ -77,12 +77,12 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     masked_subject, masked = subject, new_text
     pm.order_ref, _ = signals.find_order_ref(subject, new_text)
     for base, text in ((0, subject), (off, new_text)):
-        for m in signals.ORDER_REF.finditer(text):
-            claims.append(Claim(base + m.start(), base + m.end(), "order_ref"))
-            if m.group(1) == pm.order_ref and "order_ref" not in pm.evidence:
-                pm.evidence["order_ref"] = [(base + m.start(), base + m.end())]
-    masked_subject = signals.ORDER_REF.sub(lambda m: " " * len(m.group()), masked_subject)
-    masked = signals.ORDER_REF.sub(lambda m: " " * len(m.group()), masked)
+        for start, end, value in signals.order_ref_matches(text):
+            claims.append(Claim(base + start, base + end, "order_ref"))
+            if value == pm.order_ref and "order_ref" not in pm.evidence:
+                pm.evidence["order_ref"] = [(base + start, base + end)]
+    masked_subject = signals.mask(masked_subject, [(s, e) for s, e, _ in signals.order_ref_matches(subject)])
+    masked = signals.mask(masked, [(s, e) for s, e, _ in signals.order_ref_matches(new_text)])
     body_labelled, subject_labelled = signals.labelled_number_spans(masked), signals.labelled_number_spans(masked_subject)
     claims += [Claim(off + s, off + e, "labelled_number") for s, e in body_labelled]
     claims += [Claim(s, e, "labelled_number") for s, e in subject_labelled]

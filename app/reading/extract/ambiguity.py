@@ -228,8 +228,27 @@ def _two_on_one_line(items: list) -> list[str]:
     return out
 
 
+@cache
+def _undecided() -> re.Pattern:
+    """Two counts joined by 'or' ('två eller fyra st', '2 eller 4', '4 Stück, oder doch sechs?'), a unit or a
+    hedge ('doch', 'kanskje', 'maybe') allowed between: the workshop has not decided how many."""
+    num = "|".join([r"\d{1,2}"] + sorted((re.escape(w) for w in number_words()), key=len, reverse=True))
+    units = "|".join(words("units") + ("x", "pcs"))
+    ors = "|".join(words("or_words"))
+    hedges = "|".join(sorted(_data()["undecided_hedges"], key=len, reverse=True))
+    return re.compile(rf"(?<![\w.,/-])(?:{num})(?:\s*(?:{units})\.?)?\s*,?\s+(?:{ors})\s+(?:(?:{hedges})\s+)*"
+                      rf"(?:{num})(?![\w.,/-]|[.,]\d)", re.I)
+
+
+def _undecided_count(text: str, items: list) -> list[str]:
+    if not items:
+        return []
+    m = _undecided().search(text)
+    return [f"The message leaves the count open ('{m.group(0).strip()}'); ask how many are wanted."] if m else []
+
+
 def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str]) -> list[str]:
-    out: list[str] = _either_or(pm.evidence_text, items) + _two_on_one_line(items)
+    out: list[str] = _either_or(pm.evidence_text, items) + _two_on_one_line(items) + _undecided_count(text, items)
     vehicles = list(dict.fromkeys(re.sub(r"[\s-]", "", p).upper() for p in plates))
     vins = list(dict.fromkeys(v.upper() for v in vins))
     if len(vehicles) > 1 or len(vins) > 1:

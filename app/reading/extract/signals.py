@@ -8,6 +8,25 @@ from functools import cache
 from app.reading.extract.lexicon import LANGUAGES, fragment, pattern, words
 
 ORDER_REF = re.compile(r"(?<![A-Za-z0-9-])([A-Z]{2,4}-\d{6})(?![\w-])")
+# Our reference as a sender retypes it: lower case or a space for the dash ('osl 000934', 'gbg-000412', 'Osl-000934').
+# With a space only in lower case and with our zero-padded number: a brand before its number ('KYB 339701',
+# 'Febi 106431') is a part number and 'HRB 123456' a register entry. A label word before a number stays out too
+# ('ref 004412', 'nr 000123': the workshop's own reference or an account).
+_LOOSE_REF = re.compile(r"(?<![A-Za-z0-9-])([a-z]{2,4} 0\d{5}|[A-Za-z]{2,4}-\d{6})(?![\w-])")
+_NOT_A_PREFIX = frozenset({"ref", "nr", "no", "nro", "tel", "fax", "kd", "kdnr", "po", "ao", "wo", "or", "bc", "av",
+                           "och", "og", "und", "and", "et", "en", "ja", "sv", "tlf", "puh", "org", "kund", "best",
+                           "ord", "ordr", "kom", "mob", "art", "typ", "fin", "reg", "rek", "vin", "km", "st", "stk",
+                           "kpl", "pcs", "x"})
+
+
+def order_ref_matches(text: str):
+    """(start, end, normalised reference) for each of our order references in text, as typed or retyped."""
+    for m in _LOOSE_REF.finditer(text or ""):
+        raw = m.group(1)
+        prefix, number = re.split(r"[- ]", raw)
+        if prefix.lower() in _NOT_A_PREFIX:
+            continue
+        yield m.start(1), m.end(1), f"{prefix.upper()}-{number}"
 
 
 def mask(text: str, spans) -> str:
@@ -23,9 +42,9 @@ def mask(text: str, spans) -> str:
 def find_order_ref(*texts: str) -> tuple[str | None, list[tuple[int, int]]]:
     ref = None
     for text in texts:
-        m = ORDER_REF.search(text or "")
-        if m:
-            ref = ref or m.group(1)
+        for _start, _end, value in order_ref_matches(text):
+            ref = ref or value
+            break
     return ref, []
 
 
