@@ -239,6 +239,34 @@ def test_a_capital_code_with_a_space_or_a_label_is_no_order_reference(body):
     assert sms(body).order_ref is None
 
 
+# 1. A part number in a table cell no column was read from (its header not recognised) is a doubt with its reason;
+# a part-number header spelled with an abbreviation's dash ('Art.-Nr.', 'Vare-nr.') is the part-number column,
+# and a spaced Mercedes A-number is read as a whole.
+def _table(header: str) -> str:
+    return (f"Hallo,\n\nbitte folgendes:\n\nPos.  {header:<16} Bezeichnung                Menge   Preis\n\n"
+            "1     A 651 180 01 09  Ölfilter                   1       18,40\n\n"
+            "2     0 986 424 830    Bremsbeläge vorne (Bosch)  1       54,90\n\nGruß Jan")
+
+
+@pytest.mark.parametrize("header", ["Art.-Nr.", "Vare-nr.", "Teile-Nr.", "Artikelnummer"])
+def test_a_part_number_column_is_read(header):
+    got = mail(_table(header))
+    assert [line.part_number for line in got.lines] == ["A 651 180 01 09", "0 986 424 830"], lines(got)
+
+
+@pytest.mark.parametrize("header", ["Kennung", "Bestellcode", "Code interne"])
+def test_a_part_number_in_an_unread_column_is_a_doubt(header):
+    got = mail(_table(header))
+    assert got.needs_review, lines(got)
+    assert any("'A 651 180 01 09'" in r and "no field" in r for r in got.review_reasons), got.review_reasons
+
+
+def test_a_spaced_mercedes_number_in_text_is_read_whole():
+    got = sms("Hallo, 1 Ölfilter A 651 180 01 09 und 2 Stück Luftfilter A 642 094 04 04 für S-KM 4471. Gruß Jan",
+              "+4915112345678")
+    assert [line.part_number for line in got.lines] == ["A 651 180 01 09", "A 642 094 04 04"], lines(got)
+
+
 # 5. Two counts joined by 'or', a unit or a hedge between, leave the count open: review with the reason.
 @pytest.mark.parametrize(("body", "sender"), [
     ("Hej! Bromsskivor bak 0 986 479 B93 till Volvon, två eller fyra st. Hämtar. /Lasse", "+46701234567"),

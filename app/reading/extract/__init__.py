@@ -332,6 +332,12 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
     if doc.auth_failed:
         reasons.append(f"Sender authentication failed ({doc.auth_failed}); confirm the order with the workshop "
                        "by phone before sending parts.")
+    # A code in an unread table cell that the message reads as something else (the work order in a 'Merknad'
+    # column, the plate) is accounted for; any other is a part number the line was read without.
+    known = {normalise_part_number(v) for v in (pm.customer_reference, pm.plate, pm.vin, pm.order_ref) if v}
+    for n, item in enumerate(items, 1):
+        reasons += [f"Line {n}: {why}" for code, why in item.unread_codes
+                    if not any(k in normalise_part_number(code) or normalise_part_number(code) in k for k in known)]
     same = pattern("same_as_last").search(text)
     if same:
         reasons.append(f"The message asks for '{same.group(0)}' (same as last time); look up the previous order "

@@ -23,6 +23,8 @@ class Item:
     numeric_cell: bool = False
     brand_only: bool = False
     flags: list[str] = field(default_factory=list)
+    # (code, reason): a part number in a table cell that no column was read from
+    unread_codes: list[tuple[str, str]] = field(default_factory=list)
     # Evidence: for "part_number", "quantity" and "description", the (start, end) spans in the text that was
     # read (offsets into the masked text given to items_from_text), or ("file", row, col) cells of a table.
     spans: dict[str, list] = field(default_factory=dict)
@@ -52,9 +54,12 @@ def _header_kind(cell: str) -> str | None:
     h = _header_cell()
     if re.fullmatch(r"ean(?:-?(?:13|kode|code|nr|nummer))?\.?", cell, re.I):
         return "ean"
+    # 'Art.-Nr.', 'Teile-Nr', 'Best.-Nr.': an abbreviation's dash before 'Nr' is a space as the lexicon writes it
+    spelled = (cell, re.sub(r"\.?-(?=nr|no|nummer)", ". ", cell, flags=re.I),
+               re.sub(r"-(?=nr|no|nummer)", " ", cell, flags=re.I))
     for key, kind in (("table_qty_headers", "qty"), ("table_part_headers", "part"), ("table_desc_headers", "desc"),
                       ("table_brand_headers", "brand")):
-        if h[key].fullmatch(cell):
+        if any(h[key].fullmatch(c) for c in spelled):
             return kind
     return None
 
@@ -119,9 +124,29 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
         numeric = cols.get("part") is not None and (r, cols["part"]) in numeric_cells and not is_ean13(pn or "")
         cells = [(kind, cols[kind]) for kind in ("part", "ean", "desc", "qty") if cols.get(kind) is not None
                  and cols[kind] < len(row) and row[cols[kind]].strip()]
-        items.append(Item(pn, desc, quantity, source=source, literal=" | ".join(c for c in row if c),
-                          numeric_cell=numeric, row=r, spans={"cells": [(r, c, k) for k, c in cells]}))
+        item = Item(pn, desc, quantity, source=source, literal=" | ".join(c for c in row if c),
+                    numeric_cell=numeric, row=r, spans={"cells": [(r, c, k) for k, c in cells]})
+        item.unread_codes = _unread_codes(row, rows[header_at] if header_at is not None else None, cols, pn)
+        items.append(item)
     return items
+
+
+def _unread_codes(row: list[str], header: list[str] | None, cols: dict[str, int],
+                  pn: str | None) -> list[tuple[str, str]]:
+    """Cells of a row that no column was read from and that hold a part number ('A 651 180 01 09' under a header
+    that was not recognised): the line was read without it, so say so rather than accept the line."""
+    used = set(cols.values())
+    out = []
+    for c, value in enumerate(row):
+        value = value.strip()
+        if c in used or not re.search(r"\d", value) or (pn and normalise_part_number(value) == normalise_part_number(pn)):
+            continue
+        found = find_part_numbers(value, context=True)
+        if found:
+            named = f" (column '{header[c].strip()}')" if header and c < len(header) and header[c].strip() else ""
+            out.append((found[0].text, f"'{found[0].text}'{named} is read into no field of its table row; "
+                                       "check the line's part number."))
+    return out
 
 
 def _guess_columns(rows: list[list[str]]) -> dict[str, int]:
