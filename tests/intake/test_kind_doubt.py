@@ -267,6 +267,26 @@ def test_a_spaced_mercedes_number_in_text_is_read_whole():
     assert [line.part_number for line in got.lines] == ["A 651 180 01 09", "A 642 094 04 04"], lines(got)
 
 
+# 2. A count unit or a word applying a count to each item, left in a description, is a doubt unless read as the
+# quantity; Finnish spoken number words ('kaks') are counts.
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Moi, 06A 115 561 B öljynsuodatin ja 1K0 129 620 D ilmansuodatin, kaks kpl:tä kumpaakin. Haen. -Jari",
+     "+358401234567"),
+    ("Hej, oljefilter HU 7008 z och luftfilter C 25 114, två av varje. Hämtar. /Lasse", "+46701234567"),
+    ("Hei, oljefilter HU 7008 z og luftfilter C 25 114, to av hver. Henter. /Per", "+4791234567"),
+    ("Hallo, Ölfilter HU 7008 z und Luftfilter C 25 114, je zwei Stück von jedem. Hole ab. Jan", "+4915112345678"),
+    ("Hi, oil filter HU 7008 z and air filter C 25 114, two of each please. Dave", "+447700900123"),
+])
+def test_a_count_of_each_left_in_a_description_is_a_doubt(body, sender):
+    got = sms(body, sender)
+    assert got.needs_review, lines(got)
+
+
+def test_a_spoken_finnish_count_is_the_quantity():
+    got = sms("Moi! Tarvitsen kaks kpl iskunvaimentimia eteen KYB 339701 Corollaan. Haen itse. -Pekka", "+358401234567")
+    assert [(line.part_number, line.quantity) for line in got.lines] == [("339701", 2)], lines(got)
+
+
 # 5. Two counts joined by 'or', a unit or a hedge between, leave the count open: review with the reason.
 @pytest.mark.parametrize(("body", "sender"), [
     ("Hej! Bromsskivor bak 0 986 479 B93 till Volvon, två eller fyra st. Hämtar. /Lasse", "+46701234567"),

@@ -202,7 +202,31 @@ def doubts(pm, items) -> list[str]:
         if word:
             out.append(f"Line {n} '{(item.description or '')[:80]}' holds the number word '{word}', which was not "
                        f"read as its count ({item.quantity.value}); check how many are wanted.")
+        elif count_left(item.description):
+            out.append(f"Line {n} '{(item.description or '')[:80]}' holds '{count_left(item.description)}', a count "
+                       f"that was not read as its quantity ({item.quantity.value}); check how many are wanted.")
     return out
+
+
+@cache
+def _count_units() -> frozenset[str]:
+    return frozenset(w.lower() for w in _vocab().get("count_units", []))
+
+
+@cache
+def _each() -> re.Pattern:
+    alts = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_vocab().get("each_words", []), key=len,
+                                                                         reverse=True))
+    return re.compile(rf"(?<![^\W\d_])(?:{alts})(?![^\W\d_])", re.I)
+
+
+def count_left(description: str | None) -> str | None:
+    """A count unit ('kpl', 'stk', 'Stück', 'pcs') or a word applying a count to each item ('kumpaakin', 'av
+    varje', 'of each') left in a description: a count the line's quantity was not read from."""
+    m = _each().search(description or "")
+    if m:
+        return m.group(0)
+    return next((w for w in _WORD.findall(description or "") if w.lower() in _count_units()), None)
 
 
 def quality(pm, items, books) -> dict[str, float]:
@@ -256,7 +280,7 @@ def quality(pm, items, books) -> dict[str, float]:
         "fulfilment_unread": float(pm.fulfilment is None and bool(_fulfilment_stems().search(text))),
         # a number word left in a description ("zwei Verschleißanzeiger"): a count not read
         "desc_numword": float(min(sum(any(w.lower() in _count_words() for w in _WORD.findall(i.description or ""))
-                                      for i in items), 2)),
+                                      or bool(count_left(i.description)) for i in items), 2)),
         # a description that names no part, brand or consumable ("bak", "constructeur")
         "desc_no_noun": float(min(sum(1 for i in items if i.description and not has_part_noun(i.description)
                                       and not any(w.lower() in _names() for w in _WORD.findall(i.description))), 3)),
