@@ -320,3 +320,32 @@ def test_one_count_with_or_between_parts_is_decided():
 def test_same_as_last_week_goes_to_review(body, sender):
     got = sms(body, sender)
     assert got.needs_review and any("same as last time" in r for r in got.review_reasons), got.review_reasons
+
+
+# 6. A cancellation phrased as a reply to our acknowledgement ('stryk hela den här', 'drop the whole thing') is a
+# cancellation in every language; a work card or job sheet number is the workshop's own reference.
+@pytest.mark.parametrize("top", [
+    "Hej, stryk hela den här. Kunden hämtade bilen. Sorry!",
+    "Hei, stryk hele denne. Kunden hentet bilen.",
+    "Hej, slet det hele. Kunden hentede bilen.",
+    "Moi, unohtakaa koko homma. Asiakas haki auton.",
+    "Hallo, streichen Sie das Ganze. Der Kunde hat das Auto abgeholt.",
+    "Hi, scrap the whole thing. The customer took the car away.",
+    "Bonjour, oubliez tout. Le client a repris la voiture.",
+    "Hoi, vergeet het maar. De klant heeft de auto opgehaald.",
+])
+def test_a_reply_that_strikes_our_order_is_a_cancellation(top):
+    got = mail(f"{top}\n\nMvh Per\n\n> Takk for bestillingen OSL-000412.\n>   1 x 0 986 494 824  bremseklosser\n",
+               subject="RE: Ordrebekreftelse [OSL-000412]")
+    assert got.kind == "cancellation" and got.order_ref == "OSL-000412", (got.kind, lines(got))
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("Hej,\n\n2 st bromsskivor 0 986 479 321 till ABC 123.\nArbetskort 20481. Hämtar.\n\n/Lasse", "20481"),
+    ("Hei,\n\n2 stk bremseskiver 0 986 479 321 til EL 12345.\nArbeidskort 20481. Henter.\n\nPer", "20481"),
+    ("Hej,\n\n2 stk bremseskiver 0 986 479 321 til CX 41 207.\nArbejdskort 20481.\n\nOle", "20481"),
+    ("Hallo,\n\n2 Bremsscheiben 0 986 479 321 für M-XY 1234.\nArbeitskarte 20481.\n\nJan", "20481"),
+    ("Hi,\n\n2 brake discs 0 986 479 321 for YN19 KXP.\nJob sheet 20481.\n\nDave", "20481"),
+])
+def test_a_work_card_number_is_the_customer_reference(body, expected):
+    assert mail(body).customer_reference == expected
