@@ -18,7 +18,7 @@ from tests.intake.mail import email
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 # Read right, but with descriptions the model trusts little: its only review reason is low confidence.
-LOW = "Hei\n\nbak DF6266\nfilter W712/75 93 mm\n\nTil AB12345.\n\nMvh Ola"
+LOW = "Hei\n\nbak DF6266\nfilter W712/75 93 mm\n\nTil AB12345. Henter.\n\nMvh Ola"
 CLEAR = "Hei\n\nVi trenger 2 stk bremseklosser GDB1956 til AB12345.\n\nMvh Ola"
 
 
