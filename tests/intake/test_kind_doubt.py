@@ -349,3 +349,20 @@ def test_a_reply_that_strikes_our_order_is_a_cancellation(top):
 ])
 def test_a_work_card_number_is_the_customer_reference(body, expected):
     assert mail(body).customer_reference == expected
+
+
+# A clock time typed without its colon after a pickup word ('hämtar ca 1530', 'hentes 1430') is a time, not a
+# token nothing explains; a four-digit number that is no clock time stays unexplained.
+@pytest.mark.parametrize(("body", "sender", "hhmm"), [
+    ("Tja! Golf ABC 123: 2 st skivor fram 0 986 479 R63. hämtar ca 1530 /Pelle", "+46701234567", "1530"),
+    ("2 x 0 986 494 621 til EL 55210. hentes 1430", "+4791234567", "1430"),
+    ("Hallo, 2 Stück 0 986 494 621 für M-XY 1234, Abholung gegen 1145. Jan", "+4915112345678", "1145"),
+])
+def test_a_clock_time_without_its_colon_is_a_time(body, sender, hhmm):
+    got = sms(body, sender)
+    assert not any(f"'{hhmm}'" in r for r in got.review_reasons), got.review_reasons
+
+
+def test_a_four_digit_number_that_is_no_clock_time_stays_a_doubt():
+    got = sms("2 x 0 986 494 621 til EL 55210. hentes 1475", "+4791234567")
+    assert any("'1475'" in r for r in got.review_reasons), got.review_reasons

@@ -145,6 +145,12 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                              r"efter|etter|nach|après|avant|før|for|till|until|by|jälkeen|tot|voor|na)"
                              r"\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)", re.I),
                   "date_time", True),
+        # a clock time typed without its colon after a pickup word or 'ca' ('hämtar ca 1530', 'hentes 1430')
+        "clock_hhmm": (re.compile(r"(?<!\w)(?:ca|cirka|kl|klo|kello|um|at|gegen|around|omkring|rundt|runt|vers|"
+                                  r"hämtar|hämtas|henter|hentes|haen|haetaan|hole|holen|abholung|afhenter|afhentes|"
+                                  r"collect|collecting|collection|ophalen|haal)"
+                                  r"\.?(?:\s(?:vi|ca|cirka|kl|klo|at|um|omkring|around|noin))?\.?\s?"
+                                  r"(?:[01]\d|2[0-3])[0-5]\d(?!\w)", re.I), "date_time", True),
         "duration": (re.compile(r"(?<![\w.,])\d{1,3}(?:\s?[-–]\s?\d{1,3})?\s?(?:dager|dage|dagar|days?|tage?n?|"
                                 r"päivää?|pv|jours?|dagen|timer|timmar|tunnin|tuntia|hours?|stunden|heures?|uur|"
                                 r"min(?:utter|uter|utes?|uuttia)?|uker|veckor|weeks?|wochen|viikkoa|std|stunde|stund|hrs?|tim)(?!\w)", re.I),
