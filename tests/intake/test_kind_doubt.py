@@ -366,3 +366,14 @@ def test_a_clock_time_without_its_colon_is_a_time(body, sender, hhmm):
 def test_a_four_digit_number_that_is_no_clock_time_stays_a_doubt():
     got = sms("2 x 0 986 494 621 til EL 55210. hentes 1475", "+4791234567")
     assert any("'1475'" in r for r in got.review_reasons), got.review_reasons
+
+
+# A count written 'x2' after the part number ends the sentence or the clause as often as not ('skiver 43512-42040
+# x2.', '... R63 x2, hämtar'): it is the line's quantity; 'x2.5' and 'x2,5' stay measures.
+@pytest.mark.parametrize("body", [
+    "Hei, klosser 04465-42160 1 sett og skiver 43512-42040 x2. Kan dere sende?",
+    "Hej, skivor 43512-42040 x2, hämtar i eftermiddag.",
+])
+def test_a_count_after_the_number_before_a_full_stop_or_comma_is_the_quantity(body):
+    got = sms(body)
+    assert [line.quantity for line in got.lines if line.part_number == "43512-42040"] == [2], lines(got)

@@ -46,7 +46,7 @@ def _res() -> dict[str, re.Pattern]:
     return {
         "unit": re.compile(rf"{n}\s*(?:{u})(?!\w)(?:\s+(?:{s})(?!\w))?", re.I),
         "times_before": re.compile(rf"{n}\s?[x×](?![\w-])", re.I),
-        "times_after": re.compile(r"(?<![\w-])[x×]\s?(\d{1,3})(?![\w.,])", re.I),
+        "times_after": re.compile(r"(?<![\w-])[x×]\s?(\d{1,3})(?!\w|[.,]\d)", re.I),
         "label": re.compile(r"(?<!\w)(?:qty|quantity|antall|antal|anzahl|menge|määrä|aantal|quantité|qté|mengde"
                             r"|ant|anz|kpl)\.?\s*+[:=]?\s*+(\d{1,3})(?![\w.,])", re.I),
         "set_n": re.compile(rf"{n}\s*(?:{s})(?!\w)", re.I),  # '2 sett', '1sett' glued as in a text message
