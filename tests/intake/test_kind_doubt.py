@@ -377,3 +377,10 @@ def test_a_four_digit_number_that_is_no_clock_time_stays_a_doubt():
 def test_a_count_after_the_number_before_a_full_stop_or_comma_is_the_quantity(body):
     got = sms(body)
     assert [line.quantity for line in got.lines if line.part_number == "43512-42040"] == [2], lines(got)
+
+
+# A spark plug's code keeps its plus ('FR7DC+'): the number never loses an edge, and the plus is no stray token.
+def test_a_spark_plug_code_keeps_its_plus():
+    got = sms("Tja! 4 st tändstift Bosch FR7DC+ till ABC 123. Hämtar 15.30 /Micke", "+46701234567")
+    assert [line.part_number for line in got.lines] == ["FR7DC+"], (lines(got), got.review_reasons)
+    assert not any("FR7DC" in r for r in got.review_reasons), got.review_reasons

@@ -107,7 +107,13 @@ def _core(token: str) -> tuple[str, int]:
     core = token.strip(_STRIP)
     if core.endswith(".") and not re.search(r"\.\w+\.$", core):
         core = core[:-1]
+    if _PLUS_CODE.fullmatch(core):
+        core = core[:-1]  # 'FR7DC+': the plus is given back to the number once it is read (see _token_part_numbers)
     return core, lead
+
+
+# A spark plug's code with its plus ('FR7DC+', 'WR7DCX+'): the plus is part of the number.
+_PLUS_CODE = re.compile(r"[A-Za-z]{1,4}\d{1,2}[A-Za-z]{0,4}\+")
 
 
 @cache
@@ -241,6 +247,8 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
                 last_tok_start, last_tok = tokens[k - 1]
                 last_core, last_lead = cores[k - 1]
                 end = last_tok_start + last_lead + len(last_core)
+                if text[end:end + 1] == "+" and _PLUS_CODE.fullmatch(text[start:end + 1]):
+                    end += 1
                 out.append(PartMatch(start, end, text[start:end], brand_before(text, tokens, i)))
                 i = k
                 continue
