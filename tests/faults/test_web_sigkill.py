@@ -1,7 +1,7 @@
 """A web worker killed -9 mid-request never leaves half an order.
 
-Real gunicorn (one worker, four threads, as the Procfile runs it) on the test's database. Phone
-orders are POSTed from four clients while the worker process is SIGKILLed two ways: from outside
+Real gunicorn (one worker, four threads: the Procfile with WEB_THREADS=4, the most concurrent model it
+allows) on the test's database. Phone orders are POSTed from four clients while the worker process is SIGKILLed two ways: from outside
 at random moments, and by itself at a chosen point between the INSERTs of create_order (see
 gunicorn_faults.py). The master respawns a worker each time.
 """
