@@ -1,6 +1,6 @@
 """The queue page over HTTP under load, and the phone-order form's POST, with the Procfile's web command.
 
-Both apps run as the Procfile starts the web process: `gunicorn --workers 3 --threads 4 "app:create_app()"`
+Both apps run as the Procfile starts the web process: `gunicorn --workers 3 --threads 1 "app:create_app()"`
 (--workers/--threads to change), on a database holding 50,000 orders (bench/fill.py: two branches, a
 tenth of them open). wrk loads each page for --seconds with 10 concurrent logged-in clients (the
 session cookie of a member of staff, got through the real login form), alternating, twice each:
@@ -152,7 +152,7 @@ if __name__ == "__main__":
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--pg", action="store_true")
     parser.add_argument("--path", action="append", default=[], help="another page to load (repeatable)")
     parser.add_argument("--target-ms", type=float, default=100)
