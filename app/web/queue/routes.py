@@ -22,7 +22,6 @@ from app.web.queue.forms import (ActionForm, CancelForm, EditOrderForm, PhoneOrd
                                  ReviewForm, workshop_label)
 from app.web.queue.message import attachments, body_text, listed_attachments
 from app.web.queue.spelling import spell_reference
-from app.web import times
 from app.web.redirects import local_path
 from app.web.refusals import REFUSED, write
 
@@ -45,7 +44,7 @@ ACTIONS = {
 def _helpers():
     now = datetime.now(UTC)
 
-    return {"age": lambda value: queries.age(value, now), "local_time": times.when,  # = {{ value|when(branch) }}
+    return {"age": lambda value: queries.age(value, now),
             "lines_summary": queries.lines_summary, "age_level": lambda order: queries.age_level(order, now)}
 
 
