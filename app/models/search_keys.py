@@ -33,13 +33,20 @@ def compact(value: str | None) -> str | None:
     return key or None
 
 
-def phone_key(value: str | None, region: str = DEFAULT_REGION) -> str | None:
-    if not value or sum(c.isdigit() for c in value) < 5 or _NOT_PHONE.search(value):
+def normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 for a number as people type it, or None when it is not a possible number."""
+    if not raw or not raw.strip():
         return None
     try:
-        number = phonenumbers.parse(value.strip(), region)
+        number = phonenumbers.parse(raw.strip(), region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_key(value: str | None, region: str = DEFAULT_REGION) -> str | None:
+    if not value or sum(c.isdigit() for c in value) < 5 or _NOT_PHONE.search(value):
+        return None
+    return normalise_phone(value, region)

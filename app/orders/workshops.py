@@ -9,21 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.orders import csvtext
 from app.models import Branch, Workshop, WorkshopEmail, WorkshopPhone
-
-DEFAULT_REGION = "NO"
-
-
-def normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
-    """E.164 for a number as people type it, or None when it is not a possible number."""
-    if not raw or not raw.strip():
-        return None
-    try:
-        number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+from app.models.search_keys import DEFAULT_REGION, normalise_phone  # noqa: F401 - callers import normalise_phone from here
 
 
 def is_mobile(e164: str) -> bool:
