@@ -207,8 +207,12 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
     tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text)]
     cores = [_core(t) for _, t in tokens]
     out: list[PartMatch] = []
+    runs = _digit_runs(tokens, cores)
     i = 0
     while i < len(tokens):
+        if runs[i] >= _LONGEST_DIGIT_RUN:
+            i += runs[i]  # "1 1 1 1 ..." for pages: no number a person writes, and each start would rescan it
+            continue
         core, lead = cores[i]
         j = i
         parts: list[str] = []
@@ -254,6 +258,19 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
                 continue
         i += 1
     return out
+
+
+# a run of this many bare digit groups, each right after the last, is no part number nor the start of one
+_LONGEST_DIGIT_RUN = 40
+
+
+def _digit_runs(tokens: list[tuple[int, str]], cores: list[tuple[str, int]]) -> list[int]:
+    """For each token, how many tokens from it on are bare digits standing right after each other."""
+    runs = [0] * (len(tokens) + 1)
+    for k in range(len(tokens) - 1, -1, -1):
+        if cores[k][0].isdigit():
+            runs[k] = 1 + (runs[k + 1] if k + 1 < len(tokens) and _adjacent(tokens, k + 1) else 0)
+    return runs
 
 
 _SIZE_TOKEN = re.compile(r"(?i)\d+(?:[.,]\d+)?(?:l|ml|mm|cm|kg|v|ah|nm|bar|kw|hk|ps|km)")
