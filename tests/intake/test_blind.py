@@ -57,7 +57,10 @@ def _summary(s: dict) -> str:
 # failure kinds were then fixed by kind too (replies that only ask or cancel, two items on one line, Swedish 'o',
 # either/or suffixes, standing urgency notices, terms lines, tyre sizes, mixed-language texts, token roles), so it is
 # a regression batch now as well: 32 read right, none wrong.
-MEASURED = {"blind4": (41, 0), "blind5": (39, 0), "blind6": (41, 0), "blind7": (34, 0), "blind8": (32, 0), "blind9": (24, 1)}  # (clear orders read right, wrong without review)
+# blind10's first run (parser at e26426a, nothing tuned on it since): 23/42 clear orders right without review (55%),
+# 5/64 wrong without review (7.8%), 12/12 ambiguous flagged; it is still a measure, not yet a regression batch.
+MEASURED = {"blind4": (41, 0), "blind5": (39, 0), "blind6": (41, 0), "blind7": (34, 0), "blind8": (32, 0), "blind9": (24, 1),
+            "blind10": (28, 5)}  # (clear orders read right, wrong without review)
 
 
 @pytest.mark.parametrize("folder", BATCHES, ids=[b.name for b in BATCHES])
