@@ -3,7 +3,7 @@
 Times are stored in UTC (app.models.types.UTCDateTime); they are shown in a branch's zone (Branch.timezone),
 labelled with the zone's abbreviation ("14:05 CET") or, in files, as ISO 8601 with the zone's offset
 ("2026-11-23T10:00:00+01:00"). Which zone a page uses is the web's choice (app.web.times); this module only
-formats, so that a later switch to the viewer's locale (Babel) changes this one place.
+formats: in the page's locale through Babel, or, for files and mail without one, in fixed patterns.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# style -> strftime pattern; every style ends in the zone's label
+# style -> strftime pattern, for a time written without a locale (files, mail to a backup supplier); every
+# style ends in the zone's label
 STYLES = {
     "time": "%H:%M",              # 14:05 CET
     "seconds": "%H:%M:%S",        # 14:05:09 CET
@@ -19,6 +20,21 @@ STYLES = {
     "long": "%d.%m.%Y %H:%M",     # 23.11.2026 14:05 CET
     "stamp": "%Y-%m-%d %H:%M:%S",  # 2026-11-23 14:05:09 CET
 }
+
+
+def _babel(shown: datetime, style: str, locale: str) -> str:
+    """`shown` in the formats of `locale` (Babel's CLDR data): sv 23/11 14:05, de 23.11. 14:05, fi 23.11. 14.05."""
+    from babel import dates
+
+    from app.locales import format_locale
+
+    where = format_locale(locale)
+    if style == "stamp":
+        return shown.strftime(STYLES["stamp"])  # sortable, the same for every reader
+    clock = dates.format_time(shown, "medium" if style == "seconds" else "short", locale=where)
+    if style in ("time", "seconds"):
+        return clock
+    return f"{dates.format_skeleton('yMd' if style == 'long' else 'dM', shown, locale=where)} {clock}"
 
 
 @lru_cache(maxsize=64)
@@ -55,13 +71,15 @@ def label(moment: datetime, where) -> str:
     return shown.strftime("%Z") or shown.strftime("%z")
 
 
-def when(moment: datetime | None, where, style: str = "short") -> str:
-    """`moment` in the zone of `where`, labelled: when(t, oslo, "time") == "14:05 CET"; "" for None.
+def when(moment: datetime | None, where, style: str = "short", locale: str | None = None) -> str:
+    """`moment` in the zone of `where`, labelled: when(t, oslo, "time") == "14:05 CET"; "" for None. With a
+    `locale` (a page's), in that locale's formats: when(t, stockholm, "short", "sv") == "23/11 14:05 CET".
     Raises KeyError for a style not in STYLES."""
     if moment is None:
         return ""
     shown = local(moment, where)
-    return f"{shown.strftime(STYLES[style])} {label(shown, where)}"
+    text = shown.strftime(STYLES[style]) if locale is None else _babel(shown, style, locale)
+    return f"{text} {label(shown, where)}"
 
 
 def iso(moment: datetime | None, where=UTC) -> str | None:

@@ -1,6 +1,6 @@
 """Which zone a page shows a time in, and the `when` filter every template prints a time with.
 
-    {{ order.created_at|when(order.branch) }}        23.11 10:00 CET   (the order's branch)
+    {{ order.created_at|when(order.branch) }}        23/11 10:00 CET   (the order's branch, the page's locale)
     {{ stats.now|when(chosen, 'seconds') }}          the chosen branch, or the viewer's zone when None
     {{ message.received_at|when(message.branch_id) }}  a branch id is looked up once per request
 
@@ -53,7 +53,9 @@ def zone_for(where=None) -> tzinfo:
 
 def when(moment: datetime | None, where=None, style: str = "short") -> str:
     """The Jinja filter: `moment` in the zone of `where` (see zone_for), labelled; "" for None."""
-    return times.when(moment, zone_for(where), style)
+    from app.web.i18n import current_locale
+
+    return times.when(moment, zone_for(where), style, current_locale() if has_request_context() else None)
 
 
 def zone_name(where=None) -> str:

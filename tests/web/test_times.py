@@ -236,18 +236,18 @@ def test_every_page_shows_oslo_time_labelled(app, client, db, desk):
 
     assert at(48) in seen["/inbox"] and at(46) in seen["/inbox?show=done"]  # received
     assert at(44) in seen[f"/inbox/{desk['handled_id']}"]  # handled
-    assert at(39, "%d.%m.%Y %H:%M") in seen["/manager/branches/OSL"]  # the audit log
+    assert at(39, "%d/%m/%Y %H:%M") in seen["/manager/branches/OSL"]  # the audit log
     panel = seen["/manager/panel?branch=OSL"]
     assert at(37) in panel and at(31) in panel  # the backup tile: last good, last failure
     assert "alive, 09:59:17 CET" in panel and f"no heartbeat since {at(38, '%H:%M:%S')}" in panel  # mailboxes
     assert "Figures at 10:00:00 CET" in panel  # 09:00 UTC
     assert at(29, "%Y-%m-%d %H:%M:%S") in seen["/manager/export"]
-    assert "Made 23.11.2026 10:00 CET" in seen["/manager/report"]
+    assert "Made 23/11/2026 10:00 CET" in seen["/manager/report"]
     held = db.session.scalars(select(Order).where(Order.status == "held")).one()
-    assert times.when(held.estimate_at, "Europe/Oslo") in seen["/"]
-    assert at(42, "%d.%m %H:%M") in seen[f"/orders/{held.reference}"]
+    assert times.when(held.estimate_at, "Europe/Oslo", locale="en") in seen["/"]
+    assert at(42, "%d/%m %H:%M") in seen[f"/orders/{held.reference}"]
     wanted = db.session.scalars(select(Order).where(Order.wanted_by.is_not(None))).one()
-    assert at(-293, "%d.%m %H:%M") in seen[f"/orders/{wanted.reference}"]
+    assert at(-293, "%d/%m %H:%M") in seen[f"/orders/{wanted.reference}"]
     batch = db.session.scalars(select(ExportBatch)).one()
     rows = list(csv.DictReader(io.StringIO(seen[f"/manager/export/{batch.id}.csv"].lstrip("\ufeff"))))
     assert rows[0]["created_at"] == "2026-11-23T09:02:00+01:00"  # stored 08:02 UTC
@@ -269,3 +269,15 @@ def test_a_chain_wide_page_uses_the_viewers_zone(app, db, make):
         assert web_times.when(datetime(2026, 7, 1, 9, 0, tzinfo=UTC), osl, "time") == "11:00 CEST"
         assert web_times.when(NOW, "No/Such_Zone", "time") == "09:00 UTC"  # an unknown zone is UTC, and says it
         assert web_times.when(None, osl) == ""
+
+
+def test_a_page_writes_times_in_its_locales_format_and_the_branchs_zone(app):
+    """Babel's formats for the page's locale (English pages read at Nordic counters: day first, 24 hours)."""
+    stockholm, at = "Europe/Stockholm", datetime(2026, 11, 23, 13, 5, 9, tzinfo=UTC)
+    assert times.when(at, stockholm, "short", "sv") == "23/11 14:05 CET"
+    assert times.when(at, stockholm, "long", "sv") == "2026-11-23 14:05 CET"
+    assert times.when(at, stockholm, "seconds", "sv") == "14:05:09 CET"
+    assert times.when(at, "Europe/Berlin", "short", "de") == "23.11. 14:05 CET"
+    assert times.when(at, "Europe/Helsinki", "time", "fi") == "15.05 EET"
+    assert times.when(at, "Europe/Oslo", "long", "en") == "23/11/2026 14:05 CET"
+    assert times.when(at, "Europe/Oslo", "long") == "23.11.2026 14:05 CET"  # no locale: files and mail

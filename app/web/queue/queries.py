@@ -119,10 +119,11 @@ def outbox_for(order: Order) -> list[OutboxMessage]:
 
 
 def age(since: datetime, now: datetime) -> str:
-    """'just now', '12 min', '3 h 5 min', '2 d 4 h': how long an order has waited, for a glance."""
+    """'<1 min', '12 min', '3 h 5 min', '2 d 4 h': how long an order has waited, for a glance, in units every
+    language of the UI writes the same way (they stand in "received ... (%(age)s ago)")."""
     minutes = max(0, int((now - since).total_seconds() // 60))
     if minutes < 1:
-        return "just now"
+        return "<1 min"
     if minutes < 60:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
