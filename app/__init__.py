@@ -55,6 +55,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from app.web import i18n
+
+    i18n.init_app(app)  # the page's language: the staff member's, their branch's, the browser's, English
 
     with app.app_context():
         configure_engine(db.engine, synchronous=app.config.get("SQLITE_SYNCHRONOUS", "full"))

@@ -1,4 +1,5 @@
 """Extensions, created unbound and bound to the app in create_app."""
+from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,5 +25,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+babel = Babel()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see the order queue."

@@ -34,10 +34,10 @@ def _overrides(tmp_path) -> dict:
 
 class FreshRequestClient(FlaskClient):
     """The tests keep an app context open (for db.session); each request must still start without
-    the previous request's logged-in user and CSRF token cached on `g`, as it would in production."""
+    the previous request's logged-in user, CSRF token and locale cached on `g`, as it would in production."""
 
     def open(self, *args, **kwargs):
-        for key in ("_login_user", "csrf_token"):
+        for key in ("_login_user", "csrf_token", "_flask_babel"):  # and the page language chosen
             g.pop(key, None)
         return super().open(*args, **kwargs)
 
@@ -156,6 +156,9 @@ class Factory:
         from app.models import Branch
 
         kw.setdefault("name", f"Branch {code}")
+        # the pages of a test's branch are in English unless the test names a language (the model's default
+        # is Norwegian); the texts to workshops follow the workshop's own language first (app.intake.ack)
+        kw.setdefault("language", "en")
         branch = Branch(code=code, **kw)
         self.db.session.add(branch)
         self._save()

@@ -8,13 +8,14 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.locales import N_
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 from app.models import search_keys
 from app.models import status as order_status
 from app.models.status import OrderStatus
 
-ROLES = ("staff", "manager", "admin")
+ROLES = (N_("staff"), N_("manager"), N_("admin"))  # N_: the words a page shows, translated there
 CHANNELS = ("email", "sms", "phone", "voicemail", "web")
 STATUSES = order_status.ALL
 OPEN_STATUSES = order_status.OPEN
@@ -112,6 +113,8 @@ class Staff(db.Model):
     # the spreadsheet format chosen on the export page (app.handback.formats); None: the branch language's
     export_format: Mapped[str | None] = mapped_column(String(16))
     alert_sound: Mapped[bool] = mapped_column(Boolean, default=False)  # a sound when new orders arrive
+    # the language of their pages (app.locales.SUPPORTED); None: their branch's, else their browser's
+    locale: Mapped[str | None] = mapped_column(String(8))
     # part of every session's id (get_id); a new one (logout, new password) ends every session made before
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,11 +2,14 @@
 
 Order.status and OrderEvent.from_status/to_status hold the values ("new", "held", ...); a member
 compares equal to its value, so a status read back from the database equals its member. The moves
-between them are in app.orders.lifecycle. Imports nothing of the app, so the models can use it.
+between them are in app.orders.lifecycle. Imports nothing of the app but the no-op marker N_ (app.locales), so
+the models can use it; the labels are translated where they are shown (the `status_label` filter).
 """
 from __future__ import annotations
 
 from enum import StrEnum
+
+from app.locales import N_
 
 
 class OrderStatus(StrEnum):
@@ -26,14 +29,14 @@ class OrderStatus(StrEnum):
 
 
 LABELS: dict[OrderStatus, str] = {
-    OrderStatus.NEW: "new",
-    OrderStatus.NEEDS_REVIEW: "needs review",
-    OrderStatus.CLAIMED: "claimed",
-    OrderStatus.READY: "ready",
-    OrderStatus.DONE: "done",
-    OrderStatus.CANCELLED: "cancelled",
-    OrderStatus.REDIRECTED: "redirected to the backup supplier",
-    OrderStatus.HELD: "held (over capacity)",
+    OrderStatus.NEW: N_("new"),
+    OrderStatus.NEEDS_REVIEW: N_("needs review"),
+    OrderStatus.CLAIMED: N_("claimed"),
+    OrderStatus.READY: N_("ready"),
+    OrderStatus.DONE: N_("done"),
+    OrderStatus.CANCELLED: N_("cancelled"),
+    OrderStatus.REDIRECTED: N_("redirected to the backup supplier"),
+    OrderStatus.HELD: N_("held (over capacity)"),
 }
 
 # Every status, in the order reports and filters list them.

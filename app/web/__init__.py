@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
     errors.init_app(app)  # a 403 page with a way back
     # templates compare with OrderStatus.HELD, never "held", and show a status as {{ o.status|status_label }}
     app.jinja_env.globals["OrderStatus"] = status.OrderStatus
-    app.add_template_filter(status.label, "status_label")
+    app.add_template_filter(lambda value: importlib.import_module("flask_babel").gettext(status.label(value)), "status_label")
     times.register(app)  # {{ moment|when(branch) }}: every time a page shows, in one zone, labelled
     for module_name, prefix in BLUEPRINTS:
         module = importlib.import_module(module_name)

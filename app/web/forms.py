@@ -39,7 +39,13 @@ def no_nul(form, field) -> None:
 
 
 class _RefuseNul:
-    """A WTForms Meta mixin: every field of the form is bound with no_nul in front of its own validators."""
+    """A WTForms Meta mixin: every field of the form is bound with no_nul in front of its own validators,
+    and WTForms' own messages are translated from our catalogues (app.web.i18n.FormTranslations)."""
+
+    def get_translations(self, form):
+        from app.web.i18n import FormTranslations
+
+        return FormTranslations()
 
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)

@@ -18,7 +18,7 @@ SIGNATURE_CHECKED = "/twilio/"
 
 # A form body shaped like the real forms, so a route that skipped CSRF would have something to act on.
 PLAUSIBLE_FORM = {
-    "reason": "hostile", "hold_limit": "0", "staff_hold_limit": "0", "hourly_limit": "0", "open_limit": "0",
+    "reason": "hostile", "locale": "sv", "hold_limit": "0", "staff_hold_limit": "0", "hourly_limit": "0", "open_limit": "0",
     "overflow_policy": "redirect", "paused": "1", "orders": "1", "kind": "workshops", "key": "0" * 64,
     "login": "mona", "password": "secret-pass-1", "next_url": "/", "branch_id": "1", "contact_name": "x",
     "lines-0-part_number": "123", "lines-0-description": "x", "lines-0-quantity": "1", "fulfilment": "pickup",

@@ -203,9 +203,10 @@ def test_a_workshop_not_yet_told_gets_no_correction(db, make, now, desk):
     assert [m.kind for m in _told(db, order)] == []  # a web order in review is told when accepted
 
 
-def test_every_language_of_the_table_has_the_correction_text():
-    for lang, table in messages.TEXTS.items():
-        assert "{ref}" in table["corrected"] and "{lines}" in table["corrected"], lang
+def test_every_language_has_the_correction_text():
+    for lang in messages.LANGUAGES:
+        told = messages.text(lang, "corrected", branch="B", ref="OSL-000007", lines="2 x GDB1956")
+        assert "OSL-000007" in told and "2 x GDB1956" in told, lang
 
 
 def test_an_sms_order_answered_by_the_webhook_gets_the_correction_by_sms(db, make, now, desk):

@@ -4,15 +4,18 @@ import time
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from app import locales
 from app.extensions import db
 from app.models import AuditEvent, Staff
 from app.orders.unit_of_work import run
+from app.web import i18n
 from app.web.auth import throttle
-from app.web.auth.forms import LoginForm, LogoutForm
+from app.web.auth.forms import LoginForm, LogoutForm, ProfileForm
 from app.web.redirects import local_path
 
 bp = Blueprint("auth", __name__)
@@ -55,7 +58,7 @@ def _attempt(form: LoginForm):
     if not (check_password_hash(password_hash, form.password.data) and known):
         if attempt.delay and not current_app.testing:
             time.sleep(attempt.delay)  # no transaction is open: the unit of work above ended it
-        flash("Wrong login or password.", "error")
+        flash(_("Wrong login or password."), "error")
         return render_template("auth/login.html", form=form), 401
     run(lambda uow: throttle.succeeded(address, name))
     login_user(staff)
@@ -69,5 +72,24 @@ def logout():
     if form.validate_on_submit():
         run(lambda uow: current_user.end_sessions())  # a copy of this session's cookie opens nothing from now on
         logout_user()
-        flash("Logged out.", "info")
+        flash(_("Logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The staff member's own language; empty follows their branch's, then their browser's."""
+    form = ProfileForm(locale=current_user.locale or "")
+    if form.validate_on_submit():
+        chosen = form.locale.data or None
+
+        def save(uow):
+            uow.session.get(Staff, current_user.id).locale = chosen
+
+        run(save)
+        now_in = i18n.choose(chosen, getattr(current_user.branch, "language", None))
+        with force_locale(now_in):  # said in the language chosen, as the next page is
+            flash(_("Saved: your pages are in %(language)s.", language=locales.NAMES[now_in]), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form), 422 if form.is_submitted() else 200

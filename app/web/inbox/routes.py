@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from wtforms import SubmitField
@@ -70,7 +71,7 @@ def _message(message_id: int) -> InboundMessage:
     if message is None:
         abort(404)
     if not current_user.is_manager and message.branch_id not in (None, current_user.branch_id):
-        abort(403, description="This message belongs to another branch.")
+        abort(403, description=_("This message belongs to another branch."))
     return message
 
 
@@ -109,7 +110,7 @@ def handled(message_id: int):
                                        detail=f"message {message.id}: {message.subject or ''}"[:500]))
 
         run(mark_handled)
-        flash("Marked as handled. It stays under 'Handled'.", "success")
+        flash(_("Marked as handled. It stays under 'Handled'."), "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -120,11 +121,11 @@ def retry(message_id: int):
     if not InboxActionForm().validate_on_submit():
         return redirect(url_for("inbox.detail", message_id=message_id))
     if message.status != "failed":
-        flash("Only a message that failed can be tried again.", "error")
+        flash(_("Only a message that failed can be tried again."), "error")
         return redirect(url_for("inbox.detail", message_id=message_id))
     run(lambda uow: pipeline.retry_failed([message.id]))
     outcome = pipeline.process_one(message_id, now=datetime.now(UTC))
-    flash(f"Tried again: {outcome.replace('_', ' ')}.", "success" if outcome != "failed" else "error")
+    flash(_("Tried again: %(outcome)s.", outcome=outcome.replace("_", " ")), "success" if outcome != "failed" else "error")
     return redirect(url_for("inbox.detail", message_id=message_id))
 
 
@@ -138,7 +139,7 @@ def make_order(message_id: int):
         return redirect(url_for("inbox.detail", message_id=message_id))
     reference = run(lambda uow: _make_order(message))  # under the lock, so two presses cannot both make an order
     if reference is None:
-        flash("This message has no branch and neither do you; a manager must take it.", "error")
+        flash(_("This message has no branch and neither do you; a manager must take it."), "error")
         return redirect(url_for("inbox.detail", message_id=message_id))
     return redirect(url_for("queue.review", reference=reference))
 

@@ -10,6 +10,8 @@ from wtforms import (BooleanField, DateTimeLocalField, SelectChoice, FieldList, 
                      RadioField, SelectField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from flask_babel import gettext as _, lazy_gettext as _l
+
 from app.extensions import db
 from app.models import CHANNELS, STATUSES, Workshop
 from app.orders import workshops
@@ -25,22 +27,22 @@ def vin_problem(value: str) -> str | None:
     """Why a VIN is not valid, or None. The check digit is only checked on North American VINs
     (first character 1-5): elsewhere position 9 is free and a mismatch says nothing."""
     if len(value) != 17:
-        return f"A VIN has 17 characters; this has {len(value)}."
+        return _("A VIN has 17 characters; this has %(num)d.", num=len(value))
     if re.search(r"[IOQ]", value):
-        return "A VIN never contains I, O or Q (did you mean 1 or 0?)."
+        return _("A VIN never contains I, O or Q (did you mean 1 or 0?).")
     if not _VIN.match(value):
-        return "A VIN has only letters and digits."
+        return _("A VIN has only letters and digits.")
     if value[0] in "12345" and not Vin(value).verify_checksum():
-        return "The check digit (9th character) does not match; read the VIN again."
+        return _("The check digit (9th character) does not match; read the VIN again.")
     return None
 
 
 class LineForm(SubForm):
     """One order line; a sub-form without its own CSRF token."""
 
-    part_number = StringField("Part number", validators=[Optional(), Length(max=64)])
-    description = StringField("Description", validators=[Optional(), Length(max=300)])
-    quantity = IntegerField("Qty", default=1, validators=[Optional(), NumberRange(min=1, max=9999)])
+    part_number = StringField(_l("Part number"), validators=[Optional(), Length(max=64)])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=300)])
+    quantity = IntegerField(_l("Qty"), default=1, validators=[Optional(), NumberRange(min=1, max=9999)])
 
     @property
     def is_blank(self) -> bool:
@@ -52,34 +54,34 @@ class OrderFieldsForm(WebForm):
 
     # no max_entries: WTForms would silently drop the lines past it; validate_lines refuses instead
     lines = FieldList(FormField(LineForm), min_entries=1)
-    add_line = SubmitField("Add line")
+    add_line = SubmitField(_l("Add line"))
     remove_line = HiddenField()  # set by the value of the pressed "Remove" button; never rendered
-    plate = StringField("Plate", validators=[Optional(), Length(max=20)])
-    vin = StringField("VIN", validators=[Optional(), Length(max=40)])
-    urgent = BooleanField("Urgent")
-    fulfilment = RadioField("Fulfilment", choices=[SelectChoice("delivery", "Delivery"), SelectChoice("pickup", "Pickup")],
+    plate = StringField(_l("Plate"), validators=[Optional(), Length(max=20)])
+    vin = StringField(_l("VIN"), validators=[Optional(), Length(max=40)])
+    urgent = BooleanField(_l("Urgent"))
+    fulfilment = RadioField(_l("Fulfilment"), choices=[SelectChoice("delivery", _l("Delivery")), SelectChoice("pickup", _l("Pickup"))],
                             default="delivery")
-    customer_reference = StringField("Workshop's reference", validators=[Optional(), Length(max=64)])
-    contact_name = StringField("Contact name", validators=[Optional(), Length(max=120)])
-    contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+    customer_reference = StringField(_l("Workshop's reference"), validators=[Optional(), Length(max=64)])
+    contact_name = StringField(_l("Contact name"), validators=[Optional(), Length(max=120)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     # no Optional(): an empty workshop must still reach validate_workshop
-    workshop = StringField("Workshop", validators=[Length(max=200)],
-                           description="Name, customer number or phone")
-    workshop_id = HiddenField("Workshop")  # the label names it in an error
+    workshop = StringField(_l("Workshop"), validators=[Length(max=200)],
+                           description=_l("Name, customer number or phone"))
+    workshop_id = HiddenField(_l("Workshop"))  # the label names it in an error
 
     picked: Workshop | None = None
 
     def validate_workshop(self, field):
         self.picked = resolve_workshop(self.workshop_id.data, field.data)
         if self.picked is None and (field.data or "").strip():
-            raise ValidationError(f"No workshop matches '{field.data.strip()}'. Pick one from the suggestions, "
-                                  "type its customer number, or take it as a new workshop."
+            raise ValidationError(_("No workshop matches '%(typed)s'. Pick one from the suggestions, "
+                                    "type its customer number, or take it as a new workshop.", typed=field.data.strip())
                                   if hasattr(self, "new_workshop_name") else
-                                  f"No workshop matches '{field.data.strip()}'. Pick one from the suggestions "
-                                  "or type its customer number.")
+                                  _("No workshop matches '%(typed)s'. Pick one from the suggestions "
+                                    "or type its customer number.", typed=field.data.strip()))
         if self.picked is not None and self.picked.blocked:
-            raise ValidationError(f"{self.picked.name} is blocked; ask a manager.")
+            raise ValidationError(_("%(name)s is blocked; ask a manager.", name=self.picked.name))
 
     def show_workshop(self, workshop: Workshop | None) -> None:
         self.workshop.data = workshop_label(workshop) if workshop else ""
@@ -87,9 +89,9 @@ class OrderFieldsForm(WebForm):
 
     def validate_lines(self, field):
         if len(field.entries) > MAX_LINES:
-            raise ValidationError(f"At most {MAX_LINES} lines in one order; split it in two.")
+            raise ValidationError(_("At most %(num)d lines in one order; split it in two.", num=MAX_LINES))
         if all(entry.form.is_blank for entry in field.entries):
-            raise ValidationError("Give at least one line with a part number or a description.")
+            raise ValidationError(_("Give at least one line with a part number or a description."))
 
     def validate_vin(self, field):
         value = re.sub(r"[\s-]", "", field.data or "").upper()
@@ -102,7 +104,7 @@ class OrderFieldsForm(WebForm):
     def validate_contact_phone(self, field):
         if field.data and field.data.strip():
             if workshops.normalise_phone(field.data) is None:
-                raise ValidationError("This is not a phone number.")
+                raise ValidationError(_("This is not a phone number."))
 
     def edit_lines(self) -> bool:
         """Handle the no-JS "Add line" / "Remove" buttons. True when the form only needs re-showing."""
@@ -147,13 +149,13 @@ class PhoneOrderForm(OrderFieldsForm):
     """An order keyed in while the workshop is on the phone; a caller not in the list is taken as a new
     (provisional) workshop, from the name and phone typed under "New workshop"."""
 
-    branch_id = SelectField("Branch", coerce=int)
-    new_workshop_name = StringField("New workshop's name", validators=[Optional(), Length(max=200)])
+    branch_id = SelectField(_l("Branch"), coerce=int)
+    new_workshop_name = StringField(_l("New workshop's name"), validators=[Optional(), Length(max=200)])
     # no Optional(): an empty phone must still reach validate_new_workshop_phone
-    new_workshop_phone = StringField("Its phone", validators=[Length(max=40)])
-    new_workshop_email = StringField("Its email (optional)", validators=[Optional(), Length(max=254)])
-    new_workshop_org = StringField("Org. number (optional)", validators=[Optional(), Length(max=20)])
-    save = SubmitField("Save order")
+    new_workshop_phone = StringField(_l("Its phone"), validators=[Length(max=40)])
+    new_workshop_email = StringField(_l("Its email (optional)"), validators=[Optional(), Length(max=254)])
+    new_workshop_org = StringField(_l("Org. number (optional)"), validators=[Optional(), Length(max=20)])
+    save = SubmitField(_l("Save order"))
 
     @property
     def wants_new_workshop(self) -> bool:
@@ -164,41 +166,41 @@ class PhoneOrderForm(OrderFieldsForm):
             # what is typed above may be the new name itself; only a workshop actually picked contradicts it
             self.picked = resolve_workshop(self.workshop_id.data, field.data)
             if self.picked is not None:
-                raise ValidationError(f"{self.picked.name} is picked here and a new workshop is typed below; "
-                                      "clear one of them.")
+                raise ValidationError(_("%(name)s is picked here and a new workshop is typed below; "
+                                        "clear one of them.", name=self.picked.name))
             return
         super().validate_workshop(field)
         if self.picked is None and not field.errors and not (self.contact_phone.data or "").strip():
-            raise ValidationError("Pick the workshop, or give a contact phone so we can reach the caller.")
+            raise ValidationError(_("Pick the workshop, or give a contact phone so we can reach the caller."))
 
     def validate_new_workshop_phone(self, field):
         if not self.wants_new_workshop:
             return
         typed = (field.data or "").strip()
         if not typed:
-            raise ValidationError("Give the new workshop's phone, so we can call it back.")
+            raise ValidationError(_("Give the new workshop's phone, so we can call it back."))
         if workshops.normalise_phone(typed) is None:
-            raise ValidationError("This is not a phone number.")
+            raise ValidationError(_("This is not a phone number."))
         owner = workshops.find_by_phone(typed)
         if owner is not None:
-            raise ValidationError(f"This is the phone of {owner.name} ({owner.customer_number}); pick that "
-                                  "workshop above instead.")
+            raise ValidationError(_("This is the phone of %(name)s (%(number)s); pick that "
+                                    "workshop above instead.", name=owner.name, number=owner.customer_number))
 
     def validate_new_workshop_email(self, field):
         typed = (field.data or "").strip().lower()
         if not (self.wants_new_workshop and typed):
             return
         if "@" not in typed or " " in typed or typed.startswith("@") or typed.endswith("@"):
-            raise ValidationError("This is not an email address.")
+            raise ValidationError(_("This is not an email address."))
         owner, how = workshops.find_by_email(typed)
         if owner is not None and how == "address":
-            raise ValidationError(f"This is the email of {owner.name} ({owner.customer_number}); pick that "
-                                  "workshop above instead.")
+            raise ValidationError(_("This is the email of %(name)s (%(number)s); pick that "
+                                    "workshop above instead.", name=owner.name, number=owner.customer_number))
 
     def validate_new_workshop_org(self, field):
         typed = (field.data or "").strip()
         if self.wants_new_workshop and typed and not re.fullmatch(r"[0-9 .-]{4,20}", typed):
-            raise ValidationError("An organisation number has only digits (spaces allowed).")
+            raise ValidationError(_("An organisation number has only digits (spaces allowed)."))
 
     def new_workshop(self) -> NewWorkshop | None:
         """The new workshop to create with the order, or None when one was picked."""
@@ -213,27 +215,27 @@ class EditOrderForm(OrderFieldsForm):
     """A saved order corrected: everything the phone form asks, the wanted-by time (in the branch's zone)
     and, for a manager, the branch."""
 
-    branch_id = SelectField("Branch", coerce=int)
+    branch_id = SelectField(_l("Branch"), coerce=int)
     # an order saved without one stays without one: no default that an unchanged save would write
-    fulfilment = RadioField("Fulfilment", choices=[SelectChoice("delivery", "Delivery"), SelectChoice("pickup", "Pickup")],
+    fulfilment = RadioField(_l("Fulfilment"), choices=[SelectChoice("delivery", _l("Delivery")), SelectChoice("pickup", _l("Pickup"))],
                             default=None, validate_choice=False)
-    wanted_by = DateTimeLocalField("Wanted by", format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    wanted_by = DateTimeLocalField(_l("Wanted by"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
                                    validators=[Optional()])
-    save = SubmitField("Save changes")
+    save = SubmitField(_l("Save changes"))
 
     def validate_fulfilment(self, field):
         if field.data not in (None, "", "delivery", "pickup"):
-            raise ValidationError("Choose delivery or pickup.")
+            raise ValidationError(_("Choose delivery or pickup."))
 
 
 class ReviewForm(OrderFieldsForm):
-    save = SubmitField("Save & accept")
+    save = SubmitField(_l("Save & accept"))
 
 
 class CancelForm(WebForm):
-    reason = StringField("Reason", validators=[DataRequired(message="Say why the order is cancelled."),
+    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Say why the order is cancelled.")),
                                                Length(max=500)])
-    submit = SubmitField("Cancel order")
+    submit = SubmitField(_l("Cancel order"))
 
 
 class ActionForm(WebForm):
@@ -247,15 +249,15 @@ class QueueFilterForm(WebForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    branch = SelectField("Branch", coerce=str, validators=[Optional()])
-    status = SelectField("Status", choices=[SelectChoice("open", "Open"), SelectChoice("all", "All"),
-                                            *[SelectChoice(s, s.label) for s in STATUSES]],
+    branch = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[SelectChoice("open", _l("Open")), SelectChoice("all", _l("All")),
+                                                *[SelectChoice(s, _l(s.label)) for s in STATUSES]],
                          default="open", validators=[Optional()])
-    channel = SelectField("Channel", choices=[SelectChoice("", "Any"), *[SelectChoice(c, c) for c in CHANNELS]], default="",
+    channel = SelectField(_l("Channel"), choices=[SelectChoice("", _l("Any")), *[SelectChoice(c, c) for c in CHANNELS]], default="",
                           validators=[Optional()])
-    urgent = BooleanField("Urgent only")
+    urgent = BooleanField(_l("Urgent only"))
     page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1)])
-    q = StringField("Search", validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
 
 
 def resolve_workshop(workshop_id: str | None, typed: str | None) -> Workshop | None:

@@ -7,6 +7,7 @@ import unicodedata
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -16,6 +17,7 @@ from app.models import Branch, Order, Staff, Workshop
 from app.orders import editing, lifecycle, provisional, service, workshops
 from app.models.status import OPEN, OrderStatus
 from app.orders import dispatch
+from app.web import i18n
 from app.web.queue import evidence, queries
 from app.web.queue.desk_forms import AlertSoundForm, AssignForm, ClaimNextForm
 from app.web.queue.forms import (ActionForm, CancelForm, EditOrderForm, PhoneOrderForm, QueueFilterForm,
@@ -29,14 +31,14 @@ bp = Blueprint("queue", __name__)
 
 # action name -> (service call, managers only, what to say when it worked)
 ACTIONS = {
-    "claim": (lambda o, s, now: service.claim(o, s, now=now), False, "You hold {ref} now."),
+    "claim": (lambda o, s, now: service.claim(o, s, now=now), False, _l("You hold %(ref)s now.")),
     "claim_override": (lambda o, s, now: service.claim(o, s, now=now, override=True), True,
-                       "You hold {ref} now (past the limit)."),
-    "release": (lambda o, s, now: service.release(o, s, now=now), False, "{ref} is back in the queue."),
-    "ready": (lambda o, s, now: service.mark_ready(o, s, now=now), False, "{ref} is ready."),
-    "done": (lambda o, s, now: service.mark_done(o, s, now=now), False, "{ref} is done."),
-    "accept": (lambda o, s, now: service.accept_review(o, s, now=now), False, "{ref} is accepted."),
-    "admit": (lambda o, s, now: service.admit_held(o, s, now=now), True, "{ref} is admitted past the limit."),
+                       _l("You hold %(ref)s now (past the limit).")),
+    "release": (lambda o, s, now: service.release(o, s, now=now), False, _l("%(ref)s is back in the queue.")),
+    "ready": (lambda o, s, now: service.mark_ready(o, s, now=now), False, _l("%(ref)s is ready.")),
+    "done": (lambda o, s, now: service.mark_done(o, s, now=now), False, _l("%(ref)s is done.")),
+    "accept": (lambda o, s, now: service.accept_review(o, s, now=now), False, _l("%(ref)s is accepted.")),
+    "admit": (lambda o, s, now: service.admit_held(o, s, now=now), True, _l("%(ref)s is admitted past the limit.")),
 }
 
 
@@ -53,7 +55,7 @@ def _visible_order(reference: str) -> Order:
     if order is None:
         abort(404)
     if not queries.may_see(current_user, order):
-        abort(403, description="This order belongs to another branch.")
+        abort(403, description=_("This order belongs to another branch."))
     return order
 
 
@@ -62,10 +64,10 @@ def _visible_order(reference: str) -> Order:
 def index():
     form = QueueFilterForm(request.args)
     if current_user.is_manager:
-        form.branch.choices = [SelectChoice("", "All branches")] + [SelectChoice(str(b.id), b.code)
+        form.branch.choices = [SelectChoice("", _("All branches"))] + [SelectChoice(str(b.id), b.code)
                                                                      for b in queries.branches()]
     else:
-        form.branch.choices = [SelectChoice(str(current_user.branch_id or ""), "My branch")]
+        form.branch.choices = [SelectChoice(str(current_user.branch_id or ""), _("My branch"))]
     form.validate()
     branch_id = int(form.branch.data) if (form.branch.data or "").isdigit() else None
     if not current_user.is_manager:
@@ -110,13 +112,13 @@ def action(reference: str, name: str):
         abort(404)
     call, managers_only, done = ACTIONS[name]
     if managers_only and not current_user.is_manager:
-        abort(403, description="Only a manager can do this.")
+        abort(403, description=_("Only a manager can do this."))
     order = _visible_order(reference)
     form = ActionForm()
     if not form.validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     # the order and the staff member are read again under the lock
-    write(lambda uow: call(order, current_user, datetime.now(UTC)), done=done.format(ref=order.reference))
+    write(lambda uow: call(order, current_user, datetime.now(UTC)), done=done % {"ref": order.reference})
     return redirect(local_path(form.next_url.data) or url_for("queue.order", reference=reference))
 
 
@@ -128,7 +130,7 @@ def cancel(reference: str):
     if not form.validate_on_submit():
         return _render_order(order, form, 422)  # nothing written; the page again with the error and what was typed
     write(lambda uow: service.cancel(order, current_user, now=datetime.now(UTC), reason=form.reason.data),
-          done=f"{order.reference} is cancelled.")
+          done=_("%(ref)s is cancelled.", ref=order.reference))
     return redirect(url_for("queue.order", reference=reference))
 
 
@@ -221,7 +223,7 @@ def _prefill(form: PhoneOrderForm) -> None:
 @login_required
 def created(reference: str):
     order = _visible_order(reference)
-    return render_template("queue/created.html", order=order, spelled=spell_reference(order.reference))
+    return render_template("queue/created.html", order=order, spelled=spell_reference(order.reference, i18n.current_locale()))
 
 
 @bp.route("/orders/<reference>/review", methods=["GET", "POST"])
@@ -229,7 +231,8 @@ def created(reference: str):
 def review(reference: str):
     order = _visible_order(reference)
     if order.status != OrderStatus.NEEDS_REVIEW:
-        flash(f"{order.reference} does not need review (it is {OrderStatus(order.status).label}).", "info")
+        flash(_("%(ref)s does not need review (it is %(status)s).", ref=order.reference,
+                status=_(OrderStatus(order.status).label)), "info")
         return redirect(url_for("queue.order", reference=reference))
     form = ReviewForm() if request.method == "POST" else ReviewForm(data=_order_data(order))
     if request.method == "GET":
@@ -245,7 +248,7 @@ def review(reference: str):
             uow.flush()
             service.accept_review(order, current_user, now=now)
 
-        write(accept, done=f"{order.reference} is accepted into the queue.")
+        write(accept, done=_("%(ref)s is accepted into the queue.", ref=order.reference))
         return redirect(url_for("queue.order", reference=reference))
     return _render_review(order, form), 422 if form.is_submitted() else 200
 
@@ -303,7 +306,8 @@ def edit(reference: str):
                                                        branch_id=branch_id))
         if changed is REFUSED:  # said in the flash; the form again with what was typed
             return _render_edit(order, form), 409
-        flash(f"{order.reference} is saved." if changed else "Nothing was changed.", "success" if changed else "info")
+        flash(_("%(ref)s is saved.", ref=order.reference) if changed else _("Nothing was changed."),
+              "success" if changed else "info")
         return redirect(url_for("queue.order", reference=reference))
     return _render_edit(order, form), 422 if form.is_submitted() else 200
 
@@ -318,12 +322,12 @@ def claim_next():
     """The next new order of my branch in the queue's order (urgent first, then oldest), within my limit."""
     form = ClaimNextForm()
     if not form.validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     staff_id = current_user.id
     reference = write(lambda uow: dispatch.claim_next(db.session.get(Staff, staff_id), now=datetime.now(UTC)).reference,
                       keep_loaded=True)
     if isinstance(reference, str):
-        flash(f"You hold {reference} now.", "success")
+        flash(_("You hold %(ref)s now.", ref=reference), "success")
         return redirect(url_for("queue.order", reference=reference))
     return redirect(url_for("queue.index"))
 
@@ -332,16 +336,17 @@ def claim_next():
 @login_required
 def assign(reference: str):
     if not current_user.is_manager:
-        abort(403, description="Only a manager can assign an order to someone.")
+        abort(403, description=_("Only a manager can assign an order to someone."))
     order = _visible_order(reference)
     form = AssignForm()
     people = dispatch.assignable_staff(order)
-    form.staff_id.choices = [SelectChoice(p.id, f"{p.name} · holds {queries.staff_gauge(p).held} of "
-                                                f"{p.effective_hold_limit}") for p in people]
+    form.staff_id.choices = [SelectChoice(p.id, _("%(name)s · holds %(held)s of %(limit)s", name=p.name,
+                                                  held=queries.staff_gauge(p).held, limit=p.effective_hold_limit))
+                             for p in people]
     if form.validate_on_submit():
         to = db.session.get(Staff, form.staff_id.data)
         done = write(lambda uow: dispatch.assign(order, to, by=current_user, now=datetime.now(UTC)),
-                     done=f"{order.reference} is assigned to {to.name}.")
+                     done=_("%(ref)s is assigned to %(name)s.", ref=order.reference, name=to.name))
         if done is not REFUSED:
             return redirect(url_for("queue.order", reference=reference))
     return render_template("queue/assign.html", order=order, form=form), 422 if form.is_submitted() else 200
@@ -352,11 +357,11 @@ def assign(reference: str):
 def alert_sound():
     form = AlertSoundForm()
     if not form.validate_on_submit():
-        abort(400, description="The form expired; reload the page and try again.")
+        abort(400, description=_("The form expired; reload the page and try again."))
     staff_id, on = current_user.id, bool(form.sound.data)
 
     def save(uow):
         db.session.get(Staff, staff_id).alert_sound = on
 
-    write(save, done="A sound will play when new orders arrive." if on else "No sound for new orders.")
+    write(save, done=_("A sound will play when new orders arrive.") if on else _("No sound for new orders."))
     return redirect(url_for("queue.index"))

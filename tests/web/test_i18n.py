@@ -1,0 +1,99 @@
+"""The page's language (issue 15): the staff member's choice, their branch's, the browser's, English."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web import flashes, login, token
+
+LOG_IN = {"nb": "Logg inn", "sv": "Logga in", "da": "Log ind", "fi": "Kirjaudu sisään", "de": "Anmelden",
+          "en": "Log in", "fr": "Se connecter", "nl": "Inloggen"}
+
+
+def _lang(html: str) -> str:
+    return re.search(r'<html lang="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("accept,expected", [*((lang, lang) for lang in LOG_IN), ("nb-NO,nb;q=0.9,en;q=0.5", "nb"), ("no", "nb"),
+                                             ("sv-SE", "sv"), ("xx, zz;q=0.8", "en")])
+def test_the_login_page_speaks_the_browsers_language(client, accept, expected):
+    page = client.get("/login", headers={"Accept-Language": accept}).get_data(as_text=True)
+    assert _lang(page) == expected
+    assert f"<h1>{LOG_IN[expected]}</h1>" in page and f'value="{LOG_IN[expected]}"' in page
+
+
+def test_without_accept_language_the_page_is_english(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert _lang(page) == "en" and "<h1>Log in</h1>" in page
+
+
+def test_wtforms_own_messages_are_translated_danish_from_our_catalogue(client):
+    """WTForms ships no Danish catalogue: its 'This field is required.' comes from ours."""
+    for lang, required in (("da", "Dette felt skal udfyldes."), ("sv", "Det här fältet är obligatoriskt."),
+                           ("en", "This field is required.")):
+        csrf = token(client, "/login")
+        page = client.post("/login", data={"login": "", "password": "", "csrf_token": csrf},
+                           headers={"Accept-Language": lang}).get_data(as_text=True)
+        assert page.count(required) == 2, (lang, page)
+
+
+def test_a_wrong_password_is_refused_in_the_browsers_language(client, make):
+    make.staff(make.branch("OSL"), login="kari")
+    csrf = token(client, "/login")
+    page = client.post("/login", data={"login": "kari", "password": "nope", "csrf_token": csrf},
+                       headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Benutzername oder Passwort ist falsch." in flashes(page)
+
+
+def test_the_branchs_language_beats_the_browsers_and_the_staff_members_choice_beats_both(client, make):
+    make.staff(make.branch("GBG", language="sv", timezone="Europe/Stockholm"), login="sven")
+    login(client, "sven")
+    headers = {"Accept-Language": "de"}
+    page = client.get("/profile", headers=headers).get_data(as_text=True)
+    assert _lang(page) == "sv" and "Logga ut" in page and "<h1>Ditt språk</h1>" in page
+    csrf = token(client, "/profile")
+    done = client.post("/profile", data={"locale": "fi", "csrf_token": csrf}, headers=headers, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert _lang(page) == "fi" and "Tallennettu: sivusi ovat nyt kielellä Suomi." in flashes(page)
+    assert _lang(client.get("/", headers=headers).get_data(as_text=True)) == "fi"
+    # back to the branch's language
+    client.post("/profile", data={"locale": "", "csrf_token": token(client, "/profile")}, headers=headers)
+    assert _lang(client.get("/", headers=headers).get_data(as_text=True)) == "sv"
+
+
+def test_a_language_not_offered_is_refused_on_the_profile_form_and_nothing_is_saved(client, make, db):
+    from app.models import Staff
+
+    staff = make.staff(make.branch("OSL", language="no"), login="kari")
+    login(client, "kari")
+    response = client.post("/profile", data={"locale": "xx", "csrf_token": token(client, "/profile")})
+    assert response.status_code == 422 and "Ikke et gyldig valg" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Staff, staff.id).locale is None
+
+
+def test_a_profile_needs_a_login(client):
+    assert client.get("/profile").status_code == 302
+
+
+@pytest.mark.parametrize("locale,spelled", [
+    ("nb", "Olivia Sigrid Ludvig, bindestrek, 000 007"), ("sv", "Olof Sigurd Ludvig, bindestreck, 000 007"),
+    ("da", "Odin Søren Ludvig, bindestreg, 000 007"), ("fi", "Otto Sakari Lauri, viiva, 000 007"),
+    ("de", "Offenbach Salzwedel Leipzig, Bindestrich, 000 007"), ("en", "Oscar Sierra Lima, dash, 000 007"),
+    ("fr", "Oscar Sierra Lima, dash, 000 007")])
+def test_a_reference_is_spelled_in_the_locales_alphabet(locale, spelled):
+    from app.web.queue.spelling import spell_reference
+
+    assert spell_reference("OSL-000007", locale) == spelled
+
+
+def test_the_created_page_spells_the_reference_in_the_norwegian_alphabet_for_a_norwegian_clerk(client, make):
+    branch = make.branch("OSL", language="no")
+    make.staff(branch, login="kari")
+    for _ in range(7):
+        order = make.order(branch)
+    assert order.reference == "OSL-000007"
+    login(client, "kari")
+    page = client.get("/orders/OSL-000007/created", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Olivia Sigrid Ludvig, bindestrek, 000 007" in page and _lang(page) == "nb"
