@@ -164,3 +164,33 @@ def test_unmarked_text_is_found_in_text_and_shown_attributes_not_in_expressions(
               '{% if x %}<span>Partdesk</span>{% endif %}<button>OK</button>')
     assert unmarked(source) == ["Held orders", "Type here", "OK"]
     assert unmarked('<p id="{{ name }}-errors" data-x="{{ y }}">{{ _("Fine") }}</p><p>{{ n }} orders</p>') == ["{{ }} orders"]
+
+
+
+def unmarked_flashes(source: str) -> list[int]:
+    """The lines of flash() calls whose message is a str literal or an f-string no _() wraps."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "flash":
+            first = node.args[0] if node.args else None
+            for part in ([first.body, first.orelse] if isinstance(first, ast.IfExp) else [first]):
+                if isinstance(part, (ast.JoinedStr, ast.BinOp)) or (
+                        isinstance(part, ast.Constant) and isinstance(part.value, str)):
+                    lines.append(node.lineno)
+    return lines
+
+
+APP_MODULES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "app").rglob("*.py"))
+
+
+@pytest.mark.parametrize("name", APP_MODULES)
+def test_no_flash_in_the_app_shows_an_unmarked_literal(name):
+    assert unmarked_flashes((ROOT / name).read_text("utf-8")) == []
+
+
+def test_an_unmarked_flash_literal_is_found():
+    source = ('flash("Saved.", "success")\nflash(f"Batch {n} done")\nflash(_("Fine"))\n'
+              'flash(_("Saved: %(c)s", c=c) if c else "Nothing changed.")\nflash("Saved: " + x)\nflash(said(why))\n')
+    assert unmarked_flashes(source) == [1, 2, 4, 5]

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from app.database import is_sqlite
 from app.extensions import db
 from app.models import Branch, Order, Staff
-from app.orders.errors import OverCapacity
+from app.locales import N_
+from app.orders.errors import OverCapacity, Text
 from app.models.status import ADMITTED_OPEN, OrderStatus
 from app.orders.unit_of_work import kept
 
@@ -81,8 +82,9 @@ def ensure_staff_can_take(staff: Staff) -> None:
     if held >= limit:
         oldest = ", ".join(oldest_claimed(staff.id))
         raise OverCapacity(
-            f"{staff.name} holds {held} of {limit} orders; mark one ready or release it first "
-            f"(oldest: {oldest})." if held else f"{staff.name} may hold no orders (limit {limit})."
+            Text(N_("{name} holds {held} of {limit} orders; mark one ready or release it first (oldest: {oldest})."),
+                 name=staff.name, held=held, limit=limit, oldest=oldest)
+            if held else Text(N_("{name} may hold no orders (limit {limit})."), name=staff.name, limit=limit)
         )
 
 
@@ -211,12 +213,14 @@ def forget_counts() -> None:
 def blocking_reason(branch: Branch, now: datetime) -> str | None:
     """Why a new order cannot be admitted right now, or None when there is room."""
     if branch.paused:
-        return f"Branch {branch.name} has paused intake."
+        return Text(N_("Branch {branch} has paused intake."), branch=branch.name)
     opened, hourly = branch_counts(branch.id, now)
     if opened >= branch.open_limit:
-        return f"Branch {branch.name} has {opened} open orders, its limit is {branch.open_limit}."
+        return Text(N_("Branch {branch} has {opened} open orders, its limit is {limit}."),
+                    branch=branch.name, opened=opened, limit=branch.open_limit)
     if hourly >= branch.hourly_limit:
-        return f"Branch {branch.name} has accepted {hourly} orders in the last hour, its limit is {branch.hourly_limit}."
+        return Text(N_("Branch {branch} has accepted {hourly} orders in the last hour, its limit is {limit}."),
+                    branch=branch.name, hourly=hourly, limit=branch.hourly_limit)
     return None
 
 

@@ -10,7 +10,8 @@ from datetime import datetime
 from app.extensions import db
 from app.models import AuditEvent, Branch, Order, Staff
 from app.orders import capacity, lifecycle, service
-from app.orders.errors import NotAllowed
+from app.locales import N_
+from app.orders.errors import NotAllowed, Text
 
 BRANCH_LIMITS = ("staff_hold_limit", "hourly_limit", "open_limit", "overflow_policy")
 POLICIES = ("hold", "redirect")
@@ -23,7 +24,7 @@ def _audit(by: Staff, branch_id: int | None, action: str, detail: str, now: date
 
 def _ensure_manager(by: Staff) -> None:
     if not by.is_manager:
-        raise NotAllowed("Only a manager can change capacity settings.")
+        raise NotAllowed(Text(N_("Only a manager can change capacity settings.")))
 
 
 def set_branch_limits(branch_id: int, *, by: Staff, now: datetime, **values) -> tuple[list[str], list[Order]]:
@@ -32,15 +33,15 @@ def set_branch_limits(branch_id: int, *, by: Staff, now: datetime, **values) -> 
     _ensure_manager(by)
     unknown = set(values) - set(BRANCH_LIMITS)
     if unknown:
-        raise NotAllowed(f"{', '.join(sorted(unknown))} cannot be changed here.")
+        raise NotAllowed(Text(N_("{fields} cannot be changed here."), fields=", ".join(sorted(unknown))))
     if values.get("overflow_policy") not in (None, *POLICIES):
-        raise NotAllowed("The overflow policy is either hold or redirect.")
+        raise NotAllowed(Text(N_("The overflow policy is either hold or redirect.")))
     if any(isinstance(v, int) and v < 0 for v in values.values()):
-        raise NotAllowed("A limit cannot be negative.")
+        raise NotAllowed(Text(N_("A limit cannot be negative.")))
     branch = capacity.lock_branch(branch_id)
     if values.get("overflow_policy") == "redirect" and not branch.backup_name:
-        raise NotAllowed(f"Branch {branch.code} has no backup supplier, so orders cannot be redirected; "
-                         "set one up first or keep the policy at hold.")
+        raise NotAllowed(Text(N_("Branch {code} has no backup supplier, so orders cannot be redirected; "
+                                 "set one up first or keep the policy at hold."), code=branch.code))
     changes = []
     for name in BRANCH_LIMITS:
         if name not in values or values[name] is None:
@@ -76,7 +77,7 @@ def set_staff_limit(staff_id: int, hold_limit: int | None, *, by: Staff, now: da
     Returns the change as a sentence, or None when nothing changed."""
     _ensure_manager(by)
     if hold_limit is not None and hold_limit < 0:
-        raise NotAllowed("A limit cannot be negative.")
+        raise NotAllowed(Text(N_("A limit cannot be negative.")))
     staff = capacity.lock_staff(staff_id)
     if staff.hold_limit == hold_limit:
         return None
@@ -99,8 +100,8 @@ def set_age_thresholds(branch_id: int, *, amber: int, red: int, by: Staff, now: 
     limit; returns the changes as sentences. Raises NotAllowed unless 1 <= amber < red."""
     _ensure_manager(by)
     if amber < 1 or red <= amber:
-        raise NotAllowed(f"Amber must come first: give amber at least 1 minute and red more than amber "
-                         f"(you gave amber {amber}, red {red}).")
+        raise NotAllowed(Text(N_("Amber must come first: give amber at least 1 minute and red more than amber "
+                                 "(you gave amber {amber}, red {red})."), amber=amber, red=red))
     branch = capacity.lock_branch(branch_id)
     changes = []
     for name, new in (("age_amber_minutes", amber), ("age_red_minutes", red)):

@@ -14,7 +14,8 @@ from app.extensions import db
 from app.models import AuditEvent, Order, Staff
 from app.models.status import OrderStatus
 from app.orders import capacity, lifecycle, service
-from app.orders.errors import IllegalMove, NotAllowed
+from app.locales import N_
+from app.orders.errors import IllegalMove, NotAllowed, Text
 
 QUEUE_ORDER = (Order.urgent.desc(), Order.created_at, Order.id)
 
@@ -34,12 +35,12 @@ def claim_next(staff: Staff, *, now: datetime) -> Order:
     naming what to finish first) before anything is chosen, NotAllowed when they have no branch or no
     order is waiting."""
     if staff.branch_id is None:
-        raise NotAllowed("Claim next takes from your branch's queue, and you belong to no branch.")
+        raise NotAllowed(Text(N_("Claim next takes from your branch's queue, and you belong to no branch.")))
     staff = capacity.lock_staff(staff.id)
     capacity.ensure_staff_can_take(staff)
     order = next_waiting(staff.branch_id)
     if order is None:
-        raise NotAllowed("No new order is waiting in your branch's queue.")
+        raise NotAllowed(Text(N_("No new order is waiting in your branch's queue.")))
     service.claim(order, staff, now=now)
     return order
 
@@ -56,15 +57,16 @@ def assign(order: Order, to: Staff, *, by: Staff, now: datetime) -> None:
     NotAllowed for a non-manager, someone of another branch or an inactive account, IllegalMove for an
     order that cannot be held (in review, held back, closed) or that `to` holds already."""
     if not by.is_manager:
-        raise NotAllowed("Only a manager can assign an order to someone.")
+        raise NotAllowed(Text(N_("Only a manager can assign an order to someone.")))
     if to.branch_id != order.branch_id or not to.active:
-        raise NotAllowed(f"{to.name} does not work at this order's branch; choose someone who does.")
+        raise NotAllowed(Text(N_("{name} does not work at this order's branch; choose someone who does."), name=to.name))
     to = capacity.lock_staff(to.id)
     service._lock_order(order)
     if order.holder_id == to.id and order.status == OrderStatus.CLAIMED:
-        raise IllegalMove(f"{to.name} holds {order.reference} already.")
+        raise IllegalMove(Text(N_("{name} holds {reference} already."), name=to.name, reference=order.reference))
     if order.status not in (OrderStatus.NEW, OrderStatus.CLAIMED):
-        raise IllegalMove(f"Order {order.reference} cannot be assigned: it is {OrderStatus(order.status).label}.")
+        raise IllegalMove(Text(N_("Order {reference} cannot be assigned: it is {status}."),
+                               reference=order.reference, status=Text(OrderStatus(order.status).label)))
     capacity.ensure_staff_can_take(to)
     holder = db.session.get(Staff, order.holder_id) if order.holder_id else None  # by id: the relation may be stale
     before = holder.name if holder else None

@@ -14,7 +14,8 @@ from app.models import Order, Staff
 from app.models import status
 from app.models.status import ADMITTED_OPEN, HELD_BY_SOMEONE, OPEN, OrderStatus
 from app.orders import capacity, service
-from app.orders.errors import NotAllowed, OverCapacity
+from app.locales import N_
+from app.orders.errors import NotAllowed, OverCapacity, Text
 from app.orders.service import OrderInput
 from app.orders.signals import order_edited
 
@@ -28,15 +29,18 @@ STAFF_EDITABLE = (OrderStatus.NEW, OrderStatus.NEEDS_REVIEW, OrderStatus.HELD)
 def why_not_editable(order: Order, staff: Staff) -> str | None:
     """Why this member of staff may not edit this order now, in a sentence; None when they may."""
     if order.status not in OPEN:
-        return f"{order.reference} is {status.label(order.status)}; a closed order cannot be edited."
+        return Text(N_("{reference} is {status}; a closed order cannot be edited."),
+                    reference=order.reference, status=Text(status.label(order.status)))
     if staff.is_manager or order.status in STAFF_EDITABLE:
         return None
     if order.status == OrderStatus.CLAIMED and order.holder_id == staff.id:
         return None
     if order.status in HELD_BY_SOMEONE and order.holder_id != staff.id:
-        holder = order.holder.name if order.holder else "someone else"
-        return f"{order.reference} is held by {holder}; only they or a manager can edit it."
-    return f"{order.reference} is {status.label(order.status)}; only a manager can edit it now."
+        holder = order.holder.name if order.holder else Text(N_("someone else"))
+        return Text(N_("{reference} is held by {holder}; only they or a manager can edit it."),
+                    reference=order.reference, holder=holder)
+    return Text(N_("{reference} is {status}; only a manager can edit it now."),
+                reference=order.reference, status=Text(status.label(order.status)))
 
 
 def edit_order(order: Order, data: OrderInput, *, by: Staff, now: datetime,
@@ -65,14 +69,15 @@ def _move(order: Order, branch_id: int, *, by: Staff, now: datetime) -> dict:
     against a branch's limits (admitted, open) must find room there, checked under both branches' locks;
     a held order joins the other branch's line. Either branch may then admit held orders."""
     if not by.is_manager:
-        raise NotAllowed("Only a manager can move an order to another branch.")
+        raise NotAllowed(Text(N_("Only a manager can move an order to another branch.")))
     source_id = order.branch_id
     locked = {i: capacity.lock_branch(i) for i in sorted((source_id, branch_id))}  # always in id order: no deadlock
     source, target = locked[source_id], locked[branch_id]
     if order.status in ADMITTED_OPEN:
         reason = capacity.blocking_reason(target, now)
         if reason:
-            raise OverCapacity(f"{reason} {order.reference} stays at {source.name}.")
+            raise OverCapacity(Text(N_("{reason} {reference} stays at {branch}."),
+                                    reason=reason, reference=order.reference, branch=source.name))
     order.branch_id = target.id
     order.branch = target
     capacity.forget_counts()

@@ -7,7 +7,8 @@ from app.extensions import db
 from app.models import Order, OrderEvent, Staff
 from app.models import status
 from app.orders import capacity
-from app.orders.errors import IllegalMove
+from app.locales import N_
+from app.orders.errors import IllegalMove, Text
 from app.orders.signals import status_changed
 from app.models.status import OrderStatus
 
@@ -26,9 +27,9 @@ MOVES: dict[OrderStatus, set[OrderStatus]] = {
 }
 
 WHY_NOT = {
-    S.DONE: "it is already done",
-    S.CANCELLED: "it was cancelled",
-    S.REDIRECTED: "it was sent to the backup supplier; a manager can take it back first",
+    S.DONE: N_("it is already done"),
+    S.CANCELLED: N_("it was cancelled"),
+    S.REDIRECTED: N_("it was sent to the backup supplier; a manager can take it back first"),
 }
 
 
@@ -54,10 +55,12 @@ def move(order: Order, *, to: OrderStatus, by: Staff | None, now: datetime, reas
          action: str | None = None) -> None:
     """Change the status, or raise IllegalMove with a sentence saying why not."""
     if to not in MOVES:
-        raise IllegalMove(f"'{to}' is not a status an order can have.")
+        raise IllegalMove(Text(N_("'{status}' is not a status an order can have."), status=to))
     if not can_move(order, to):
-        why = WHY_NOT.get(order.status, f"it is {status.label(order.status)}")
-        raise IllegalMove(f"Order {order.reference} cannot become {status.label(to)}: {why}.")
+        why = (Text(WHY_NOT[order.status]) if order.status in WHY_NOT
+               else Text(N_("it is {status}"), status=Text(status.label(order.status))))
+        raise IllegalMove(Text(N_("Order {reference} cannot become {status}: {why}."),
+                               reference=order.reference, status=Text(status.label(to)), why=why))
     to = OrderStatus(to)
     before = order.status
     order.status = to

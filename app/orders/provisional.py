@@ -12,7 +12,8 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import AuditEvent, Call, Correction, Order, Staff, Workshop, WorkshopEmail, WorkshopPhone
 from app.orders import lifecycle
-from app.orders.errors import NotAllowed
+from app.locales import N_
+from app.orders.errors import NotAllowed, Text
 from app.orders.workshops import is_mobile, normalise_phone
 
 
@@ -30,15 +31,17 @@ def create(new: NewWorkshop, *, branch_id: int | None, by: Staff | None, now: da
     one instead). The caller's unit of work commits it with the order it is made for."""
     e164 = normalise_phone(new.phone)
     if e164 is None:
-        raise NotAllowed(f"'{new.phone}' is not a phone number.")
+        raise NotAllowed(Text(N_("'{phone}' is not a phone number."), phone=new.phone))
     owner = db.session.scalars(select(Workshop).join(WorkshopPhone).where(WorkshopPhone.e164 == e164)).first()
     if owner is not None:
-        raise NotAllowed(f"{e164} is the phone of {owner.name} ({owner.customer_number}); pick that workshop.")
+        raise NotAllowed(Text(N_("{phone} is the phone of {name} ({number}); pick that workshop."),
+                              phone=e164, name=owner.name, number=owner.customer_number))
     email = (new.email or "").strip().lower() or None
     if email:
         owner = db.session.scalars(select(Workshop).join(WorkshopEmail).where(WorkshopEmail.address == email)).first()
         if owner is not None:
-            raise NotAllowed(f"{email} is the email of {owner.name} ({owner.customer_number}); pick that workshop.")
+            raise NotAllowed(Text(N_("{email} is the email of {name} ({number}); pick that workshop."),
+                                  email=email, name=owner.name, number=owner.customer_number))
     workshop = Workshop(customer_number=f"NEW-{secrets.token_hex(3).upper()}", name=new.name.strip(),
                         home_branch_id=branch_id, provisional=True, org_number=(new.org_number or None),
                         created_at=now)
@@ -63,14 +66,14 @@ def waiting() -> list[tuple[Workshop, int]]:
 def _provisional(workshop_id: int) -> Workshop:
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None or not workshop.provisional:
-        raise NotAllowed("That workshop is not waiting for a manager any more (confirmed or merged already).")
+        raise NotAllowed(Text(N_("That workshop is not waiting for a manager any more (confirmed or merged already).")))
     return workshop
 
 
 def confirm(workshop_id: int, *, by: Staff, now: datetime) -> Workshop:
     """A manager keeps a provisional workshop as a workshop of its own."""
     if not by.is_manager:
-        raise NotAllowed("Only a manager can confirm a new workshop.")
+        raise NotAllowed(Text(N_("Only a manager can confirm a new workshop.")))
     workshop = _provisional(workshop_id)
     workshop.provisional = False
     db.session.add(AuditEvent(at=now, actor_id=by.id, actor_label=lifecycle.actor_label(by),
@@ -84,11 +87,11 @@ def merge(workshop_id: int, into_id: int, *, by: Staff, now: datetime) -> int:
     calls that name it) move there, its phone and email go along unless the other has them, and it is removed.
     Returns how many orders moved."""
     if not by.is_manager:
-        raise NotAllowed("Only a manager can merge workshops.")
+        raise NotAllowed(Text(N_("Only a manager can merge workshops.")))
     workshop = _provisional(workshop_id)
     target = db.session.get(Workshop, into_id)
     if target is None or target.id == workshop.id:
-        raise NotAllowed("Pick the existing workshop to merge into.")
+        raise NotAllowed(Text(N_("Pick the existing workshop to merge into.")))
     moved = db.session.execute(update(Order).where(Order.workshop_id == workshop.id)
                                .values(workshop_id=target.id)).rowcount or 0
     for table in (Correction, Call):  # everything else that names it

@@ -10,7 +10,8 @@ from app import times
 from app.extensions import db
 from app.models import AuditEvent, Branch, Order, OrderLine, Staff, Workshop
 from app.orders import capacity, corrections, lifecycle
-from app.orders.errors import IllegalMove, NotAllowed
+from app.locales import N_
+from app.orders.errors import IllegalMove, NotAllowed, Text
 from app.orders.references import normalise_part_number
 from app.orders.signals import status_changed
 from app.models.status import HELD_BY_SOMEONE, OrderStatus
@@ -187,14 +188,15 @@ def claim(order: Order, staff: Staff, *, now: datetime, override: bool = False) 
     capacity.lock_staff(staff.id)
     _lock_order(order)
     if order.status == OrderStatus.CLAIMED:
-        holder = order.holder.name if order.holder else "someone"
-        raise IllegalMove(f"Order {order.reference} is already claimed by {holder}.")
+        holder = order.holder.name if order.holder else Text(N_("someone"))
+        raise IllegalMove(Text(N_("Order {reference} is already claimed by {holder}."),
+                               reference=order.reference, holder=holder))
     _ensure_holder_or_manager(order, staff)  # a ready order is still its holder's
     if not lifecycle.can_move(order, OrderStatus.CLAIMED):
         lifecycle.move(order, to=OrderStatus.CLAIMED, by=staff, now=now)  # raises with the reason
     if override:
         if not staff.is_manager:
-            raise NotAllowed("Only a manager can claim past the limit.")
+            raise NotAllowed(Text(N_("Only a manager can claim past the limit.")))
     else:
         capacity.ensure_staff_can_take(staff)
     lifecycle.move(order, to=OrderStatus.CLAIMED, by=staff, now=now,
@@ -220,7 +222,7 @@ def mark_done(order: Order, staff: Staff, *, now: datetime) -> None:
 
 def cancel(order: Order, staff: Staff | None, *, now: datetime, reason: str) -> None:
     if not reason or not reason.strip():
-        raise NotAllowed("Say why the order is cancelled; the workshop will be told.")
+        raise NotAllowed(Text(N_("Say why the order is cancelled; the workshop will be told.")))
     _lock_for_change(order, staff)
     lifecycle.move(order, to=OrderStatus.CANCELLED, by=staff, now=now, reason=reason.strip())
     promote_held(order.branch_id, now=now)
@@ -242,7 +244,7 @@ def redirect(order: Order, staff: Staff | None, *, now: datetime, reason: str | 
 def admit_held(order: Order, staff: Staff, *, now: datetime) -> None:
     """A manager's override: take a held order into the queue now, past the limits."""
     if not staff.is_manager:
-        raise NotAllowed("Only a manager can admit a held order past the limits.")
+        raise NotAllowed(Text(N_("Only a manager can admit a held order past the limits.")))
     _lock_for_change(order, staff)
     to = OrderStatus.NEEDS_REVIEW if order.review_reasons else OrderStatus.NEW
     lifecycle.move(order, to=to, by=staff, now=now, action="override_admit", reason="Admitted past the limit by a manager.")
@@ -294,5 +296,6 @@ def _ensure_holder_or_manager(order: Order, staff: Staff) -> None:
     """An order someone holds (claimed or ready) is changed only by them or a manager; raises NotAllowed.
     Read after the row lock, so a claim that just happened elsewhere counts."""
     if order.status in HELD_BY_SOMEONE and order.holder_id not in (None, staff.id) and not staff.is_manager:
-        holder = order.holder.name if order.holder else "someone else"
-        raise NotAllowed(f"Order {order.reference} is held by {holder}; only they or a manager can change it.")
+        holder = order.holder.name if order.holder else Text(N_("someone else"))
+        raise NotAllowed(Text(N_("Order {reference} is held by {holder}; only they or a manager can change it."),
+                              reference=order.reference, holder=holder))

@@ -13,6 +13,15 @@
   var src = host.getAttribute("data-src");
   var busy = false;
 
+  // the page's words for this script (base.html's #i18n data-words), "{name}" blanks filled in
+  function word(key, values) {
+    var el = document.getElementById("i18n");
+    var words = el ? JSON.parse(el.getAttribute("data-words") || "{}") : {};
+    var text = words[key] || key;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
+    return text;
+  }
+
   function say(text) { if (state) { state.textContent = text; } }
 
   function refresh() {
@@ -30,16 +39,16 @@
         if (!fresh || !current) { throw new Error("not a dashboard panel (logged out?)"); }
         current.replaceWith(document.importNode(fresh, true));
         host.classList.remove("stale");
-        say("Live: updates every " + seconds + " s.");
+        say(word("live", { seconds: seconds }));
       })
       .catch(function (err) {
         host.classList.add("stale");
-        say("Not updating (" + err.message + "); the figures shown may be old. Reload the page.");
+        say(word("stale", { error: err.message }));
       })
       .then(function () { busy = false; });
   }
 
-  say("Live: updates every " + seconds + " s.");
+  say(word("live", { seconds: seconds }));
   window.setInterval(refresh, seconds * 1000);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
 }());

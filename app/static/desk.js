@@ -53,21 +53,30 @@
     } catch (e) { /* no audio here: the title still says it */ }
   }
 
+  // the page's words for this script (base.html's #i18n data-words), "{name}" blanks filled in
+  function word(key, values) {
+    var el = document.getElementById("i18n");
+    var words = el ? JSON.parse(el.getAttribute("data-words") || "{}") : {};
+    var text = words[key] || key;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
+    return text;
+  }
+
   function badge(id, n, label) {
     var el = document.getElementById(id);
     if (!el) { return; }
     el.textContent = n > 0 ? String(n) : "";
     el.hidden = n <= 0;
-    el.setAttribute("aria-label", n + " " + label);
+    el.setAttribute("aria-label", word(label, { n: n }));
   }
 
   document.addEventListener("partdesk:live", function (event) {
     var c = event.detail && event.detail.counts;
     if (!c) { return; }
-    var prefix = c.waiting > 0 ? "(" + c.waiting + (c.urgent > 0 ? ", " + c.urgent + " urgent" : "") + ") " : "";
+    var prefix = c.waiting > 0 ? "(" + c.waiting + (c.urgent > 0 ? ", " + word("urgent", { n: c.urgent }) : "") + ") " : "";
     document.title = prefix + baseTitle;
-    badge("queue-count", c.waiting, "orders waiting");
-    badge("inbox-count", c.inbox, "messages waiting");
+    badge("queue-count", c.waiting, "orders_waiting");
+    badge("inbox-count", c.inbox, "messages_waiting");
     var queueCount = document.getElementById("queue-count");
     if (queueCount) { queueCount.classList.toggle("has-urgent", c.urgent > 0); }
     if (last !== null && c.waiting > last && sound) { tone(); }

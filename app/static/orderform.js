@@ -5,6 +5,14 @@
    Enter in a field does nothing (the form's first submit button is a disabled one). */
 (function () {
   "use strict";
+  // the page's words for this script (base.html's #i18n data-words), "{name}" blanks filled in
+  function word(key, values) {
+    var el = document.getElementById("i18n");
+    var words = el ? JSON.parse(el.getAttribute("data-words") || "{}") : {};
+    var text = words[key] || key;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
+    return text;
+  }
 
   function debounce(fn, ms) {
     var timer = null;
@@ -72,7 +80,7 @@
           li.className = "new-option";
           li.setAttribute("role", "option");
           li.setAttribute("aria-selected", "false");
-          li.textContent = "No match: take \u201c" + w.name + "\u201d as a new workshop\u2026";
+          li.textContent = word("new_workshop", { name: w.name });
           li.addEventListener("mousedown", function (ev) { ev.preventDefault(); pick(i); });
           list.appendChild(li);
           return;
@@ -82,7 +90,7 @@
         li.setAttribute("aria-selected", "false");
         var name = document.createElement("span");
         name.className = "name";
-        name.textContent = w.name + (w.blocked ? " (blocked)" : "");
+        name.textContent = w.blocked ? word("blocked", { name: w.name }) : w.name;
         var meta = document.createElement("span");
         meta.className = "meta";
         meta.textContent = w.number + (w.phones.length ? " · " + w.phones.join(", ") : "");
@@ -151,10 +159,10 @@
       for (var i = 0; i < all.length; i++) {
         var n = i + 1;
         all[i].querySelectorAll("label").forEach(function (label) {
-          label.textContent = label.textContent.replace(/^Line \d+/, "Line " + n);
+          label.textContent = label.textContent.replace(/\d+/, String(n));  // "Line 2 part number", "Rad 2 …"
         });
         var remove = all[i].querySelector(".remove-line");
-        if (remove) { remove.setAttribute("aria-label", "Remove line " + n); remove.value = String(i); }
+        if (remove) { remove.setAttribute("aria-label", word("remove_line", { n: n })); remove.value = String(i); }
         var part = all[i].querySelector(".part-number");
         if (part) { if (i === 0) { part.setAttribute("accesskey", "l"); } else { part.removeAttribute("accesskey"); } }
       }

@@ -2,6 +2,14 @@
 // the order form. DOM built with textContent only: caller names come from imported data.
 (function () {
   "use strict";
+  // the page's words for this script (base.html's #i18n data-words), "{name}" blanks filled in
+  function word(key, values) {
+    var el = document.getElementById("i18n");
+    var words = el ? JSON.parse(el.getAttribute("data-words") || "{}") : {};
+    var text = words[key] || key;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
+    return text;
+  }
   var box = document.getElementById("screenpop");
   if (!box) { return; }
   var url = box.getAttribute("data-url");
@@ -20,7 +28,7 @@
       text.textContent = call.text;
       var link = document.createElement("a");
       link.href = call.url;
-      link.textContent = call.workshop_id ? "Open order form" : "New order for this number";
+      link.textContent = word(call.workshop_id ? "open_form" : "new_for_number");
       line.appendChild(text);
       line.appendChild(document.createTextNode(" "));
       line.appendChild(link);

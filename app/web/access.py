@@ -4,6 +4,8 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort
+from flask_babel import gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 
@@ -14,7 +16,7 @@ def manager_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_manager:
-            abort(403, description="This page is for managers.")
+            abort(403, description=_("This page is for managers."))
         return view(*args, **kwargs)
 
     return wrapped
@@ -25,7 +27,7 @@ def admin_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if current_user.role != "admin":
-            abort(403, description="This page is for administrators.")
+            abort(403, description=_("This page is for administrators."))
         return view(*args, **kwargs)
 
     return wrapped

@@ -12,6 +12,7 @@ while SQLite stores it; no one types one on purpose. So, in one place for each k
 from __future__ import annotations
 
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms.validators import StopValidation
@@ -28,8 +29,8 @@ def refuse_nul_in_url() -> None:
     if any(has_nul(value) for value in (request.view_args or {}).values()):
         abort(404)
     if any(has_nul(key) or any(has_nul(v) for v in values) for key, values in request.args.lists()):
-        abort(422, description="The address has an invisible NUL character in its query (after the ?). "
-                               "Remove it and try again.")
+        abort(422, description=_("The address has an invisible NUL character in its query (after the ?). "
+                                 "Remove it and try again."))
 
 
 def no_nul(form, field) -> None:

@@ -5,8 +5,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import flash
+from flask_babel import gettext
+from flask_babel import gettext
 
-from app.orders.errors import DomainError
+from app.orders.errors import DomainError, said as _said
 from app.orders.unit_of_work import UnitOfWork, attempt
 
 T = TypeVar("T")
@@ -24,5 +26,11 @@ def write(work: Callable[[UnitOfWork], T], *, done: str | None = None, keep_load
 
 
 def _flash(refusal: DomainError) -> object:
-    flash(refusal.message, "error")
+    flash(refusal.said(gettext), "error")
     return REFUSED
+
+
+def said(text: str | None) -> str | None:
+    """A domain sentence (app.orders.errors.Text: a refusal's, editing's `why`, a branch's blocking reason) in
+    the page's language; any other str as it is."""
+    return _said(text, gettext)

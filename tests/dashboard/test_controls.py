@@ -35,7 +35,7 @@ def test_raising_the_hourly_limit_admits_held_orders_and_is_audited(client, db, 
     assert sorted(o.status for o in db.session.scalars(select(Order))) == ["new", "new", "new"]
     assert _audit(db) == [("limit_changed", "hourly_limit: 1 -> 3", "Boss (boss)")]
     page = client.get("/manager/branches/OSL").get_data(as_text=True)
-    assert "2 held order(s) admitted" in page and "hourly_limit: 1 -&gt; 3" in page
+    assert "2 held orders admitted" in page and "hourly_limit: 1 -&gt; 3" in page
 
 
 def test_bad_limits_are_refused_and_nothing_changes(client, db, make):

@@ -97,3 +97,48 @@ def test_the_created_page_spells_the_reference_in_the_norwegian_alphabet_for_a_n
     login(client, "kari")
     page = client.get("/orders/OSL-000007/created", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Olivia Sigrid Ludvig, bindestrek, 000 007" in page and _lang(page) == "nb"
+
+
+def test_a_swedish_clerks_capacity_refusal_is_swedish_and_english_in_the_log(client, make):
+    branch = make.branch("GBG", language="sv", timezone="Europe/Stockholm")
+    make.staff(branch, login="sven", name="Sven", hold_limit=0)
+    make.order(branch)
+    login(client, "sven")
+    page = client.post("/claim-next", data={"csrf_token": token(client, "/")},
+                       headers={"Accept-Language": "en"}, follow_redirects=True).get_data(as_text=True)
+    assert "Sven får inte ha några ordrar (gräns 0)." in flashes(page)
+
+
+def test_a_refusal_is_english_in_str_and_said_in_the_readers_language(app):
+    from app.locales import catalogue
+    from app.orders.errors import OverCapacity, Text
+
+    refusal = OverCapacity(Text("{reason} {reference} stays at {branch}.", reference="GBG-000001", branch="Göteborg",
+                                reason=Text("Branch {branch} has paused intake.", branch="Malmö")))
+    assert str(refusal) == refusal.message == "Branch Malmö has paused intake. GBG-000001 stays at Göteborg."
+    assert refusal.said(catalogue("sv").gettext) == ("Filial Malmö har pausat mottagningen. "
+                                                     "GBG-000001 stannar på Göteborg.")
+
+
+def test_a_swedish_managers_dashboard_flash_is_swedish(client, make):
+    branch = make.branch("GBG", language="sv", timezone="Europe/Stockholm")
+    make.staff(branch, login="maja", role="manager")
+    login(client, "maja")
+    csrf = token(client, "/manager/branches/GBG")
+    page = client.post("/manager/branches/GBG/pause", data={"paused": "1", "csrf_token": csrf},
+                       follow_redirects=True).get_data(as_text=True)
+    assert ("Mottagningen på GBG är pausad: nya ordrar registreras och hålls kvar eller skickas vidare."
+            in flashes(page))
+
+
+def test_the_scripts_words_are_in_the_page_as_json_in_swedish(client, make):
+    import html
+    import json
+
+    make.staff(make.branch("GBG", language="sv", timezone="Europe/Stockholm"), login="sven")
+    login(client, "sven")
+    page = client.get("/").get_data(as_text=True)
+    block = re.search(r"<div id=\"i18n\" hidden data-words='([^']*)'>", page).group(1)
+    words = json.loads(html.unescape(block))
+    assert words["live"] == "Live: uppdateras var {seconds}:e sekund."
+    assert words["open_form"] == "Öppna orderformuläret" and words["remove_line"] == "Ta bort rad {n}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
@@ -16,7 +17,7 @@ from app.models.status import OrderStatus
 from app.orders.unit_of_work import run
 from app.web.access import manager_required
 from app.web.dashboard.forms import AgeThresholdsForm, LimitsForm, PauseForm, RedirectForm, StaffLimitForm
-from app.web.refusals import REFUSED, write
+from app.web.refusals import REFUSED, said, write
 
 bp = Blueprint("capacity", __name__)
 LIST_LIMIT = 300
@@ -29,7 +30,7 @@ def _now() -> datetime:
 def _branch(code: str) -> Branch:
     branch = controls.branch_by_code(code)
     if branch is None:
-        abort(404, description=f"There is no branch {code}.")
+        abort(404, description=_("There is no branch %(code)s.", code=code))
     return branch
 
 
@@ -62,7 +63,7 @@ def _render_branch(branch: Branch, limits: LimitsForm, status: int = 200, ages: 
     now = _now()
     return render_template(
         "dashboard/branch.html", branch=branch, limits=limits, pause=PauseForm(paused="0" if branch.paused else "1"),
-        staff_forms=staff_forms, audit=audit, blocking=capacity.blocking_reason(branch, now),
+        staff_forms=staff_forms, audit=audit, blocking=said(capacity.blocking_reason(branch, now)),
         open_count=capacity.open_count(branch.id), hourly=capacity.hourly_count(branch.id, now),
         held=capacity.held_count(branch.id), ages=ages or AgeThresholdsForm(obj=branch),
     ), status
@@ -70,8 +71,9 @@ def _render_branch(branch: Branch, limits: LimitsForm, status: int = 200, ages: 
 
 def _report_promoted(promoted) -> None:
     if promoted:
-        flash(f"{len(promoted)} held order(s) admitted: {', '.join(o.reference for o in promoted[:10])}"
-              + (" …" if len(promoted) > 10 else ""), "success")
+        references = ", ".join(o.reference for o in promoted[:10]) + (" …" if len(promoted) > 10 else "")
+        flash(ngettext("%(num)d held order admitted: %(references)s", "%(num)d held orders admitted: %(references)s",
+                       len(promoted), references=references), "success")
 
 
 @bp.route("/branches/<code>/limits", methods=["POST"])
@@ -88,7 +90,8 @@ def limits(code: str):
     if saved is REFUSED:
         return redirect(url_for(".branch", code=branch.code))
     changes, promoted = saved
-    flash("Saved: " + "; ".join(changes) if changes else "Nothing changed.", "success" if changes else "info")
+    flash(_("Saved: %(changes)s", changes="; ".join(changes)) if changes else _("Nothing changed."),
+          "success" if changes else "info")
     _report_promoted(promoted)
     return redirect(url_for(".branch", code=branch.code))
 
@@ -103,7 +106,8 @@ def ages(code: str):
     changes = write(lambda uow: controls.set_age_thresholds(
         branch.id, amber=form.age_amber_minutes.data, red=form.age_red_minutes.data, by=current_user, now=_now()))
     if changes is not REFUSED:
-        flash("Saved: " + "; ".join(changes) if changes else "Nothing changed.", "success" if changes else "info")
+        flash(_("Saved: %(changes)s", changes="; ".join(changes)) if changes else _("Nothing changed."),
+          "success" if changes else "info")
     return redirect(url_for(".branch", code=branch.code))
 
 
@@ -113,12 +117,12 @@ def pause(code: str):
     branch = _branch(code)
     form = PauseForm()
     if not form.validate_on_submit():
-        abort(400, description="The pause button sent something unexpected; reload the page.")
+        abort(400, description=_("The pause button sent something unexpected; reload the page."))
     paused = form.paused.data == "1"
     changed, promoted = run(lambda uow: controls.set_paused(branch.id, paused, by=current_user, now=_now()))
     if changed:
-        flash(f"Intake at {branch.code} is {'paused: new orders are recorded and held or redirected' if paused else 'open again'}.",
-              "warning" if paused else "success")
+        flash(_("Intake at %(code)s is paused: new orders are recorded and held or redirected.", code=branch.code)
+              if paused else _("Intake at %(code)s is open again.", code=branch.code), "warning" if paused else "success")
     _report_promoted(promoted)
     return redirect(url_for(".branch", code=branch.code))
 
@@ -129,13 +133,14 @@ def staff_limit(code: str, staff_id: int):
     branch = _branch(code)
     staff = db.session.get(Staff, staff_id)
     if staff is None or staff.branch_id != branch.id:
-        abort(404, description="No such member of staff at this branch.")
+        abort(404, description=_("No such member of staff at this branch."))
     form = StaffLimitForm(prefix=f"s{staff.id}")
     if not form.validate_on_submit():
-        flash(f"{staff.name}'s limit: " + "; ".join(form.hold_limit.errors or ["check the number"]), "error")
+        flash(_("%(name)s's limit: %(errors)s", name=staff.name,
+                errors="; ".join(form.hold_limit.errors or [_("check the number")])), "error")
         return redirect(url_for(".branch", code=branch.code))
     change = run(lambda uow: controls.set_staff_limit(staff.id, form.hold_limit.data, by=current_user, now=_now()))
-    flash(f"Saved: {change}" if change else "Nothing changed.", "success" if change else "info")
+    flash(_("Saved: %(changes)s", changes=change) if change else _("Nothing changed."), "success" if change else "info")
     return redirect(url_for(".branch", code=branch.code))
 
 
@@ -160,9 +165,10 @@ def orders(code: str):
         if result is REFUSED:
             return redirect(url_for(".orders", code=branch.code))
         if result.redirected:
-            flash(f"Sent to {branch.backup_name or 'the backup supplier'}: {', '.join(result.redirected)}.", "success")
+            flash(_("Sent to %(backup)s: %(references)s.", backup=branch.backup_name or _("the backup supplier"),
+                    references=", ".join(result.redirected)), "success")
         for reference, why in result.refused:
-            flash(f"{reference} was not sent: {why}.", "error")
+            flash(_("%(reference)s was not sent: %(why)s.", reference=reference, why=why), "error")
         return redirect(url_for(".orders", code=branch.code))
     by_id = {o.id: o for o in orders}
     return render_template("dashboard/orders.html", branch=branch, form=form, by_id=by_id,

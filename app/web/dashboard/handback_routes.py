@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.handback import export, formats, report
 from app.handback.catalogue import decode, import_catalogue
+from app.locales import N_
 from app.models import AuditEvent, Branch, ExportBatch, Staff
 from app.orders import lifecycle
 from app.orders.unit_of_work import UnitOfWork, run
@@ -21,7 +23,7 @@ from app.web.dashboard.forms import ConfirmImportForm, ExportFormatForm, ExportF
 
 bp = Blueprint("handback", __name__)
 
-KINDS = {"workshops": "workshops", "catalogue": "parts catalogue"}
+KINDS = {"workshops": N_("workshops"), "catalogue": N_("parts catalogue")}
 
 
 def _now() -> datetime:
@@ -49,9 +51,10 @@ def export_page():
     if form.validate_on_submit():
         batch = run(lambda uow: export.create_batch(by=current_user, now=_now()))
         if batch is None:
-            flash("Nothing to export: no order is new or changed since the last batch.", "info")
+            flash(_("Nothing to export: no order is new or changed since the last batch."), "info")
         else:
-            flash(f"Batch {batch.id}: {batch.order_count} order(s), {batch.line_count} line(s).", "success")
+            flash(_("Batch %(id)s: %(orders)d order(s), %(lines)d line(s).", id=batch.id, orders=batch.order_count,
+                    lines=batch.line_count), "success")
         return redirect(url_for(".export_page"))
     chosen = chosen_format(current_user)
     return render_template("dashboard/export.html", form=form, pending=export.pending_count(),
@@ -64,7 +67,7 @@ def export_page():
 def export_format():
     form = _format_form()
     if not form.validate_on_submit():
-        flash("Choose one of the formats listed.", "error")
+        flash(_("Choose one of the formats listed."), "error")
         return redirect(url_for(".export_page"))
     key, staff_id = form.export_format.data, current_user.id
 
@@ -72,7 +75,7 @@ def export_format():
         uow.session.get(Staff, staff_id).export_format = key
 
     run(remember)
-    flash(f"Batches download as {formats.FORMATS[key].label} from now on.", "success")
+    flash(_("Batches download as %(format)s from now on.", format=formats.FORMATS[key].label), "success")
     return redirect(url_for(".export_page"))
 
 
@@ -85,11 +88,11 @@ def export_download(batch_id: int, kind: str):
         abort(404)
     batch = db.session.get(ExportBatch, batch_id)
     if batch is None:
-        abort(404, description=f"There is no export batch {batch_id}.")
+        abort(404, description=_("There is no export batch %(id)s.", id=batch_id))
     if kind != "jsonl":
         fmt = formats.XLSX if kind == "xlsx" else formats.FORMATS.get(request.args.get("format", "csv"))
         if fmt is None or (kind == "csv" and fmt is formats.XLSX):
-            abort(404, description="There is no such CSV format.")
+            abort(404, description=_("There is no such CSV format."))
         return _download(batch, fmt)
     # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/ mimetype once more
     return Response(batch.jsonl, content_type="application/x-ndjson; charset=utf-8", headers={
@@ -133,7 +136,7 @@ def import_page():
             result = _run_import(form.kind.data, text, dry_run=True)
         confirm = ConfirmImportForm(kind=form.kind.data, key=key)
         return render_template("dashboard/import_preview.html", result=result, confirm=confirm,
-                               kind=KINDS[form.kind.data], filename=form.file.data.filename)
+                               kind=_(KINDS[form.kind.data]), filename=form.file.data.filename)
     return render_template("dashboard/import.html", form=form), 400 if form.errors else 200
 
 
@@ -142,10 +145,10 @@ def import_page():
 def import_confirm():
     form = ConfirmImportForm()
     if not form.validate_on_submit():
-        abort(400, description="The import form was not complete; upload the file again.")
+        abort(400, description=_("The import form was not complete; upload the file again."))
     path = _upload_dir() / f"{form.key.data}.csv"
     if not path.exists():
-        flash("That upload is no longer on the server; upload the file again.", "error")
+        flash(_("That upload is no longer on the server; upload the file again."), "error")
         return redirect(url_for(".import_page"))
     now = _now()
     text = decode(path.read_bytes())
@@ -157,11 +160,13 @@ def import_confirm():
         uow.session.add(AuditEvent(at=now, actor_id=current_user.id, actor_label=lifecycle.actor_label(current_user),
                                    action=f"import_{form.kind.data}",
                                    detail=f"{summary} (sha256 {form.key.data[:12]})"))
-        return summary
+        return result
 
-    summary = run(imported)
+    result = run(imported)
     path.unlink(missing_ok=True)
-    flash(f"Imported {summary}.", "success")
+    flash(_("Imported %(kind)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(skipped)d row(s) skipped.", kind=_(KINDS[form.kind.data]), created=result.created,
+            updated=result.updated, unchanged=result.unchanged, skipped=len(result.errors)), "success")
     return redirect(url_for(".import_page"))
 
 

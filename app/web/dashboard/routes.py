@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -54,7 +55,7 @@ def _scope() -> tuple[list[Branch], Branch | None]:
         return branches, None
     chosen = next((b for b in branches if b.code == code), None)
     if chosen is None:
-        abort(404, description=f"There is no branch {code}.")
+        abort(404, description=_("There is no branch %(code)s.", code=code))
     return [chosen], chosen
 
 

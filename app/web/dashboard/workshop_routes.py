@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -58,5 +59,6 @@ def merge(workshop_id: int):
     into_id, label = target.id, f"{target.name} ({target.customer_number})"
     moved = write(lambda uow: provisional.merge(workshop_id, into_id, by=current_user, now=datetime.now(UTC)))
     if moved is not REFUSED:
-        flash(f"Merged into {label}: {moved} order{'s' if moved != 1 else ''} moved.", "success")
+        flash(ngettext("Merged into %(label)s: %(num)d order moved.", "Merged into %(label)s: %(num)d orders moved.",
+                       moved, label=label), "success")
     return redirect(url_for(".provisional_list"))

@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from wtforms import SubmitField
@@ -23,10 +23,10 @@ from app.web.queue.routes import download_name
 
 bp = Blueprint("inbox", __name__)
 PAGE_SIZE = 50
-SHOW = {
-    "open": "Waiting for a person",
-    "auto": "Automatic replies",
-    "done": "Handled",
+SHOW = {  # the tabs, translated where they are shown
+    "open": _l("Waiting for a person"),
+    "auto": _l("Automatic replies"),
+    "done": _l("Handled"),
 }
 
 

@@ -25,7 +25,7 @@ from app.web.queue.forms import (ActionForm, CancelForm, EditOrderForm, PhoneOrd
 from app.web.queue.message import attachments, body_text, listed_attachments
 from app.web.queue.spelling import spell_reference
 from app.web.redirects import local_path
-from app.web.refusals import REFUSED, write
+from app.web.refusals import REFUSED, said, write
 
 bp = Blueprint("queue", __name__)
 
@@ -278,10 +278,10 @@ def edit(reference: str):
     order = _visible_order(reference)
     why = editing.why_not_editable(order, current_user)
     if why and order.status not in OPEN:  # as review does: said on the order page, nothing to edit
-        flash(why, "error")
+        flash(said(why), "error")
         return redirect(url_for("queue.order", reference=reference))
     if why:
-        abort(403, description=why)
+        abort(403, description=said(why))
     zone = clock.zone(order.branch)
     if request.method == "POST":
         form = EditOrderForm()
