@@ -58,9 +58,12 @@ def _summary(s: dict) -> str:
 # either/or suffixes, standing urgency notices, terms lines, tyre sizes, mixed-language texts, token roles), so it is
 # a regression batch now as well: 32 read right, none wrong.
 # blind10's first run (parser at e26426a, nothing tuned on it since): 23/42 clear orders right without review (55%),
-# 5/64 wrong without review (7.8%), 12/12 ambiguous flagged; it is still a measure, not yet a regression batch.
+# 5/64 wrong without review (7.8%), 12/12 ambiguous flagged. Its failure kinds were then fixed by kind (fulfilment in
+# word forms the lexicons lacked, and a doubt when a word that may say how the parts go is read as neither; a code
+# named with the vehicle also at a sentence's end; engine-code families by make; clock times in words; a reference
+# labelled with the word for an order), so it is a regression batch now: 36 read right, none wrong.
 MEASURED = {"blind4": (41, 0), "blind5": (39, 0), "blind6": (41, 0), "blind7": (34, 0), "blind8": (32, 0), "blind9": (24, 1),
-            "blind10": (28, 5)}  # (clear orders read right, wrong without review)
+            "blind10": (36, 0)}  # (clear orders read right, wrong without review)
 
 
 @pytest.mark.parametrize("folder", BATCHES, ids=[b.name for b in BATCHES])

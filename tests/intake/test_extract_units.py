@@ -257,3 +257,63 @@ def test_sign_off_word_opening_a_list_is_not_a_signature():
 ])
 def test_part_number_shapes_from_blind_batches(text, expected):
     assert [p.text for p in find_part_numbers(text, context=True)] == expected
+
+
+# Fulfilment said in words the lexicons did not know, engine codes by make family, clock times in words, and a
+# reference labelled with the word for an order: invented messages, one or two per language.
+@pytest.mark.parametrize(("body", "fulfilment"), [
+    ("Hei, 2 stk bremseklosser 0 986 494 123 til AB 12345. Kjør ut dem i dag.", "delivery"),
+    ("Hej! 1 st vattenpump Febi 32665, kör ut det när ni kan.", "delivery"),
+    ("Bonjour, 2 disques Brembo 09.A820.11, je passe les prendre à midi.", "pickup"),
+    ("Hoi, 1 oliefilter Mann HU 719/7 x, wordt morgen opgehaald door onze chauffeur.", "pickup"),
+    ("Hallo, 1 Ölfilter Mann W 712/94, wird heute abgeholt.", "pickup"),
+])
+def test_fulfilment_in_other_word_forms_is_read(body, fulfilment):
+    assert sms(body).fulfilment == fulfilment
+
+
+@pytest.mark.parametrize("body", [
+    "Hej, 2 stk bremseklodser Bosch 0 986 494 123 til AB 12 345, jeg kører forbi efter dem",  # a way no lexicon names
+    "Hi, 2 wiper blades Bosch 3 397 007 297 pls, our lad will grab em later",
+])
+def test_a_word_that_may_say_how_the_parts_go_but_is_not_read_sends_to_review(body):
+    result = sms(body)
+    assert result.fulfilment is None and result.needs_review
+    assert any("sent or collected" in r for r in result.review_reasons), result.review_reasons
+
+
+def test_no_word_of_fulfilment_is_no_doubt():
+    result = sms("Hei, 2 stk bremseklosser Bosch 0 986 494 123 til Golf 7, AB 12345. Mvh Per")
+    assert result.fulfilment is None
+    assert not any("sent or collected" in r for r in result.review_reasons)
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ("Hej, 1 st oljefilter Mann W 7008 till XC60 B4204T, ABC 123. Tack", "B4204T"),
+    ("Bonjour, pour la Mégane 1.5 dCi (K9K 836) : 1 courroie Gates 6PK1153", "K9K 836"),
+    ("Hei, Opel Astra 1.7 CDTI A17DTR: 1 stk oljefilter Mann W 712/94", "A17DTR"),
+    ("Moi, 1 kpl öljynsuodatin Mann W 712/94 Saab 9-3 1.9 TiD (Z19DTH). Tarkistakaa että sopii Z19DTH.", "Z19DTH"),
+])
+def test_an_engine_code_of_a_make_family_is_no_part_number(body, code):
+    result = sms(body)
+    assert normalise_part_number(code) not in [normalise_part_number(p or "") for p in pns(result)], pns(result)
+
+
+@pytest.mark.parametrize(("body", "time_said"), [
+    ("Hi, please deliver 2 pads Bosch 0 986 494 123 before 10am", "10am"),
+    ("Hoi, 1 bobine Bosch 0 221 504 470, ik haal het om half 4 op", "half 4"),
+])
+def test_a_clock_time_in_words_is_no_part_or_count(body, time_said):
+    result = sms(body)
+    assert len(result.lines) == 1 and result.lines[0].quantity in (1, 2)
+    assert time_said not in " ".join(f"{line.part_number} {line.description}" for line in result.lines)
+
+
+@pytest.mark.parametrize(("body", "reference"), [
+    ("Bonjour,\nVeuillez trouver notre commande n° CMD-7702 :\n2 disques de frein AR Bosch 0 986 479 C35", "CMD-7702"),
+    ("Hallo,\nunsere Bestellung Nr. 55-120:\n1 Ölfilter Mann W 712/94", "55-120"),
+])
+def test_a_reference_labelled_with_the_word_for_order_is_no_line(body, reference):
+    result = mail(body)
+    assert result.customer_reference == reference
+    assert pns(result) and normalise_part_number(reference) not in [normalise_part_number(p or "") for p in pns(result)]

@@ -135,7 +135,7 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
                  for s, e in spans if re.search(r"\d", masked_text[s:e]) and re.search(r"[^\W\d_]", masked_text[s:e])
                  and len(masked_text[s:e].strip()) >= 3}:
         # a model or engine code named once with its make ("Mercedes C 200") is the vehicle everywhere else too
-        whole = re.compile(rf"(?<![\w.-]){re.escape(code)}(?![\w.-])", re.I)
+        whole = re.compile(rf"(?<![\w.-]){re.escape(code)}(?![\w-]|\.\w)", re.I)  # a full stop after it ends the sentence
         for base, text in ((off, masked), (0, masked_subject)):
             claims += [Claim(base + m.start(), base + m.end(), "model_code") for m in whole.finditer(text)]
         masked = whole.sub(lambda m: " " * len(m.group()), masked)

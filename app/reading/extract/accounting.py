@@ -247,6 +247,7 @@ def recognise(text: str) -> list[Claim]:
         if "/" in m.group() and gen:
             at = max(0, m.start() - 12)
             claims.append(Claim(at + gen.start(1), at + gen.end(1), "tyre_size", False))
+    claims += [Claim(s, e, "date_time", True) for s, e in _clock_words(text)]
     for role, rx in _never_code_res():
         claims += [Claim(m.start(), m.end(), role, True) for m in rx.finditer(text)]
     return claims
@@ -364,7 +365,8 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
             spans += [(pos + m.start(), pos + m.end()) for m in _model_shapes().finditer(line)
                       if not re.fullmatch(r"(?:19|20)\d{2}", m.group())]
         pos += len(line) + 1
-    for m in re.finditer(r"\((?P<v>[A-Za-z0-9]{2,8}(?:-[A-Za-z0-9]{2,4})?)\)", text):
+    for m in re.finditer(r"\((?P<v>[A-Za-z0-9]{2,8}(?:-[A-Za-z0-9]{2,4}|(?<=[A-Za-z]\d[A-Za-z]) \d{3})?)\)", text):
+        # ('K9K 836': Renault's engine with its variant)
         # '35C15 3.0 (F1C)', 'Golf VI 1.6 TDI (CAYC)': an engine code in brackets right after the vehicle
         before = text[max(0, m.start() - 40):m.start()].split("\n")[-1]
         code = m.group("v")
@@ -389,8 +391,10 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
     for s, e, sure in [(s, e, True) for s, e in certain] + [(s, e, False) for s, e in spans]:
         if any(p.start < e and s < p.end for p in parts):
             continue
-        if not sure and (re.search(r"\d[ .]$", text[max(0, s - 2):s]) or re.match(r"[ .]\d", text[e:e + 2])):
+        if not sure and (re.search(r"(?<![^\s(/.-])\d{1,4}[ .]$", text[max(0, s - 6):s])
+                         or re.match(r"[ .]\d", text[e:e + 2])):
             continue  # "1 987 473 500", "0 986 479 B93": a group of a longer number, not a Fiat 500 or a B-engine
+            # (after a model that holds a digit, 'XC60 B4204T', 'i30 D4FB', the code is the engine's)
         before = re.search(r"([^\W\d_][\w-]*)\s+$", text[max(0, s - 20):s])
         if before and before.group(1).lower() in brand_set():
             continue  # "Varta E11": a battery, not a chassis code
@@ -425,14 +429,26 @@ def _certain_other() -> re.Pattern:
         re.I)
 
 
+# an English hour ('10am', '3.30 pm') and half past the hour before as the Nordics, Germans and Dutch say it ('om half
+# 4', 'kl halv 3', 'um halb 5'); looked for only where such a word is (each branch of a long alternation costs at every
+# position of a long text)
+_CLOCK_WORDS = re.compile(r"(?<![\w.:])(?:0?[1-9]|1[0-2])(?:[:.][0-5]\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)|"
+                          r"(?<!\w)(?:half|halv|halb|puoli)[ \t](?:[1-9]|1[0-2])(?![\w.,:/]|[.,]\d)", re.I)
+_CLOCK_HINT = re.compile(r"(?i)[ap]\.?m|hal[fvb]|puoli")
+
+
+def _clock_words(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _CLOCK_WORDS.finditer(text)] if _CLOCK_HINT.search(text) else []
+
+
 def certain_other_spans(text: str) -> list[tuple[int, int]]:
     """Phone numbers, org and VAT numbers, prices, dates and clock times that nothing but their role can be:
     masked before the lines are read, so they become neither part numbers nor quantities nor descriptions."""
     from app.reading.extract.partnumbers import _whole_formats
 
     parts = _whole_formats(text, True)
-    return [m.span() for m in _certain_other().finditer(text)
-            if not any(p.start < m.end() and m.start() < p.end for p in parts)]
+    return [span for span in [m.span() for m in _certain_other().finditer(text)] + _clock_words(text)
+            if not any(p.start < span[1] and span[0] < p.end for p in parts)]
 
 
 def _overlaps(token: Token, claim: Claim) -> bool:

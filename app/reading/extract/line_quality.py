@@ -185,6 +185,13 @@ def doubts(pm, items) -> list[str]:
            for line in missed_lines(pm.evidence_text, items)[:2]]
     out += [f"Line {n} '{(items[n - 1].description or '')[:80]}' reads as a sentence about the job, not a part; "
             "check whether it is an order line." for n in sentences_among_numbered(items)]
+    # a word that may say how the parts go ('Kör ut det', 'je passe les prendre') where neither way was read: the
+    # lexicons name the common ways, and a clerk rings back about the rest rather than guess
+    stem = _fulfilment_stems().search(pm.evidence_text or "") if getattr(pm, "fulfilment", "") is None else None
+    if stem:
+        said = re.match(r"\S*(?:\s+\S+){0,3}", pm.evidence_text[stem.start():]).group(0)
+        out.append(f"'{said[:60]}' may say whether the parts are to be sent or collected, but neither was read; "
+                   "check how they go.")
     # a number of no brand's shape on a line whose words name no part ('11-turen med bilen', 'DR 73 115 har')
     for n, item in enumerate(items, 1):
         if item.part_number and item.description and odd_line(item.part_number, item.description):
