@@ -63,9 +63,11 @@ def _summary(s: dict) -> str:
 # named with the vehicle also at a sentence's end; engine-code families by make; clock times in words; a reference
 # labelled with the word for an order), so it is a regression batch now: 36 read right, none wrong.
 # blind11's first run (parser at a2fb5b5, nothing tuned on it): 26/42 clear orders right without review (62%), 29 read
-# right, 1/64 wrong without review (1.6%), 12/12 ambiguous flagged; it is a measure.
+# right, 1/64 wrong without review (1.6%), 12/12 ambiguous flagged. Its failure kinds were then fixed by kind (a number
+# wrapped onto the next line, a title in the signature, a column about the car, Finnish work orders and a job named
+# by a name, an engine code after the displacement), so it is a regression batch now: 37 read right, none wrong.
 MEASURED = {"blind4": (41, 0), "blind5": (39, 0), "blind6": (41, 0), "blind7": (34, 0), "blind8": (32, 0), "blind9": (24, 1),
-            "blind10": (36, 0), "blind11": (29, 1)}  # (clear orders read right, wrong without review)
+            "blind10": (36, 0), "blind11": (37, 0)}  # (clear orders read right, wrong without review)
 
 
 @pytest.mark.parametrize("folder", BATCHES, ids=[b.name for b in BATCHES])

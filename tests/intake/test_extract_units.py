@@ -317,3 +317,44 @@ def test_a_reference_labelled_with_the_word_for_order_is_no_line(body, reference
     result = mail(body)
     assert result.customer_reference == reference
     assert pns(result) and normalise_part_number(reference) not in [normalise_part_number(p or "") for p in pns(result)]
+
+
+@pytest.mark.parametrize(("body", "number"), [
+    ("Hei,\n1 sett klosser foran Bosch 0 986 494\n271 (mobilen bryter linjene)\nMvh Per", "0 986 494 271"),
+    ("Hi,\nclutch kit with bearing, SKF VKMC\n01250-1\n1x aux belt Gates 6PK1070", "VKMC 01250-1"),
+])
+def test_a_part_number_wrapped_onto_the_next_line_is_read_whole(body, number):
+    assert normalise_part_number(number) in [normalise_part_number(p or "") for p in pns(mail(body))]
+
+
+def test_a_number_ending_its_line_is_not_joined_to_the_next_lines_count():
+    result = mail("Hei,\nklosser Bosch 0 986 494 271\n2 stk skiver Brembo 09.A820.11\nMvh Per")
+    assert sorted(normalise_part_number(p) for p in pns(result)) == ["0986494271", "09A82011"]
+
+
+def test_a_title_in_the_signature_is_no_missed_line():
+    result = mail("Hei,\n2 stk bremseskiver 09.A820.11\n1 stk klosser 0 986 494 862\n\nMed hilsen\n\n"
+                  "Kari Lie, delelager\nBilsenter AS")
+    assert not any("no order line was read" in r for r in result.review_reasons), result.review_reasons
+
+
+def test_a_code_in_a_column_about_the_car_is_no_unread_part_number():
+    table = ("Hej,\n\nArtikelnr      Benämning         Antal   Fordon\n"
+             "HU 6004 x      oljefilter        1       D4204T\n"
+             "CUK 8430       kupéfilter        1       D4204T\n\nMvh Sven")
+    result = mail(table)
+    assert not any("read into no field" in r for r in result.review_reasons), result.review_reasons
+    assert sorted(normalise_part_number(p) for p in pns(result)) == ["CUK8430", "HU6004X"]
+
+
+@pytest.mark.parametrize(("body", "reference"), [
+    ("Moi,\nTyömääräys 4410:\n2 kpl jarrulevyt Brembo 09.A820.11", "4410"),
+    ("Servus,\nfür den Golf 7, Kommission Maier:\n1 Ölfilter Mann HU 719/7 x", "Maier"),
+])
+def test_work_orders_and_named_jobs_are_the_reference(body, reference):
+    assert mail(body).customer_reference == reference
+
+
+def test_an_engine_code_after_the_displacement_is_no_part_number():
+    result = sms("Moin, 1x Wasserpumpe INA 538 0355 10 für Corsa D 1.4 Z14XEP, HH-AB 1234. Hol ich ab.")
+    assert pns(result) == ["538 0355 10"]

@@ -12,7 +12,7 @@ from app.reading.extract import ambiguity, accounting, confidence, evidence, lan
 from app.reading.extract.accounting import Claim
 from app.reading.extract.lexicon import LANGUAGES, common, has_part_noun, pattern
 from app.reading.extract.lines import Item, items_from_rows, items_from_text
-from app.reading.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
+from app.reading.extract.partnumbers import find_part_numbers, is_ean13, join_wrapped_numbers, normalise_part_number
 from app.reading.extract.result import OrderLine, ParsedMessage
 from app.reading.mime import MailDoc
 from app.reading.extract.quotes import clean_subject, split_quotes
@@ -153,6 +153,7 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
 
     masked = _mask_asides(masked, new_text)
     order_intent = bool(pattern("order_intent").search(signal_text))
+    masked = join_wrapped_numbers(masked)  # 'Bosch 0 986 494' / '907': one number the phone wrapped
     items, conditionals = items_from_text(masked, lang, order_intent=order_intent)
     items = [item.shifted(off) for item in items]
     for att in doc.attachments:

@@ -131,16 +131,24 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
     return items
 
 
+@cache
+def _aside_header() -> re.Pattern:
+    return re.compile(rf"(?:{'|'.join(common('table_aside_headers'))})\s*[:.]?", re.I)
+
+
 def _unread_codes(row: list[str], header: list[str] | None, cols: dict[str, int],
                   pn: str | None) -> list[tuple[str, str]]:
     """Cells of a row that no column was read from and that hold a part number ('A 651 180 01 09' under a header
     that was not recognised): the line was read without it, so say so rather than accept the line."""
     used = set(cols.values())
+    aside = _aside_header()
     out = []
     for c, value in enumerate(row):
         value = value.strip()
         if c in used or not re.search(r"\d", value) or (pn and normalise_part_number(value) == normalise_part_number(pn)):
             continue
+        if header and c < len(header) and aside.fullmatch(header[c].strip().strip("*:").strip()):
+            continue  # 'Fordon: D4204T', 'Pris', 'Dato': the car, the price, the date, not the line's number
         found = find_part_numbers(value, context=True)
         if found:
             named = f" (column '{header[c].strip()}')" if header and c < len(header) and header[c].strip() else ""

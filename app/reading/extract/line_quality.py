@@ -141,10 +141,15 @@ def missed_lines(text: str, items) -> list[str]:
     numbered ones."""
     if not any(i.source == "text" and _spans(i) for i in items):
         return []
+    from app.reading.extract.quotes import strip_signature
+
     covered = [sp for i in items for sp in _spans(i)]
+    body, signature = strip_signature(text)
+    signed = len(body) if signature else len(text)  # 'Med hilsen / Linn Aasen, delelager': a title, not a part
     out = []
     for s, e, line in _text_lines(text):
-        if (s == 0 or not line.strip() or any(a < e and s < b for a, b in covered) or _total_words().search(line)
+        if (s == 0 or s >= signed or not line.strip() or any(a < e and s < b for a, b in covered)
+                or _total_words().search(line)
                 or len(_WORD.findall(line)) > 7 or not (names_a_part(line) or _consumables().search(line))
                 or any(w.lower() in _sentence_words() for w in _WORD.findall(line))  # 'Bremsene er slitt'
                 or line.rstrip().endswith(("?", ":")) or _aside_line(line)):

@@ -166,6 +166,29 @@ _WHOLE = [
 ]
 
 
+# A number that a phone or a mail client wrapped onto the next line ('Bosch 0 986 494' / '907', 'SKF VKMC' / '01250-1'):
+# the whole shapes of the strict brands above, and SKF's kits with their suffix
+_WRAP_SHAPES = [rx for rx, needs_context in _WHOLE if not needs_context] + [
+    re.compile(r"(?<![\w.-])VK[A-Z]{2,3} ?\d{3,5}(?:-\d)?(?: ?[A-Z])?(?![\w-]|\.\w)", re.I)]
+
+
+def join_wrapped_numbers(text: str) -> str:
+    """`text` with a line break inside a part number turned into a blank (same length, so every offset holds): the
+    break joins only where the two ends make one number of a known brand's whole shape that neither end is alone."""
+    if "\n" not in text:
+        return text
+    out = list(text)
+    for nl in [m.start() for m in re.finditer(r"[ \t]*\n[ \t]*(?=\S)", text)]:
+        end_nl = text.index("\n", nl)
+        lo, hi = max(0, nl - 24), min(len(text), end_nl + 1 + 16)
+        joined = text[lo:hi].replace("\n", " ")
+        for rx in _WRAP_SHAPES:
+            if any(m.start() < nl - lo and end_nl + 1 - lo < m.end() for m in rx.finditer(joined)):
+                out[end_nl] = " "
+                break
+    return "".join(out)
+
+
 def _whole_formats(text: str, context: bool) -> list[PartMatch]:
     out: list[PartMatch] = []
     for rx, needs_context in _WHOLE:
