@@ -153,7 +153,7 @@ def test_an_sms_is_exported_in_the_samples_form(db, runner, tmp_path, ola, clerk
     gold = json.loads((folder / f"{message.id:03d}.gold.json").read_text(encoding="utf-8"))
     assert gold["channel"] == "sms" and gold["lines"] == [{"part_number": "GDB1956", "description": None,
                                                            "quantity": 3}]
-    assert _scores(folder)[exported.name][0].startswith("lines ")
+    assert any(d.startswith("lines ") for d in _scores(folder)[exported.name])  # the clerk's 3, not the 2 read
 
 
 def test_a_second_export_replaces_the_first_and_a_later_correction_wins(db, runner, tmp_path, ola, clerk, send):

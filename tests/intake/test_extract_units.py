@@ -358,3 +358,14 @@ def test_work_orders_and_named_jobs_are_the_reference(body, reference):
 def test_an_engine_code_after_the_displacement_is_no_part_number():
     result = sms("Moin, 1x Wasserpumpe INA 538 0355 10 für Corsa D 1.4 Z14XEP, HH-AB 1234. Hol ich ab.")
     assert pns(result) == ["538 0355 10"]
+
+
+def test_a_count_after_the_part_in_the_subject_that_the_text_contradicts_goes_to_review():
+    result = mail("Hej!\n\nBehöver 3 st stötdämpare bak Monroe 23999 till Volvo V70, ABC 123.", subject="stötdämpare bak x2")
+    assert any("The subject asks for" in r for r in result.review_reasons), result.review_reasons
+
+
+def test_a_plate_in_the_subject_is_no_count():
+    result = mail("Hej,\n\nSkal bruge koblingssæt LuK 624 3183 00 til Ford Focus 1.6 TDCi, CX 41 882.",
+                  subject="kobling Focus CX 41 882")
+    assert not any("The subject asks for" in r for r in result.review_reasons), result.review_reasons

@@ -132,6 +132,14 @@ def _counted_part() -> re.Pattern:
 
 
 @cache
+def _part_counted() -> re.Pattern:
+    """A part named, then its count glued or after it: 'stötdämpare bak x2', 'Bremsscheiben 2 Stk'."""
+    units = "|".join(words("units"))
+    return re.compile(rf"((?:[^\W\d_][\w-]*[ \t]+){{0,2}}[^\W\d_][\w-]*)[ \t]*(?:(?<![^\W\d_])[x×][ \t]?(\d{{1,2}})(?![ \t]?\d)"
+                      rf"|(?<=[ \t])(\d{{1,2}})[ \t]?(?:x|{units})\.?)(?!\w)", re.I)
+
+
+@cache
 def _vehicle_before() -> re.Pattern:
     return re.compile(rf"(?<!\w){vehicle_names('makes', 'models')}\s*$", re.I)
 
@@ -141,11 +149,13 @@ def _subject_contradictions(pm, items: list) -> list[str]:
     subject = pm.evidence_text.split("\n", 1)[0]
     body_from = len(subject) + 1
     out = []
-    for m in _counted_part().finditer(subject):
-        word = m.group(1).lower()
+    counted = [(m, m.group(1), m.group(2)) for m in _counted_part().finditer(subject)]
+    counted += [(m, m.group(2) or m.group(3), m.group(1)) for m in _part_counted().finditer(subject)]  # "stötdämpare bak x2"
+    for m, count, said in counted:
+        word = count.lower()
         value = int(word) if word.isdigit() else number_words().get(word)
-        named = type("Named", (), {"description": m.group(2)})
-        if not value or not _nouns(m.group(2)) or _vehicle_before().search(subject[:m.start()]):
+        named = type("Named", (), {"description": said})
+        if not value or not _nouns(said) or _vehicle_before().search(subject[:m.start()]):
             continue  # 'Golf 7 skiver/klosser': a generation, not a count
         for n, item in enumerate(items, 1):
             spans = item.spans.get("chunk") or item.spans.get("line") or []
