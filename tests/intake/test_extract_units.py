@@ -369,3 +369,19 @@ def test_a_plate_in_the_subject_is_no_count():
     result = mail("Hej,\n\nSkal bruge koblingssæt LuK 624 3183 00 til Ford Focus 1.6 TDCi, CX 41 882.",
                   subject="kobling Focus CX 41 882")
     assert not any("The subject asks for" in r for r in result.review_reasons), result.review_reasons
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("Hallo, 1 Stk. Querlenker vorne links Lemförder 37236 01 und 1 Stk. vorne rechts 37237 01, Golf 7, HH-AB 1234",
+     [("37236 01", 1), ("37237 01", 1)]),
+    ("Moi, 2kpl iskunvaimennin taakse Sachs 313 473 + 1 pölysuojasarja 900 079 Octaviaan ZKL-482",
+     [("313 473", 2), ("900 079", 1)]),
+])
+def test_a_number_of_the_same_shape_as_one_read_beside_it_is_a_part_number_too(body, expected):
+    result = sms(body)
+    assert [(line.part_number, line.quantity) for line in result.lines] == expected
+
+
+def test_the_other_side_of_the_same_part_takes_its_noun():
+    result = sms("Hallo, 1 Stk. Querlenker vorne links Lemförder 37236 01 und 1 Stk. vorne rechts 37237 01, HH-AB 1234")
+    assert result.lines[1].description == "Querlenker vorne rechts"

@@ -165,12 +165,15 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
                     offset: int = 0) -> list[Item]:
     context = has_part_noun(sentence) or bool(re.search(r"\d\s*(?:x|stk|st|kpl|pcs)\b", sentence, re.I))
     pns = find_part_numbers(sentence, context=context or bullet)
+    echoes = _echoes(sentence, pns)
+    pns = sorted(pns + echoes, key=lambda p: p.start)
     chunks = _chunks(sentence, pns, lang)
     out: list[Item] = []
     or_re = pattern("or_words", (lang, "en"))
     sentence_has_pn = bool(pns)
     for cs, ce in chunks:
         chunk_pns = [p for p in pns if cs <= p.start < ce]
+        echoed = any(p.start == e.start for p in chunk_pns for e in echoes)
         chunk = sentence[cs:ce]
         local = [PartMatch(p.start - cs, p.end - cs, p.text, p.brand) for p in chunk_pns]
         blanked = _strip_spans(chunk, [(p.start, p.end) for p in local])
@@ -193,8 +196,14 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         if local and question and not qty.explicit and not intent_re.search(sentence):
             continue  # "Har dere 0 986 494 123 på lager?" asks about stock, it orders nothing
         if local and not has_part_noun(chunk) and mentions_vehicle(chunk) and not any(
-                _whole_formats(p.text, True) or fits_grammar(p.text) for p in local):
+                _whole_formats(p.text, True) or fits_grammar(p.text) for p in local) and not echoed:
             continue  # "Peugeot 308 1.6 BlueHDi (moteur DV6FC)": the vehicle, not an order line
+        if echoed and out and out[-1].description and (desc is None or all(w.lower() in _positions()
+                                                                            for w in desc.split())):
+            # 'Querlenker vorne links Lemförder 37236 01 und 1 Stk. vorne rechts 37237 01': the same part, other side
+            head = [w for w in out[-1].description.split() if w.lower() not in _positions()
+                    and w.lower() not in _brand_words()]
+            desc = " ".join(head + ([desc] if desc else [])) or desc
         if local:
             groups: list[list[PartMatch]] = [[local[0]]]
             for prev, cur in zip(local, local[1:]):
@@ -221,6 +230,23 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
         if (requested and not question) or (question and requested and qty.explicit) or (bullet and order_intent):
             out.append(Item(None, desc, qty, literal=chunk.strip(),
                             spans={"quantity": qty_spans, "description": desc_spans, "chunk": [(at, offset + ce)]}))
+    return out
+
+
+def _echoes(sentence: str, pns: list[PartMatch]) -> list[PartMatch]:
+    """A number of the very shape of a spaced or dotted one read in the same sentence is a part number too: the same
+    maker's numbering ('Sachs 313 473 + 1 pölysuojasarja 900 079', 'Lemförder 37236 01 und 1 Stk. rechts 37237 01').
+    Prices, phones, dates and the like are masked before the lines are read, so they cannot echo."""
+    out: list[PartMatch] = []
+    taken = [(p.start, p.end) for p in pns]
+    for p in pns:
+        if not re.fullmatch(r"\d+(?:[ .]\d+)+", p.text) or len(re.sub(r"\D", "", p.text)) < 5:
+            continue
+        shape = "".join(r"\d" if c.isdigit() else re.escape(c) for c in p.text)
+        for m in re.finditer(rf"(?<![\w.,/-]){shape}(?![\w-]|[.,]\d)", sentence):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                out.append(PartMatch(m.start(), m.end(), m.group(), None))
+                taken.append(m.span())
     return out
 
 
