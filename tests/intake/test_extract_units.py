@@ -385,3 +385,13 @@ def test_a_number_of_the_same_shape_as_one_read_beside_it_is_a_part_number_too(b
 def test_the_other_side_of_the_same_part_takes_its_noun():
     result = sms("Hallo, 1 Stk. Querlenker vorne links Lemförder 37236 01 und 1 Stk. vorne rechts 37237 01, HH-AB 1234")
     assert result.lines[1].description == "Querlenker vorne rechts"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("To stk oljefilter HU 719/7 x og en kanne Castrol Edge 0W-30 5 l. Bilen er en BMW 320d, EL 30991.",
+     [("HU 719/7 x", "oljefilter", 2), (None, "kanne Castrol Edge 0W-30 5 l", 1)]),
+    ("Moi! 5 l moottoriöljy 5W-30 Castrol ja öljynsuodatin Mann W 7008 Fordiin ZKL-731.",
+     [(None, "5 l moottoriöljy 5W-30 Castrol", 1), ("W 7008", "öljynsuodatin Mann Fordiin", 1)]),
+])
+def test_a_consumable_and_a_part_joined_by_and_are_two_lines(body, expected):
+    assert [(line.part_number, line.description, line.quantity) for line in sms(body).lines] == expected

@@ -36,11 +36,21 @@ def not_a_sentence_end(text: str, dot: int) -> bool:
     ('2. Bremseskiver' in a numbered list). 'for the Connect. no rush' still ends there."""
     before = text[:dot]
     nxt = re.match(r"\.\s+([^\W\d_][\w-]*)", text[dot:])
+    if (nxt and nxt.group(1)[:1].isupper() and re.search(r"\d\s?[^\W\d_]{1,3}$", before)
+            and nxt.group(1).lower() in _sentence_words()):
+        return False  # '... 0W-30 5 l. Bilen er en BMW': a unit's point, then a sentence about the car
     if nxt and nxt.group(1)[:1].islower():
         word = re.search(r"([^\W\d_]+)$", before)
         if word and len(word.group(1)) <= 4 or nxt.group(1).lower() in _positions() or has_part_noun(nxt.group(1)):
             return True
     return bool(_abbreviation().search(before) or re.search(r"(?:^|\s)\d{1,2}$", before))
+
+
+@cache
+def _sentence_words() -> frozenset[str]:
+    from app.reading.extract.line_quality import _sentence_words as words
+
+    return words()
 
 
 @cache
@@ -80,7 +90,14 @@ def _quantity_start(text: str, lang: str) -> bool:
     first = re.match(r"\s*([^\W\d_]+)\s+([^\W\d_]+)", text)
     return bool(first and first.group(1).lower() in table and (
         re.fullmatch(rf"(?:{'|'.join(words('units') + words('set_words') + words('pair_words'))})",
-                     first.group(2), re.I) or has_part_noun(first.group(2))))
+                     first.group(2), re.I) or has_part_noun(first.group(2)) or _container().fullmatch(first.group(2))))
+
+
+@cache
+def _container() -> re.Pattern:
+    from app.reading.extract.line_quality import _vocab
+
+    return re.compile(rf"(?:{'|'.join(_vocab()['containers'])})", re.I)
 
 
 def _strip_spans(text: str, spans) -> str:
@@ -299,7 +316,9 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
             checked_to = m.start()
         left_part = left_pn or left_noun
         if ((_quantity_start(right, lang) and right_has_part and left_part) or (left_pn and right_pn)
-                or (not right_pn and _part_noun_start(right) and left_part)):
+                or (not right_pn and _part_noun_start(right) and left_part)
+                # '5 l moottoriöljy 5W-30 Castrol ja öljynsuodatin Mann W 7008': a consumable, then a part of its own
+                or (right_pn and not left_pn and _part_noun_start(right) and _consumable(sentence[start:m.start()]))):
             cuts.append((start, m.start()))
             start = m.end()
             left_noun, checked_to = False, start
@@ -310,6 +329,12 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
 @cache
 def _please() -> re.Pattern:
     return re.compile(r"(?<!\w)(?:please|pls|plz|bitte|svp|s'il vous plaît|graag|gerne|gjerne)(?!\w)", re.I)
+
+
+def _consumable(text: str) -> bool:
+    from app.reading.extract.line_quality import _consumables
+
+    return bool(_consumables().search(text))
 
 
 def _part_noun_start(text: str) -> bool:
