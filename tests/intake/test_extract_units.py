@@ -395,3 +395,26 @@ def test_the_other_side_of_the_same_part_takes_its_noun():
 ])
 def test_a_consumable_and_a_part_joined_by_and_are_two_lines(body, expected):
     assert [(line.part_number, line.description, line.quantity) for line in sms(body).lines] == expected
+
+
+def test_a_forward_whose_header_block_was_swallowed_by_the_signature_is_read():
+    body = ("Morning,\n\nPlease supply the below, job no. J-4410.\n\nCheers\nGary\n\nGary Smith\nSmith Motors Ltd\n\n"
+            "-----Original Message-----\nFrom: Kev <kev@smith.example>\nSent: 02 December 2026 07:21\nTo: Gary\n"
+            "Subject: parts\n\nFocus 1.0 EcoBoost, reg YR19 KXF\n- front pads Mintex MDB3425 x1\n- 2 x oil filter Mann W 7008\n")
+    result = mail(body, subject="FW: parts")
+    assert sorted(normalise_part_number(p or "") for p in pns(result)) == ["MDB3425", "W7008"]
+
+
+def test_a_forward_quoted_under_a_mail_clients_line_is_read():
+    body = ("Bitte an uns liefern.\n\nGruß Kai\n\nVon meinem iPhone gesendet\n\nAnfang der weitergeleiteten Nachricht:\n\n"
+            "> Von: Dominik <d@kfz.example>\n> Datum: 1. Dezember 2026\n> An: Kai\n> Betreff: Kupplung\n>\n"
+            "> 1 Kupplungssatz Sachs 3000 951 030\n> 1 Zentralausrücker LuK 510 0090 10\n>\n> Dominik\n")
+    result = mail(body, subject="WG: Kupplung")
+    assert pns(result) == ["3000 951 030", "510 0090 10"]
+
+
+def test_the_same_parts_oe_number_in_brackets_is_no_line_of_its_own():
+    result = mail("Hi,\n- front pads Mintex MDB3425 (OE 5Q0 698 151 D) x1 set\n- front discs Mintex MDC2576C (OE 5Q0 615 301 G) x2\n"
+                  "for the Octavia, reg YR19 KXF")
+    assert pns(result) == ["MDB3425", "MDC2576C"]
+    assert not any("is read neither" in r for r in result.review_reasons), result.review_reasons

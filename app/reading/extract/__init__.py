@@ -152,6 +152,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     pm.evidence.update(evidence.signal_spans(signal_text, pm.urgent, pm.fulfilment))
 
     masked = _mask_asides(masked, new_text)
+    masked, cross = _mask_cross_references(masked)
+    claims += [Claim(off + s, off + e, "part_number") for s, e in cross]
     order_intent = bool(pattern("order_intent").search(signal_text))
     masked = join_wrapped_numbers(masked)  # 'Bosch 0 986 494' / '907': one number the phone wrapped
     items, conditionals = items_from_text(masked, lang, order_intent=order_intent)
@@ -220,6 +222,23 @@ _ASIDE = re.compile(r"\((?P<v>[^()\n]{2,60})\)")
 _TYRE_SIZE_LABEL = re.compile(r"(?i)(?:dekk|däck|dæk|rengas|reifen|tyre|tire|pneus?|banden?)[\s-]?(?:dim\w*|størrelse|"
                               r"storlek|koko|gr(?:ö|oe?)(?:ß|ss)e|size|dimension|maat)\.?:?")
 _ASIDE_ROLES = frozenset({"tyre_size", "date_time", "odometer", "measure", "model_code", "price", "phone", "org_number"})
+
+
+@functools.cache
+def _cross_reference() -> re.Pattern:
+    words = "|".join(line_quality._vocab()["cross_reference_words"])
+    return re.compile(rf"(?<=\S)[ \t]*\((?:{words})\b\.?[ \t]*[:#]?[ \t]*(?P<v>[^()\n]{{3,30}})\)", re.I)
+
+
+def _mask_cross_references(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """'Mintex MDB3425 (OE 5Q0 698 151 D) x1': the same part's other number, in brackets right after the line's own,
+    is blanked before the lines are read (it is no line of its own) and kept as a part number for the accounting."""
+    spans = []
+    for m in _cross_reference().finditer(text):
+        if find_part_numbers(text[max(0, m.start() - 40):m.start()], context=True) and \
+                find_part_numbers(m.group("v"), context=True):
+            spans.append(m.span())
+    return (signals.mask(text, spans), [(s, e) for s, e in spans]) if spans else (text, [])
 
 
 def _mask_asides(text: str, original: str) -> str:

@@ -201,7 +201,15 @@ def split_quotes(text: str, subject: str = "", *, as_forward: bool = False) -> Q
     quoted_parts = [quoted] if quoted else []
     new_parts = [top]
     if forwarded:
-        fwd_body = _forwarded_body(text, marker, rest)
+        fwd_body = _forwarded_body(text, marker, rest) or _header_block_body(text)
+        if fwd_body and all(line.lstrip().startswith(">") for line in fwd_body.split("\n") if line.strip()):
+            # forwarded as a quote, every line under '>' (Apple Mail): the forward itself, one level of quoting off
+            fwd_body = "\n".join(re.sub(r"^[ \t]*>[ \t]?", "", line) for line in fwd_body.split("\n"))
+            lines = fwd_body.split("\n")
+            head = 0
+            while head < len(lines) and head < 14 and (_HEADER_LINE.match(lines[head]) or not lines[head].strip()):
+                head += 1
+            fwd_body = "\n".join(lines[head:])
         if fwd_body:
             fwd_body, _ = _drop_quoted_lines(fwd_body)
             fwd_body, _ = strip_signature(fwd_body)
@@ -227,6 +235,24 @@ def _forwarded_body(text: str, marker: re.Match | None, rest: list) -> str:
             i += 1
         return "\n".join(lines[i:])
     return ""
+
+
+_FWD_FROM = re.compile(r"^(?:>[ \t]?)*[ \t]*[*]*(?:from|von|fra|från|fran|de|van|lähettäjä|afsender|afzender|expéditeur)[*]*"
+                       r"[ \t]?:[ \t]*\S.*$", re.I | re.M)
+
+
+def _header_block_body(text: str) -> str:
+    """A forward the mail client wrote as a header block (From:/Sent:/Subject:, or quoted with '>' as Apple Mail
+    does under 'Anfang der weitergeleiteten Nachricht:') that no marker or library split found: its body, unquoted.
+    Only asked for when the message is a forward."""
+    m = _FWD_FROM.search(text)
+    if not m:
+        return ""
+    lines = [re.sub(r"^(?:>[ \t]?)+", "", line) for line in text[m.start():].split("\n")]
+    i = 0
+    while i < len(lines) and i < 14 and (_HEADER_LINE.match(lines[i]) or not lines[i].strip()):
+        i += 1
+    return "\n".join(lines[i:]) if i < len(lines) else ""
 
 
 def known_languages() -> tuple[str, ...]:

@@ -77,7 +77,7 @@ def _reference() -> re.Pattern:
     value = (r"(?P<v>(?-i:[A-Z]{2,3})[ \t]\d{3,8}(?![\w-])"                  # AO 30218: capitals and a number, as written
              r"|[A-Za-z]{0,5}[-/]?\d[\w\-/.]*(?:[ \t]\d+)?"           # 7719, HM-1187, 31876, WO-55/2
              r"|(?<=:\s)[^\s\d,.;:!?][^\n,.;!?]{1,40}"                      # Kommission: Passat Neumann
-             r"|(?<=ommission[ \t])(?-i:[A-ZÄÖÜ][a-zäöüß]{2,20})(?![\w-])"    # Kommission Huber: the job named by a name
+             r"|(?<=ommission[ \t])(?-i:[A-ZÄÖÜ][a-zäöüß]{2,20})(?![\w-])(?![ \t]+\d)"    # Kommission Huber: the job named by a name
              r"|(?<=:)[^\s\d,.;:!?][^\n,.;!?]{1,40})")
     # 'Vår ref er 5531', 'our PO is 4471', 'unsere Kommission ist 25-11': a copula between label and value
     return re.compile(rf"(?<![\w-])(?:{labels})(?:\s*+(?:nr|no|nummer|number|#|n°|nº)\.?)?"
