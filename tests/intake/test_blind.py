@@ -66,7 +66,7 @@ def _summary(s: dict) -> str:
 # right, 1/64 wrong without review (1.6%), 12/12 ambiguous flagged. Its failure kinds were then fixed by kind (a number
 # wrapped onto the next line, a title in the signature, a column about the car, Finnish work orders and a job named
 # by a name, an engine code after the displacement), so it is a regression batch now: 37 read right, none wrong.
-MEASURED = {"blind4": (41, 0), "blind5": (39, 0), "blind6": (41, 0), "blind7": (34, 0), "blind8": (32, 0), "blind9": (26, 1),
+MEASURED = {"blind4": (41, 0), "blind5": (40, 0), "blind6": (41, 0), "blind7": (34, 0), "blind8": (32, 0), "blind9": (26, 1),
             "blind10": (37, 0), "blind11": (39, 0)}  # (clear orders read right, wrong without review)
 
 

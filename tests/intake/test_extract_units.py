@@ -418,3 +418,13 @@ def test_the_same_parts_oe_number_in_brackets_is_no_line_of_its_own():
                   "for the Octavia, reg YR19 KXF")
     assert pns(result) == ["MDB3425", "MDC2576C"]
     assert not any("is read neither" in r for r in result.review_reasons), result.review_reasons
+
+
+def test_a_consumable_with_its_count_is_a_line_and_a_title_under_the_lines_is_not():
+    result = mail("Hi,\n\n- oil filter Mann HU 721/5 x\n- AdBlue 10 L, qty 2\n\nthanks")
+    assert [(line.part_number, line.quantity) for line in result.lines] == [("HU 721/5 x", 1), (None, 2)]
+
+
+def test_a_title_under_the_lines_after_a_blank_line_is_no_line():
+    result = mail("Hei,\n\n2 stk bremseskiver 09.A820.11\n1 stk klosser 0 986 494 862\n\nKari Lie, delelager\n")
+    assert len(result.lines) == 2

@@ -194,7 +194,7 @@ def doubts(pm, items) -> list[str]:
     # lexicons name the common ways, and a clerk rings back about the rest rather than guess
     stem = _fulfilment_stems().search(pm.evidence_text or "") if getattr(pm, "fulfilment", "") is None else None
     if stem:
-        said = re.match(r"\S*(?:\s+\S+){0,3}", pm.evidence_text[stem.start():]).group(0)
+        said = re.match(r"\S*(?:[ \t]+\S+){0,3}", pm.evidence_text[stem.start():]).group(0)
         out.append(f"'{said[:60]}' may say whether the parts are to be sent or collected, but neither was read; "
                    "check how they go.")
     # a number of no brand's shape on a line whose words name no part ('11-turen med bilen', 'DR 73 115 har')

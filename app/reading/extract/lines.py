@@ -237,8 +237,8 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
                                        "quantity": qty_spans, "description": desc_spans,
                                        "chunk": [(at, offset + ce)]}))
             continue
-        if not has_part_noun(chunk) or desc is None:
-            continue
+        if not (has_part_noun(chunk) or _consumable(chunk)) or desc is None:
+            continue  # 'AdBlue 10 L, qty 2': a consumable asked for is a line too
         if not qty.explicit and _terms(chunk):
             continue  # "Remise habituelle de 35 %", "som vanlig rabatt": the price terms, not a part wanted
         # a part named after 'and' in a sentence that already asked for one, or a plain "please"
