@@ -135,11 +135,10 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
                  for s, e in spans if re.search(r"\d", masked_text[s:e]) and re.search(r"[^\W\d_]", masked_text[s:e])
                  and len(masked_text[s:e].strip()) >= 3}:
         # a model or engine code named once with its make ("Mercedes C 200") is the vehicle everywhere else too
-        whole = re.compile(rf"(?<![\w.-]){re.escape(code)}(?![\w-]|\.\w)", re.I)  # a full stop after it ends the sentence
         for base, text in ((off, masked), (0, masked_subject)):
-            claims += [Claim(base + m.start(), base + m.end(), "model_code") for m in whole.finditer(text)]
-        masked = whole.sub(lambda m: " " * len(m.group()), masked)
-        masked_subject = whole.sub(lambda m: " " * len(m.group()), masked_subject)
+            claims += [Claim(base + a, base + b, "model_code") for a, b in _code_spans(text, code)]
+        masked = signals.mask(masked, _code_spans(masked, code))
+        masked_subject = signals.mask(masked_subject, _code_spans(masked_subject, code))
     claims += [Claim(off + s, off + e, "model_code") for s, e in body_codes]
     claims += [Claim(s, e, "model_code") for s, e in subject_codes]
     if pm.plate:
@@ -315,8 +314,43 @@ def _line_number(items: list[Item], pos: int) -> int:
     return best
 
 
+def _finds(text: str, value: str) -> list[tuple[int, int]] | None:
+    """Where `value` stands in `text`, case-insensitive and not overlapping, found without compiling a regular
+    expression per value (hundreds of them per batch overflow re's cache); None when lower-casing changes lengths."""
+    low, want = text.lower(), value.lower()
+    if not want or len(low) != len(text) or len(want) != len(value):
+        return None
+    out, i = [], low.find(want)
+    while i >= 0:
+        out.append((i, i + len(want)))
+        i = low.find(want, i + len(want))
+    return out
+
+
 def _value_spans(text: str, value: str) -> list[tuple[int, int]]:
-    return [m.span() for m in re.finditer(re.escape(value), text, flags=re.I)]
+    found = _finds(text, value)
+    return found if found is not None else [m.span() for m in re.finditer(re.escape(value), text, flags=re.I)]
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _code_spans(text: str, code: str) -> list[tuple[int, int]]:
+    """`code` where it stands as a whole token: no word character, dot or dash before it, no word character or dash
+    after it, and no full stop that goes on into a word ('Z19DTH.' ends a sentence; 'Z19DTH.5' is another token)."""
+    found = _finds(text, code)
+    if found is None:
+        return [m.span() for m in re.finditer(rf"(?<![\w.-]){re.escape(code)}(?![\w-]|\.\w)", text, re.I)]
+    out, last = [], 0
+    for a, b in found:
+        before, after = text[a - 1:a], text[b:b + 2]
+        if before and (_word_char(before) or before in ".-"):
+            continue
+        if after[:1] and (_word_char(after[0]) or after[0] == "-") or after[:1] == "." and _word_char(after[1:2] or " "):
+            continue
+        out.append((a, b))
+    return out
 
 
 def _unread_order(doc: MailDoc, text: str, pm: ParsedMessage) -> bool:

@@ -82,12 +82,36 @@ def brand_set() -> frozenset[str]:
     return frozenset(common("brands"))
 
 
+def trie_alternation(words) -> str:
+    """The literal `words` as one regex alternation shaped as a trie ('brems(?:e(?:skive|klosser))'): it matches
+    what the longest-first alternation matches, the longest word at each place, but the engine tries one branch
+    per letter instead of every word at every position of the text."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return ("(?:" + body + ")?") if len(branches) == 1 else body + "?"
+        return body
+
+    return emit(root)
+
+
 @cache
 def part_noun_re() -> re.Pattern:
     """Long stems match anywhere in a word (bremseskiver, Bremsscheiben); short ones at a word's start or end."""
-    stems = [x.strip().lower() for x in common("part_nouns")]
-    long_alts = "|".join(re.escape(x) for x in sorted((x for x in stems if len(x) >= 4), key=len, reverse=True))
-    short_alts = "|".join(re.escape(x) for x in sorted((x for x in stems if len(x) < 4), key=len, reverse=True))
+    stems = {x.strip().lower() for x in common("part_nouns")}
+    long_alts = trie_alternation(x for x in stems if len(x) >= 4)
+    short_alts = trie_alternation(x for x in stems if len(x) < 4)
     viscosity = r"(?<!\w)\d{1,2}\s?w-?\d{2}(?!\w)"  # 5W-30 names an oil by itself
     return re.compile(rf"(?:{long_alts})|(?<![^\W\d_])(?:{short_alts})|(?:{short_alts})(?![^\W\d_])|{viscosity}", re.I)
 
@@ -102,6 +126,8 @@ def vehicle_names(*keys: str, extra: tuple[str, ...] = ()) -> str:
     """An alternation of the vehicle names under `keys` (makes, models) that also takes their inflected forms:
     a Nordic or Finnish ending after a name of four letters or more ('Sprintern', 'Passaten', 'Corollaan'), and
     any ending after an apostrophe ('A3'eren', 'XC60'en'). Use with a word edge after it."""
-    alts = "|".join(sorted(set(extra).union(*(common(k) for k in keys)), key=len, reverse=True))
+    names = set(extra).union(*(common(k) for k in keys))
+    plain = {n for n in names if not re.search(r"[\\()\[\]?*+|.{}^$]", n)}
+    alts = "|".join([trie_alternation(plain)] + sorted(names - plain, key=len, reverse=True))  # a trie: see there
     ends = "|".join(common("vehicle_name_suffixes"))
     return rf"(?:{alts})(?:['’][^\W\d_]{{1,5}}|(?<=[^\W\d_]{{4}})(?:{ends}))?"

@@ -11,7 +11,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app.reading.extract.lexicon import common, has_part_noun, number_words, part_noun_re
+from app.reading.extract.lexicon import common, has_part_noun, number_words, part_noun_re, trie_alternation
 
 _DIR = Path(__file__).resolve().parent.parent / "lexicons"
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -92,7 +92,7 @@ def sentence_like(description: str | None) -> bool:
 
 @cache
 def _consumables() -> re.Pattern:
-    alts = "|".join(re.escape(w) for w in sorted(common("consumables"), key=len, reverse=True) if len(w) >= 4)
+    alts = trie_alternation({w.lower() for w in common("consumables") if len(w) >= 4})
     return re.compile(rf"(?<![^\W\d_])(?:{alts})", re.I)
 
 
