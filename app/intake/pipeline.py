@@ -27,6 +27,8 @@ from app.orders.references import ORDER_REF
 from app.orders.service import create_order
 from app.orders.unit_of_work import UnitOfWork, end_read, kept
 from app.orders.workshops import find_by_email
+from app.reading import reasons as R
+from app.reading.reasons import say
 
 log = logging.getLogger(__name__)
 
@@ -363,12 +365,12 @@ def _create(message: InboundMessage, parsed, *, now: datetime) -> Order:
     address = (parsed.from_addr or "").strip().lower()
     workshop = _workshop_by_email(address)
     if workshop is None:
-        reasons.append(f"Unknown sender {address or '(no address)'}: not a known workshop address.")
+        reasons.append(say(R.UNKNOWN_SENDER, address=address) if address else say(R.UNKNOWN_SENDER_NO_ADDRESS))
     elif workshop.blocked or not workshop.active:
-        reasons.append(f"Workshop {workshop.customer_number} {workshop.name} is "
-                       f"{'blocked' if workshop.blocked else 'inactive'}: check before accepting.")
+        reasons.append(say(R.WORKSHOP_BLOCKED if workshop.blocked else R.WORKSHOP_INACTIVE,
+                           number=workshop.customer_number, name=workshop.name))
     if parsed.auth_failed:
-        reasons.append(f"Sender authentication failed ({parsed.auth_failed}): the address may be forged.")
+        reasons.append(say(R.ADDRESS_FORGED, result=parsed.auth_failed))
     branch_id = message.branch_id or (workshop.home_branch_id if workshop else None)
     if branch_id is None:
         raise ValueError("The message came in through no mailbox and the sender has no home branch.")

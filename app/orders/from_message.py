@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from app.locales import N_
 from app.orders.service import LineInput, OrderInput
 
 FULFILMENT = ("delivery", "pickup")
 MAX_QUANTITY = 100_000
-UNCLEAR = "The order could not be read with confidence; check the lines against the message."
+UNCLEAR = N_("The order could not be read with confidence; check the lines against the message.")
 
 
 def order_input(reading: Mapping | None, *, channel: str, workshop_id: int | None = None,

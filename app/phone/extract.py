@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from app.models import Workshop
 from app.orders import from_message
 from app.orders.service import OrderInput
+from app.reading import reasons as R
+from app.reading.reasons import say
 
 log = logging.getLogger(__name__)
 
-NOT_READ = "The text could not be read automatically; read it and fill in the lines."
+NOT_READ = say(R.TEXT_NOT_READ)
 
 
 @dataclass
@@ -46,7 +48,7 @@ def read_text(body: str, *, sms_from: str | None) -> Reading:
 
 
 def unknown_sender_reason(number: str | None) -> str:
-    return f"Unknown number {number or '(hidden)'}: find the workshop before taking the order."
+    return say(R.UNKNOWN_NUMBER, number=number) if number else say(R.UNKNOWN_NUMBER_HIDDEN)
 
 
 def order_input(reading: Reading, *, channel: str, workshop: Workshop | None, contact_phone: str | None,

@@ -19,10 +19,12 @@ from app.orders.service import OrderInput
 from app.orders.workshops import find_by_phone
 from app.phone import extract
 from app.phone.callflow import branch_for_number, call_for
+from app.reading import reasons as R
+from app.reading.reasons import say
 
-NO_TRANSCRIPT = "No transcript: play the recording."
-CHECK_TRANSCRIPT = "Voicemail: check the transcript against the recording."
-TRANSCRIPTION_FAILED = "Transcription failed: play the recording."
+NO_TRANSCRIPT = say(R.NO_TRANSCRIPT)
+CHECK_TRANSCRIPT = say(R.CHECK_TRANSCRIPT)
+TRANSCRIPTION_FAILED = say(R.TRANSCRIPTION_FAILED)
 
 
 def dedup_key(recording_sid: str) -> str:

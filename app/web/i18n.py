@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from app import locales
 from app.extensions import babel
+from app.reading.reasons import translate_reason
 
 
 def select_locale() -> str:
@@ -67,9 +68,15 @@ def _wtforms_catalogue(locale: str):
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
+def reason(text: str) -> str:
+    """A stored review reason (English) in the page's language (the Jinja filter `reason`)."""
+    return translate_reason(text, get_translations().ugettext)
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", locales.DEFAULT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(locales.TRANSLATIONS_DIR))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["locale_names"] = locales.NAMES
+    app.jinja_env.filters["reason"] = reason

@@ -51,14 +51,25 @@ def test_a_known_workshop_calling_pops_up(twilio, desk, client):
     assert active(client) == []
     ring(twilio)
     [call] = active(client)
-    assert call["text"] == "calling now: Bilverksted AS (customer 10023)"
+    assert call["text"] == "ringer nå: Bilverksted AS (kunde 10023)"  # kari's branch speaks Norwegian
     assert call["url"] == f"/orders/new?workshop={workshop.id}"
+
+
+def test_a_clerk_who_chose_english_reads_the_pop_in_english(twilio, phone_branch, make, client, clock):
+    branch = phone_branch()
+    make.workshop(branch, name="Bilverksted AS", number="10023", phones=[CALLER])
+    make.staff(branch, login="ann", locale="en")
+    login(client, "ann")
+    ring(twilio)
+    ring(twilio, caller="+4790000009", sid="CA2")
+    assert [c["text"] for c in active(client)] == ["calling now: +4790000009 (unknown number)",
+                                                     "calling now: Bilverksted AS (customer 10023)"]
 
 
 def test_an_unknown_number_links_to_a_form_for_that_number(twilio, desk, client):
     ring(twilio, caller="+4790000009")
     [call] = active(client)
-    assert call["text"] == "calling now: +4790000009 (unknown number)"
+    assert call["text"] == "ringer nå: +4790000009 (ukjent nummer)"
     assert call["url"] == "/orders/new?phone=%2B4790000009"
 
 

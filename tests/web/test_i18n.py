@@ -142,3 +142,61 @@ def test_the_scripts_words_are_in_the_page_as_json_in_swedish(client, make):
     words = json.loads(html.unescape(block))
     assert words["live"] == "Live: uppdateras var {seconds}:e sekund."
     assert words["open_form"] == "Öppna orderformuläret" and words["remove_line"] == "Ta bort rad {n}"
+
+
+def _swedish_review_order(make):
+    from app.extensions import db
+    from app.models import InboundMessage
+    from app.reading import reasons as R
+    from app.reading.reasons import say
+
+    branch = make.branch("GBG", language="sv", timezone="Europe/Stockholm")
+    make.staff(branch, login="sven")
+    stored = [say(R.QUANTITY_UNCLEAR, words="ett par", n=2),
+              say(R.TOKEN_CONFLICT, token="12/2024", line=1, role=R.ROLE_WORDS["date_time"]),
+              say(R.ON_LINE, n=3, why=say(R.UNREAD_CELL_COLUMN, code="A 651 180 01 09", column="Art")),
+              "Typed by hand before reasons were templates."]
+    message = InboundMessage(channel="email", dedup_key="sv1", raw=b"From: a@b.se\r\n\r\nHej\r\n", sender="a@b.se",
+                             subject="order", parsed={"review_reasons": stored})
+    db.session.add(message)
+    db.session.commit()
+    order = make.order(branch, channel="email", inbound_message_id=message.id, review_reasons=stored)
+    return order, message, stored
+
+
+SWEDISH_REASONS = ("Oklart antal: 'ett par' på rad 2; fråga hur många som önskas.",
+                   "'12/2024' har lästs som artikelnummer på rad 1 men ser ut som ett datum eller en tid; "
+                   "kontrollera den raden.",
+                   "Rad 3: 'A 651 180 01 09' (kolumnen 'Art') har inte lästs in i något fält på tabellraden; "
+                   "kontrollera radens artikelnummer.",
+                   "Typed by hand before reasons were templates.")
+
+
+def test_a_swedish_clerk_reads_the_stored_review_reasons_in_swedish_and_the_database_keeps_english(client, make, db):
+    import html
+
+    from app.models import Order
+
+    order, message, stored = _swedish_review_order(make)
+    login(client, "sven")
+    for path in (f"/orders/{order.reference}", f"/orders/{order.reference}/review", f"/inbox/{message.id}"):
+        page = html.unescape(client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True))
+        assert _lang(page) == "sv", path
+        for swedish in SWEDISH_REASONS:
+            assert swedish in page, (path, swedish)
+        for english in stored[:3]:  # the list shows Swedish (the history keeps the English audit text)
+            assert f"<li>{english}</li>" not in page, (path, english)
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).review_reasons == stored
+    assert stored[0] == "Quantity unclear: 'ett par' on line 2; ask how many are wanted."
+
+
+def test_a_clerk_who_chose_english_reads_the_stored_reasons_as_stored(client, make):
+    import html
+
+    order, _message, stored = _swedish_review_order(make)
+    make.staff(order.branch, login="ann", locale="en")
+    login(client, "ann")
+    page = html.unescape(client.get(f"/orders/{order.reference}").get_data(as_text=True))
+    for english in stored:
+        assert english in page

@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 
 from app.reading.attachments import read_attachment
+from app.reading import reasons as R
+from app.reading.reasons import say
 from app.reading.extract import classify as classify_mod
 from app.reading.extract import ambiguity, accounting, confidence, evidence, language, line_quality, signals, vehicle
 from app.reading.extract.accounting import Claim
@@ -45,14 +47,14 @@ def extract(doc: MailDoc, catalogue: Catalogue | None = None) -> ParsedMessage:
         reply_headers=doc.reply_headers, shown=doc.shown,
     )
     if doc.read_error:
-        pm.review_reasons.append(f"Message could not be read: {doc.read_error}. Open the original and enter it by hand.")
+        pm.review_reasons.append(say(R.READ_ERROR, error=doc.read_error))
         pm.needs_review, pm.confidence, pm.kind = True, 0.0, "other"
         pm.language = language.hint_from(doc.content_language, doc.from_addr) or "en"
         return pm
     try:
         _extract_into(pm, doc, catalogue)
     except Exception as exc:  # a bug in a rule must not lose the message
-        pm.review_reasons.append(f"Message could not be read: {type(exc).__name__}: {exc}. Read it by hand.")
+        pm.review_reasons.append(say(R.PARSER_ERROR, error=f"{type(exc).__name__}: {exc}"))
         pm.needs_review, pm.confidence = True, 0.0
     return pm
 
@@ -212,7 +214,7 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
                                       hard_reasons=len(reasons))
     pm.confidence = confidence.score(pm.features)
     if pm.confidence < REVIEW_THRESHOLD and not reasons:
-        reasons.append(f"Low confidence ({pm.confidence:.2f}) in the lines read; check them against the message.")
+        reasons.append(say(R.LOW_CONFIDENCE, confidence=f"{pm.confidence:.2f}"))
     pm.review_reasons = reasons
     pm.needs_review = bool(reasons) or pm.confidence < REVIEW_THRESHOLD
 
@@ -384,54 +386,45 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
                     unread, refused, attachment_ref: bool, lang: str) -> list[str]:
     reasons: list[str] = []
     if doc.auth_failed:
-        reasons.append(f"Sender authentication failed ({doc.auth_failed}); confirm the order with the workshop "
-                       "by phone before sending parts.")
+        reasons.append(say(R.AUTH_FAILED, result=doc.auth_failed))
     # A code in an unread table cell that the message reads as something else (the work order in a 'Merknad'
     # column, the plate) is accounted for; any other is a part number the line was read without.
     known = {normalise_part_number(v) for v in (pm.customer_reference, pm.plate, pm.vin, pm.order_ref) if v}
     for n, item in enumerate(items, 1):
-        reasons += [f"Line {n}: {why}" for code, why in item.unread_codes
+        reasons += [say(R.ON_LINE, n=n, why=why) for code, why in item.unread_codes
                     if not any(k in normalise_part_number(code) or normalise_part_number(code) in k for k in known)]
     same = pattern("same_as_last").search(text)
     if same:
-        reasons.append(f"The message asks for '{same.group(0)}' (same as last time); look up the previous order "
-                       "and confirm the parts.")
+        reasons.append(say(R.SAME_AS_LAST, words=same.group(0)))
     fix = pattern("correction").search(text)
     if fix:
-        reasons.append(f"The message corrects itself ('{_short(fix.group(0))}'); check which parts and quantities "
-                       "are meant.")
+        reasons.append(say(R.CORRECTION, words=_short(fix.group(0))))
     if pattern("cancel").search(text) and items:
-        reasons.append("The message cancels something and also lists parts; check what should change.")
+        reasons.append(say(R.CANCEL_AND_PARTS))
     elif pm.order_ref and items and classify_mod.bare_question(text):
-        reasons.append(f"The message names our order {pm.order_ref} and asks "
-                       f"'{_short(classify_mod.bare_question(text), 60)}'; check whether it adds parts to that order "
-                       "or only asks about it.")
+        reasons.append(say(R.ASKS_ABOUT_ORDER, reference=pm.order_ref,
+                           question=_short(classify_mod.bare_question(text), 60)))
     for n, item in enumerate(items, 1):
         if item.quantity.undecided:
-            reasons.append(f"Quantity unclear: '{item.quantity.undecided}' on line {n}; ask how many are wanted.")
+            reasons.append(say(R.QUANTITY_UNCLEAR, words=item.quantity.undecided, n=n))
         if item.alternative:
-            reasons.append(f"Either/or part numbers on line {n}: '{item.part_number}' or '{item.alternative}'; "
-                           "ask which one is wanted.")
+            reasons.append(say(R.EITHER_OR_NUMBERS, n=n, part_number=item.part_number, alternative=item.alternative))
         if item.numeric_cell:
-            reasons.append(f"Part number '{item.part_number}' on line {n} ({item.source}) is stored as a number; "
-                           "leading zeros may have been lost, so check it with the workshop.")
+            reasons.append(say(R.NUMERIC_CELL, part_number=item.part_number, n=n, source=item.source))
     generic = [n for n, i in enumerate(items, 1) if i.part_number is None and not _consumable(i.description)]
     # parts added to an order of ours (its reference named) are for that order's vehicle
     if generic and not (pm.plate or pm.vin or pm.order_ref or vehicle.mentions_vehicle(text)):
         for n in generic:
-            reasons.append(f"Line {n} '{items[n - 1].description}' has no part number and the message names no "
-                           "vehicle (plate, VIN or model); ask which car it is for.")
+            reasons.append(say(R.NO_VEHICLE, n=n, description=items[n - 1].description))
     for literal in conditionals:
-        reasons.append(f"Conditional request '{_short(literal)}'; ask whether it is wanted.")
+        reasons.append(say(R.CONDITIONAL, words=_short(literal)))
     for att in refused:
-        reasons.append(f"Attachment {att.filename} was not read ({att.note.removeprefix('Not read: ')}); "
-                       "open it by hand.")
+        reasons.append(say(R.ATTACHMENT_REFUSED, filename=att.filename, why=att.note.removeprefix('Not read: ')))
     if unread and (not items or attachment_ref):
         names = ", ".join(f"{a.filename} ({a.content_type})" for a in unread)
-        reasons.append(f"The order may be in the attachment {names}, which cannot be read automatically; "
-                       "open it and enter the lines.")
+        reasons.append(say(R.ATTACHMENT_UNREAD, names=names))
     elif not items:
-        reasons.append("No order lines could be read; read the message and enter the lines by hand.")
+        reasons.append(say(R.NO_LINES))
     return reasons
 
 

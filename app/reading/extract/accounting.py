@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 
 from app.reading.extract.lexicon import brand_set, common, has_part_noun, vehicle_names
+from app.reading import reasons as R
+from app.reading.reasons import say
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "vehicle_codes.json"
 
@@ -54,20 +56,11 @@ class Accounting:
         out = []
         for t in self.conflicts:
             other = sorted(r for r in t.strong_roles if r != "part_number")
-            out.append(f"'{t.text}' is read as a part number on line {line_of(t)} but looks like "
-                       f"{_ROLE_WORDS.get(other[0], other[0])}; check that line.")
+            out.append(say(R.TOKEN_CONFLICT, token=t.text, line=line_of(t), role=R.ROLE_WORDS.get(other[0], other[0])))
         for t in self.unexplained:
-            out.append(f"'{t.text}' is read neither as a part number nor as anything else; check line {line_of(t)}.")
+            out.append(say(R.TOKEN_UNEXPLAINED, token=t.text, line=line_of(t)))
         return out
 
-
-_ROLE_WORDS = {
-    "price": "a price", "date_time": "a date or time", "model_code": "a vehicle model or engine code",
-    "odometer": "an odometer reading", "tyre_size": "a tyre size", "measure": "a volume, size or specification",
-    "org_number": "an organisation or VAT number", "address": "a postcode or address", "phone": "a phone number",
-    "plate": "a number plate", "vin": "a VIN", "order_ref": "our order reference",
-    "customer_reference": "the workshop's reference", "labelled_number": "a phone or account number",
-}
 
 _TOKEN = re.compile(r"\S+")
 _EDGE = "([{\"'«»“”‚‘’,;:!?)]}*"

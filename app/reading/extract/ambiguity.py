@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 
 from app.reading.extract.lexicon import common, number_words, part_noun_re, vehicle_names, words
+from app.reading import reasons as R
+from app.reading.reasons import say
 
 _DATA = Path(__file__).resolve().parent.parent / "lexicons" / "ambiguity.json"
 
@@ -87,9 +89,8 @@ def restated_counts(items: list) -> tuple[list, list[str]]:
                     and items.index(twin) < items.index(item):
                 continue  # 'Prix vu avec Kévin : HT le jeu de plaquettes': the numbered line said again
             if twin is not None and item.quantity.explicit and twin.quantity.value != item.quantity.value:
-                reasons.append(f"'{twin.description}' is asked for {twin.quantity.value} times on its line but "
-                               f"{item.quantity.value} times elsewhere ('{item.literal.strip()[:60]}'); ask how many "
-                               "are wanted.")
+                reasons.append(say(R.RESTATED_COUNT, description=twin.description, quantity=twin.quantity.value,
+                                   other_quantity=item.quantity.value, words=item.literal.strip()[:60]))
                 continue
         out.append(item)
     return out, reasons
@@ -161,8 +162,7 @@ def _subject_contradictions(pm, items: list) -> list[str]:
             spans = item.spans.get("chunk") or item.spans.get("line") or []
             if (item.source == "text" and spans and spans[0][0] >= body_from and _same_part(named, item)
                     and item.quantity.value != value):
-                out.append(f"The subject asks for '{m.group(0).strip()}' but line {n} says {item.quantity.value}; "
-                           "ask how many are wanted.")
+                out.append(say(R.SUBJECT_COUNT, words=m.group(0).strip(), n=n, quantity=item.quantity.value))
                 break
     return out
 
@@ -210,7 +210,7 @@ def _either_or(text: str, items: list) -> list[str]:
         either = _either_word().search(text[ls:spans[0][0]]) and _or_word().search(text[end:le])
         if m or either:
             said = (text[spans[0][0]:end] + m.group(0)) if m else text[ls:le].strip()
-            out.append(f"Either/or on line {n} ('{said.strip()[:70]}'); ask which part number is wanted.")
+            out.append(say(R.EITHER_OR, n=n, words=said.strip()[:70]))
     return out
 
 
@@ -233,8 +233,7 @@ def _two_on_one_line(items: list) -> list[str]:
         if item.source == "text" and item.part_number and item.description:
             m = _second_item().search(" " + item.description)
             if m:
-                out.append(f"Two parts on one line {n} ('{item.description[:70]}'); check whether "
-                           f"'{m.group(0).strip(' +')}' is a line of its own.")
+                out.append(say(R.TWO_ON_ONE_LINE, n=n, description=item.description[:70], words=m.group(0).strip(' +')))
     return out
 
 
@@ -254,7 +253,7 @@ def _undecided_count(text: str, items: list) -> list[str]:
     if not items:
         return []
     m = _undecided().search(text)
-    return [f"The message leaves the count open ('{m.group(0).strip()}'); ask how many are wanted."] if m else []
+    return [say(R.COUNT_OPEN, words=m.group(0).strip())] if m else []
 
 
 def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str]) -> list[str]:
@@ -263,7 +262,7 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
     vins = list(dict.fromkeys(v.upper() for v in vins))
     if len(vehicles) > 1 or len(vins) > 1:
         named = ", ".join((vehicles if len(vehicles) > 1 else vins)[:3])
-        out.append(f"The message names more than one vehicle ({named}); check which parts are for which car.")
+        out.append(say(R.VEHICLES, vehicles=named))
     for n, (a, b) in enumerate(zip(items, items[1:]), 1):
         ca, cb = a.spans.get("chunk", []), b.spans.get("chunk", [])
         if (a.source != "text" or b.source != "text" or not ca or not cb or a.part_number or b.part_number
@@ -273,13 +272,11 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
         between = pm.evidence_text[ca[-1][1]:cb[0][0]]
         if len(between) <= 8 and "\n" not in between and not re.search(r"\d", _head(b.description)):
             qty = pm.evidence_text[slice(*a.spans["quantity"][0])] if a.spans.get("quantity") else str(a.quantity.value)
-            out.append(f"The count '{qty.strip()}' on line {n} may be meant for line {n + 1} too "
-                       f"('{b.description}'); ask how many of each.")
+            out.append(say(R.SHARED_COUNT, count=qty.strip(), n=n, next_n=n + 1, description=b.description))
     for n, item in enumerate(items, 1):
         joined = _joined_parts(item.description, lang)
         if joined and item.quantity.explicit and item.quantity.value > 1:
-            out.append(f"Line {n} names two parts ('{joined}') with one count ({item.quantity.value}); "
-                       "ask how many of each.")
+            out.append(say(R.TWO_PARTS_ONE_COUNT, n=n, parts=joined, quantity=item.quantity.value))
     for n, item in enumerate(items, 1):
         if item.source != "text" or not item.quantity.explicit or item.quantity.value == 1:
             continue
@@ -293,14 +290,11 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
             chunk = "".join(pm.evidence_text[s:e] for s, e in spans)  # several lines on one text line: its own chunk
         sets = [m for m in _set_word().finditer(chunk) if _counted_otherwise(chunk[:m.start()], item.quantity.value)]
         if sets:
-            out.append(f"Line {n} gives a count of {item.quantity.value} and also says "
-                       f"'{sets[0].group(0)}'; ask whether a set or {item.quantity.value} pieces are meant.")
+            out.append(say(R.SET_OR_PIECES, n=n, quantity=item.quantity.value, words=sets[0].group(0)))
     out += _subject_contradictions(pm, items)
     m = _rx("below_partial").search(text)
     if m and re.search(r"(?i)(?:nedenfor|under|nedan|below|unten|hieronder|ci-dessous|mail|e-?post)", m.group(0)):
-        out.append(f"The message points at an earlier mail ('{m.group(0).strip()}'); check the quoted text for "
-                   "the parts meant.")
+        out.append(say(R.EARLIER_MAIL, words=m.group(0).strip()))
     if _rx("phone_call").search(text) and not any(i.part_number for i in items):
-        out.append(f"The message refers to a phone call ('{_rx('phone_call').search(text).group(0)}') and names "
-                   "no part numbers; confirm what was agreed.")
+        out.append(say(R.PHONE_CALL, words=_rx('phone_call').search(text).group(0)))
     return out

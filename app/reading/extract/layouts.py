@@ -10,6 +10,8 @@ from app.reading.extract.lexicon import common
 from app.reading.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
 from app.reading.extract.quantities import Quantity
 from app.reading.extract.signals import mask
+from app.reading import reasons as R
+from app.reading.reasons import say
 
 
 @dataclass
@@ -151,9 +153,9 @@ def _unread_codes(row: list[str], header: list[str] | None, cols: dict[str, int]
             continue  # 'Fordon: D4204T', 'Pris', 'Dato': the car, the price, the date, not the line's number
         found = find_part_numbers(value, context=True)
         if found:
-            named = f" (column '{header[c].strip()}')" if header and c < len(header) and header[c].strip() else ""
-            out.append((found[0].text, f"'{found[0].text}'{named} is read into no field of its table row; "
-                                       "check the line's part number."))
+            column = header[c].strip() if header and c < len(header) and header[c].strip() else ""
+            out.append((found[0].text, say(R.UNREAD_CELL_COLUMN, code=found[0].text, column=column) if column
+                        else say(R.UNREAD_CELL, code=found[0].text)))
     return out
 
 

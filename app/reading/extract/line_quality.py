@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 
 from app.reading.extract.lexicon import common, has_part_noun, number_words, part_noun_re, trie_alternation
+from app.reading import reasons as R
+from app.reading.reasons import say
 
 _DIR = Path(__file__).resolve().parent.parent / "lexicons"
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -186,37 +188,33 @@ def odd_line(part_number: str, description: str) -> bool:
 
 def doubts(pm, items) -> list[str]:
     """Written review reasons for readings whose shape says a line was missed or made up."""
-    out = [f"'{line[:80]}' names a part, but no order line was read from it; check whether it is wanted."
+    out = [say(R.MISSED_LINE, words=line[:80])
            for line in missed_lines(pm.evidence_text, items)[:2]]
-    out += [f"Line {n} '{(items[n - 1].description or '')[:80]}' reads as a sentence about the job, not a part; "
-            "check whether it is an order line." for n in sentences_among_numbered(items)]
+    out += [say(R.SENTENCE_LINE, n=n, description=(items[n - 1].description or '')[:80]) for n in sentences_among_numbered(items)]
     # a word that may say how the parts go ('Kör ut det', 'je passe les prendre') where neither way was read: the
     # lexicons name the common ways, and a clerk rings back about the rest rather than guess
     stem = _fulfilment_stems().search(pm.evidence_text or "") if getattr(pm, "fulfilment", "") is None else None
     if stem:
         said = re.match(r"\S*(?:[ \t]+\S+){0,3}", pm.evidence_text[stem.start():]).group(0)
-        out.append(f"'{said[:60]}' may say whether the parts are to be sent or collected, but neither was read; "
-                   "check how they go.")
+        out.append(say(R.FULFILMENT_UNREAD, words=said[:60]))
     # a number of no brand's shape on a line whose words name no part ('11-turen med bilen', 'DR 73 115 har')
     for n, item in enumerate(items, 1):
         if item.part_number and item.description and odd_line(item.part_number, item.description):
-            out.append(f"Line {n} '{item.part_number} {item.description[:60]}' names no part and '{item.part_number}' "
-                       "has the shape of no known part number; check that it is a part asked for.")
+            out.append(say(R.ODD_NUMBER, n=n, part_number=item.part_number, description=item.description[:60]))
     # neither a number nor a word naming a part ('Bifogar lis' read from the sentence about an attachment)
     for n, item in enumerate(items, 1):
         if not item.part_number and not names_anything(item.description or ""):
-            out.append(f"Line {n} '{(item.description or '')[:80]}' has no part number and names no part; check that "
-                       "it is a part asked for.")
+            out.append(say(R.NAMES_NOTHING, n=n, description=(item.description or '')[:80]))
     # a number word of the message's language left in a description ('kjølevæske ..., to flasker'): a count not read
     counts = _own_count_words(pm.language or "en")
     for n, item in enumerate(items, 1):
         word = next((w for w in _WORD.findall(item.description or "") if w.lower() in counts), None)
         if word:
-            out.append(f"Line {n} '{(item.description or '')[:80]}' holds the number word '{word}', which was not "
-                       f"read as its count ({item.quantity.value}); check how many are wanted.")
+            out.append(say(R.COUNT_WORD_LEFT, n=n, description=(item.description or '')[:80], word=word,
+                           quantity=item.quantity.value))
         elif count_left(item.description):
-            out.append(f"Line {n} '{(item.description or '')[:80]}' holds '{count_left(item.description)}', a count "
-                       f"that was not read as its quantity ({item.quantity.value}); check how many are wanted.")
+            out.append(say(R.COUNT_LEFT, n=n, description=(item.description or '')[:80],
+                           count=count_left(item.description), quantity=item.quantity.value))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, jsonify, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -30,12 +31,13 @@ def active_calls(branch_id: int | None, now: datetime) -> list[Call]:
 def as_json(call: Call) -> dict:
     workshop = call.workshop
     if workshop is not None:
-        label = f"{workshop.name} (customer {workshop.customer_number})"
+        label = _("%(name)s (customer %(number)s)", name=workshop.name, number=workshop.customer_number)
         url = url_for("queue.new_order", workshop=workshop.id)
     else:
-        label = f"{call.from_number or 'hidden number'} (unknown number)"
+        label = (_("%(number)s (unknown number)", number=call.from_number) if call.from_number
+                 else _("hidden number (unknown number)"))
         url = url_for("queue.new_order", phone=call.from_number) if call.from_number else url_for("queue.new_order")
-    return {"id": call.id, "label": label, "text": f"calling now: {label}", "url": url,
+    return {"id": call.id, "label": label, "text": _("calling now: %(caller)s", caller=label), "url": url,
             "workshop_id": workshop.id if workshop else None, "from": call.from_number,
             "started_at": call.started_at.isoformat()}
 
