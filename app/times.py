@@ -34,7 +34,20 @@ def _babel(shown: datetime, style: str, locale: str) -> str:
     clock = dates.format_time(shown, "medium" if style == "seconds" else "short", locale=where)
     if style in ("time", "seconds"):
         return clock
-    return f"{dates.format_skeleton('yMd' if style == 'long' else 'dM', shown, locale=where)} {clock}"
+    day = dates.format_datetime(shown, _skeleton_pattern("yMd" if style == "long" else "dM", where), locale=where)
+    return f"{day} {clock}"
+
+
+@lru_cache(maxsize=64)
+def _skeleton_pattern(skeleton: str, locale) -> str:
+    """The locale's pattern for a CLDR skeleton, as babel.dates.format_skeleton finds it; found once per
+    locale, since the fuzzy match walks every skeleton of the locale (half a millisecond, per time shown)."""
+    from babel import dates
+
+    skeletons = locale.datetime_skeletons
+    if skeleton not in skeletons:
+        skeleton = dates.match_skeleton(skeleton, skeletons) or skeleton
+    return skeletons[skeleton]
 
 
 @lru_cache(maxsize=64)
