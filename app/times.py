@@ -26,15 +26,34 @@ def _babel(shown: datetime, style: str, locale: str) -> str:
     """`shown` in the formats of `locale` (Babel's CLDR data): sv 23/11 14:05, de 23.11. 14:05, fi 23.11. 14.05."""
     from babel import dates
 
-    from app.locales import format_locale
-
-    where = format_locale(locale)
+    where = _format_locale(locale)
     if style == "stamp":
         return shown.strftime(STYLES["stamp"])  # sortable, the same for every reader
     clock = dates.format_time(shown, "medium" if style == "seconds" else "short", locale=where)
     if style in ("time", "seconds"):
         return clock
-    return f"{dates.format_skeleton('yMd' if style == 'long' else 'dM', shown, locale=where)} {clock}"
+    day = dates.format_datetime(shown, _skeleton_pattern("yMd" if style == "long" else "dM", where), locale=where)
+    return f"{day} {clock}"
+
+
+@lru_cache(maxsize=32)
+def _format_locale(locale: str):
+    """app.locales.format_locale, parsed once per page locale rather than once per time shown."""
+    from app.locales import format_locale
+
+    return format_locale(locale)
+
+
+@lru_cache(maxsize=64)
+def _skeleton_pattern(skeleton: str, locale) -> str:
+    """The locale's pattern for a CLDR skeleton, as babel.dates.format_skeleton finds it; found once per
+    locale, since the fuzzy match walks every skeleton of the locale (half a millisecond, per time shown)."""
+    from babel import dates
+
+    skeletons = locale.datetime_skeletons
+    if skeleton not in skeletons:
+        skeleton = dates.match_skeleton(skeleton, skeletons) or skeleton
+    return skeletons[skeleton]
 
 
 @lru_cache(maxsize=64)
@@ -77,6 +96,14 @@ def when(moment: datetime | None, where, style: str = "short", locale: str | Non
     Raises KeyError for a style not in STYLES."""
     if moment is None:
         return ""
+    return _when(moment, zone(where), style, locale)
+
+
+@lru_cache(maxsize=4096)
+def _when(moment: datetime, where: tzinfo, style: str, locale: str | None) -> str:
+    """when() in a zone: a function of its arguments alone, so kept, since a page polled again (the queue)
+    shows the same times again. A key's moment is equal for the same instant whatever its tzinfo, and
+    `where` is part of the key, so a hit is always the text for that instant in that zone."""
     shown = local(moment, where)
     text = shown.strftime(STYLES[style]) if locale is None else _babel(shown, style, locale)
     return f"{text} {label(shown, where)}"

@@ -27,8 +27,22 @@ def register(app: Flask) -> None:
     errors.init_app(app)  # a 403 page with a way back
     # templates compare with OrderStatus.HELD, never "held", and show a status as {{ o.status|status_label }}
     app.jinja_env.globals["OrderStatus"] = status.OrderStatus
-    app.add_template_filter(lambda value: importlib.import_module("flask_babel").gettext(status.label(value)), "status_label")
+    app.add_template_filter(_status_label, "status_label")
     times.register(app)  # {{ moment|when(branch) }}: every time a page shows, in one zone, labelled
     for module_name, prefix in BLUEPRINTS:
         module = importlib.import_module(module_name)
         app.register_blueprint(module.bp, url_prefix=prefix)
+
+
+def _status_label(value) -> str:
+    """A status in the page's words, translated once per request and locale (the queue shows one per row)."""
+    from flask import g
+    from flask_babel import get_locale, gettext
+
+    from app.models import status
+
+    said = g.setdefault("status_labels", {})
+    key = (str(get_locale()), value)
+    if key not in said:
+        said[key] = gettext(status.label(value))
+    return said[key]

@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from typing import NamedTuple
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Branch, Order, OutboxMessage, Staff, open_filter
+from app.models import Branch, Order, OrderLine, OutboxMessage, Staff, Workshop, open_filter
 from app.models.status import WAITING
 from app.orders import capacity
 from app.web.queue import search
@@ -27,9 +29,37 @@ class QueueFilter:
     q: str | None = None  # the search box's text (app.web.queue.search)
 
 
+class QueueLine(NamedTuple):
+    part_number: str | None
+    description: str | None
+    quantity: int
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """One order as the queue lists it: the columns the page shows, named as on Order (so the row macros
+    and age_level take either), with the workshop's and the holder's names instead of the objects."""
+    id: int
+    reference: str
+    branch: Branch
+    channel: str
+    status: str
+    urgent: bool
+    plate: str | None
+    contact_name: str | None
+    created_at: datetime
+    capacity_decision: str | None
+    estimate_at: datetime | None
+    review_reasons: list
+    flagged: str | None
+    workshop_name: str | None  # None: no workshop
+    holder_name: str | None  # None: nobody holds it
+    lines: list[QueueLine]
+
+
 @dataclass
 class QueuePage:
-    orders: list[Order]
+    orders: list[QueueRow]
     total: int
     page: int
     pages: int
@@ -69,27 +99,46 @@ def _where(f: QueueFilter) -> list:
 
 
 def queue_page(f: QueueFilter) -> QueuePage:
-    """One page of orders, urgent first then oldest; filtering, ordering and paging happen in SQL
-    and only the page's rows (with their lines, workshop and holder) are loaded."""
+    """One page of orders, urgent first then oldest; filtering, ordering and paging happen in SQL, and
+    only the page's rows are read: the columns shown (the workshop's and holder's names joined in), then
+    the lines of those orders in one statement. Rows, not ORM objects: building 50 orders with their
+    lines, workshops and holders was most of the page's database time."""
     conditions = _where(f)
     # counted up to COUNT_CAP only: a long history must not make every page count it all
     counted = select(Order.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
     total = db.session.scalar(select(func.count()).select_from(counted)) or 0
     pages = max(1, -(-min(total, COUNT_CAP) // PAGE_SIZE))
     page = min(max(1, f.page), pages)
-    orders = list(db.session.scalars(
-        select(Order).where(*conditions)
+    found = db.session.execute(
+        select(Order.id, Order.reference, Order.branch_id, Order.channel, Order.status, Order.urgent, Order.plate,
+               Order.contact_name, Order.created_at, Order.capacity_decision, Order.estimate_at,
+               Order.review_reasons, Order.flagged, Workshop.name, Staff.name)
+        .outerjoin(Workshop, Workshop.id == Order.workshop_id).outerjoin(Staff, Staff.id == Order.holder_id)
+        .where(*conditions)
         .order_by(Order.urgent.desc(), Order.created_at, Order.id)
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        .options(selectinload(Order.lines), selectinload(Order.workshop), selectinload(Order.holder),
-                 selectinload(Order.branch))
-    ))
+    ).all()
+    lines: dict[int, list[QueueLine]] = {row[0]: [] for row in found}
+    if lines:
+        for order_id, *line in db.session.execute(
+                select(OrderLine.order_id, OrderLine.part_number, OrderLine.description, OrderLine.quantity)
+                .where(OrderLine.order_id.in_(list(lines))).order_by(OrderLine.order_id, OrderLine.position)):
+            lines[order_id].append(QueueLine(*line))
+    branches: dict[int, Branch] = {}  # from the session's identity map when loaded already (the viewer's)
+    orders = []
+    for (order_id, reference, branch_id, channel, status, urgent, plate, contact_name, created_at, decision,
+         estimate_at, reasons, flagged, workshop_name, holder_name) in found:
+        if branch_id not in branches:
+            branches[branch_id] = db.session.get(Branch, branch_id)
+        orders.append(QueueRow(order_id, reference, branches[branch_id], channel, status, bool(urgent), plate,
+                               contact_name, created_at, decision, estimate_at, reasons or [], flagged,
+                               workshop_name, holder_name, lines[order_id]))
     return QueuePage(orders=orders, total=total, page=page, pages=pages, capped=total > COUNT_CAP)
 
 
 def branch_gauge(branch: Branch, now: datetime) -> BranchGauge:
-    return BranchGauge(branch=branch, open=capacity.open_count(branch.id),
-                       hourly=capacity.hourly_count(branch.id, now), held=capacity.held_count(branch.id))
+    opened, hourly, held = capacity.gauge_counts(branch.id, now)
+    return BranchGauge(branch=branch, open=opened, hourly=hourly, held=held)
 
 
 def staff_gauge(staff: Staff) -> StaffGauge:
