@@ -19,6 +19,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from app.handback.csvsafe import BOM, FORMULA_START
+from app.locales import N_
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,12 @@ class Format:
     content_type: str
 
 
-ERP_CSV = Format("csv", "CSV with commas and decimal points (English Excel, the ERP's import)", ".csv",
+# labels are marked N_ and said in the reader's language where they are shown (app/web/dashboard/handback_routes)
+ERP_CSV = Format("csv", N_("CSV with commas and decimal points (English Excel, the ERP's import)"), ".csv",
                  "text/csv; charset=utf-8")
-SEMICOLON_CSV = Format("csv_semicolon", "CSV with semicolons and decimal commas (Norwegian, Swedish, Danish, "
-                       "Finnish Excel)", "-semicolon.csv", "text/csv; charset=utf-8")
-XLSX = Format("xlsx", "Excel workbook (.xlsx)", ".xlsx",
+SEMICOLON_CSV = Format("csv_semicolon", N_("CSV with semicolons and decimal commas (Norwegian, Swedish, Danish, "
+                                            "Finnish Excel)"), "-semicolon.csv", "text/csv; charset=utf-8")
+XLSX = Format("xlsx", N_("Excel workbook (.xlsx)"), ".xlsx",
               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 FORMATS = {f.key: f for f in (ERP_CSV, SEMICOLON_CSV, XLSX)}
 

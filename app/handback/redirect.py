@@ -15,10 +15,11 @@ from sqlalchemy import select
 from app import times
 from app.extensions import db
 from app.handback.csvsafe import to_csv
+from app.locales import N_
 from app.models import Branch, Order, OutboxMessage, Staff
 from app.notify.outbox import enqueue
 from app.orders import lifecycle, service
-from app.orders.errors import DomainError, NotAllowed
+from app.orders.errors import DomainError, NotAllowed, Text
 from app.orders.signals import status_changed
 from app.models.status import OrderStatus
 
@@ -47,9 +48,10 @@ def redirect_orders(branch: Branch, order_ids: list[int], *, by: Staff, now: dat
     (done, cancelled, another branch's) are refused one by one with the reason; the rest go.
     Raises NotAllowed when the branch has no backup supplier to send to."""
     if not by.is_manager:
-        raise NotAllowed("Only a manager can send orders to the backup supplier.")
+        raise NotAllowed(Text(N_("Only a manager can send orders to the backup supplier.")))
     if not branch.backup_email and not branch.backup_phone:
-        raise NotAllowed(f"Branch {branch.code} has no backup supplier set up; add its email or phone first.")
+        raise NotAllowed(Text(N_("Branch {code} has no backup supplier set up; add its email or phone first."),
+                              code=branch.code))
     result = RedirectResult()
     orders = db.session.scalars(select(Order).where(Order.id.in_(order_ids or [-1])).order_by(Order.id)).all()
     for order in orders:

@@ -120,6 +120,20 @@ def test_a_refusal_is_english_in_str_and_said_in_the_readers_language(app):
                                                      "GBG-000001 stannar på Göteborg.")
 
 
+def test_the_backup_suppliers_refusal_and_the_export_formats_are_said_in_the_readers_language(app, db, make):
+    from app.handback import formats, redirect
+    from app.locales import catalogue
+    from app.orders.errors import NotAllowed
+
+    branch = make.branch("GBG", language="sv", timezone="Europe/Stockholm")
+    clerk = make.staff(branch, login="sven", name="Sven")
+    with pytest.raises(NotAllowed) as refused:
+        redirect.redirect_orders(branch, [], by=clerk, now=None)
+    assert str(refused.value) == "Only a manager can send orders to the backup supplier."
+    assert refused.value.said(catalogue("sv").gettext) == "Bara en chef kan skicka beställningar till reservleverantören."
+    assert catalogue("sv").gettext(formats.XLSX.label) == "Excel-arbetsbok (.xlsx)"
+
+
 def test_a_swedish_managers_dashboard_flash_is_swedish(client, make):
     branch = make.branch("GBG", language="sv", timezone="Europe/Stockholm")
     make.staff(branch, login="maja", role="manager")

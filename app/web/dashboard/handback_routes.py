@@ -41,7 +41,7 @@ def chosen_format(staff: Staff) -> formats.Format:
 
 
 def _format_form(**kwargs) -> ExportFormatForm:
-    return ExportFormatForm(choices=[(f.key, f.label) for f in formats.FORMATS.values()], **kwargs)
+    return ExportFormatForm(choices=[(f.key, _(f.label)) for f in formats.FORMATS.values()], **kwargs)
 
 
 @bp.route("/export", methods=["GET", "POST"])
@@ -75,7 +75,7 @@ def export_format():
         uow.session.get(Staff, staff_id).export_format = key
 
     run(remember)
-    flash(_("Batches download as %(format)s from now on.", format=formats.FORMATS[key].label), "success")
+    flash(_("Batches download as %(format)s from now on.", format=_(formats.FORMATS[key].label)), "success")
     return redirect(url_for(".export_page"))
 
 
