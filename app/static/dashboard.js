@@ -13,14 +13,7 @@
   var src = host.getAttribute("data-src");
   var busy = false;
 
-  // the page's words for this script (base.html's #i18n data-words), "{name}" blanks filled in
-  function word(key, values) {
-    var el = document.getElementById("i18n");
-    var words = el ? JSON.parse(el.getAttribute("data-words") || "{}") : {};
-    var text = words[key] || key;
-    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
-    return text;
-  }
+  var word = window.partdeskWord;  // the page's words for this script (words.js)
 
   function say(text) { if (state) { state.textContent = text; } }
 

@@ -53,14 +53,7 @@
     } catch (e) { /* no audio here: the title still says it */ }
   }
 
-  // the page's words for this script (base.html's #i18n data-words), "{name}" blanks filled in
-  function word(key, values) {
-    var el = document.getElementById("i18n");
-    var words = el ? JSON.parse(el.getAttribute("data-words") || "{}") : {};
-    var text = words[key] || key;
-    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
-    return text;
-  }
+  var word = window.partdeskWord;  // the page's words for this script (words.js)
 
   function badge(id, n, label) {
     var el = document.getElementById(id);

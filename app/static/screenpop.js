@@ -2,14 +2,7 @@
 // the order form. DOM built with textContent only: caller names come from imported data.
 (function () {
   "use strict";
-  // the page's words for this script (base.html's #i18n data-words), "{name}" blanks filled in
-  function word(key, values) {
-    var el = document.getElementById("i18n");
-    var words = el ? JSON.parse(el.getAttribute("data-words") || "{}") : {};
-    var text = words[key] || key;
-    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(values[k])); });
-    return text;
-  }
+  var word = window.partdeskWord;  // the page's words for this script (words.js)
   var box = document.getElementById("screenpop");
   if (!box) { return; }
   var url = box.getAttribute("data-url");
