@@ -428,3 +428,31 @@ def test_a_consumable_with_its_count_is_a_line_and_a_title_under_the_lines_is_no
 def test_a_title_under_the_lines_after_a_blank_line_is_no_line():
     result = mail("Hei,\n\n2 stk bremseskiver 09.A820.11\n1 stk klosser 0 986 494 862\n\nKari Lie, delelager\n")
     assert len(result.lines) == 2
+
+
+def test_a_bosch_number_wrapped_after_its_seventh_digit_is_read_whole():
+    result = mail("Hei,\n\npalat taakse 1 sarja Bosch 0 986 494\n595\nsekä ABS-anturi 34 52 6 791 224\n\nBMW 320d, GTL-38")
+    assert "0 986 494 595" in pns(result)
+
+
+@pytest.mark.parametrize(("body", "plate"), [
+    ("hei trenger to stykk tennplugger ngk bkr6e til en yaris reg nummer DN 30418 vi kommer og henter", "DN 30418"),
+])
+def test_a_plate_after_reg_nummer_is_the_plate_not_a_part(body, plate):
+    result = sms(body)
+    assert result.plate == plate and plate not in pns(result)
+
+
+@pytest.mark.parametrize("body", [
+    "hej kan i sende 1 koblingssæt LuK 623 3081 00 + slavecylinder til Focus 1.6 BX 61 207",
+    "Servus, brauch Zahnriemensatz INA 530 0550 10 und Wapu dazu für den Passat, M-AB 1234",
+])
+def test_a_second_part_named_after_plus_or_and_is_a_line_or_a_doubt(body):
+    result = sms(body)
+    assert len(result.lines) == 2 or result.needs_review, [(l.part_number, l.description) for l in result.lines]
+
+
+def test_a_question_about_our_orders_parts_is_a_follow_up():
+    result = mail("Hei\n\nHar ikke sett noe til klossene ennå – er de sendt? Bilen skulle vært ferdig i går.",
+                  subject="Ordrebekreftelse [OSL-000123]")
+    assert result.kind == "follow_up" and result.order_ref == "OSL-000123"

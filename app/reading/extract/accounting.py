@@ -384,7 +384,7 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
     for s, e, sure in [(s, e, True) for s, e in certain] + [(s, e, False) for s, e in spans]:
         if any(p.start < e and s < p.end for p in parts):
             continue
-        if not sure and (re.search(r"(?<![^\s(/.-])\d{1,4}[ .]$", text[max(0, s - 6):s])
+        if not sure and (re.search(r"(?<![^\s(/.-])\d{1,4}[ .\n]$", text[max(0, s - 6):s])  # (or wrapped)
                          and not re.search(r"(?<![\d.,])\d[.,]\d $", text[max(0, s - 6):s])  # 'Astra 1.4 A14NET': a displacement
                          or re.match(r"[ .]\d", text[e:e + 2])):
             continue  # "1 987 473 500", "0 986 479 B93": a group of a longer number, not a Fiat 500 or a B-engine

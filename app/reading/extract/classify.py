@@ -34,6 +34,13 @@ def _asks_for_parts(text: str) -> bool:
     return any(intent.search(s) and has_part_noun(s) for s in re.split(r"(?<=[.!?\n])\s+", text))
 
 
+def _parts_only_asked_about(text: str) -> bool:
+    """Every sentence that names a part is a question and counts nothing ('er klossene sendt?'): parts asked about,
+    not asked for."""
+    named = [s for s in re.split(r"(?<=[.!?\n])\s+", text) if has_part_noun(s)]
+    return bool(named) and all(s.rstrip().endswith("?") and not re.search(r"\d", s) for s in named)
+
+
 def bare_question(text: str) -> str | None:
     """A question in the new text that names no part and asks for nothing ('tuleeko tämä vielä tänään?',
     'kommer den i dag?'): about an order, not for one."""
@@ -65,6 +72,8 @@ def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_re
         return "follow_up"  # "checking on OSL-000412, it was 2 discs and pads": the order restated, not a new one
     if has_lines and order_ref and is_reply and not part_numbers and bare_question(text):
         return "follow_up"  # a reply to our acknowledgement asking 'is it still coming today?': no new parts
+    if has_lines and order_ref and not part_numbers and not _asks_for_parts(text) and _parts_only_asked_about(text):
+        return "follow_up"  # 'Har ikke sett noe til klossene ennå – er de sendt?' under OSL-000123: where they are
     if has_lines:
         return "order"
     if pattern("follow_up").search(both) or (
