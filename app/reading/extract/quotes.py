@@ -204,12 +204,7 @@ def split_quotes(text: str, subject: str = "", *, as_forward: bool = False) -> Q
         fwd_body = _forwarded_body(text, marker, rest) or _header_block_body(text)
         if fwd_body and all(line.lstrip().startswith(">") for line in fwd_body.split("\n") if line.strip()):
             # forwarded as a quote, every line under '>' (Apple Mail): the forward itself, one level of quoting off
-            fwd_body = "\n".join(re.sub(r"^[ \t]*>[ \t]?", "", line) for line in fwd_body.split("\n"))
-            lines = fwd_body.split("\n")
-            head = 0
-            while head < len(lines) and head < 14 and (_HEADER_LINE.match(lines[head]) or not lines[head].strip()):
-                head += 1
-            fwd_body = "\n".join(lines[head:])
+            fwd_body = _after_header_block([re.sub(r"^[ \t]*>[ \t]?", "", line) for line in fwd_body.split("\n")], 14)
         if fwd_body:
             fwd_body, _ = _drop_quoted_lines(fwd_body)
             fwd_body, _ = strip_signature(fwd_body)
@@ -223,17 +218,20 @@ def split_quotes(text: str, subject: str = "", *, as_forward: bool = False) -> Q
 _HEADER_LINE = re.compile(r"^\s*[*]*[\w ]{1,20}[*]*\s?:\s", re.U)
 
 
+def _after_header_block(lines: list[str], most: int) -> str:
+    """The lines after a forward's header block (From:/Sent:/Subject: lines and blanks, at most `most` of them)."""
+    i = 0
+    while i < len(lines) and i < most and (_HEADER_LINE.match(lines[i]) or not lines[i].strip()):
+        i += 1
+    return "\n".join(lines[i:])
+
+
 def _forwarded_body(text: str, marker: re.Match | None, rest: list) -> str:
     """The first forwarded message's body, without its From:/Sent:/Subject: block."""
     if rest:
         return rest[0].full_body if hasattr(rest[0], "full_body") else rest[0].content
     if marker:
-        body = text[marker.end():].lstrip("\n")
-        lines = body.split("\n")
-        i = 0
-        while i < len(lines) and (_HEADER_LINE.match(lines[i]) or not lines[i].strip()) and i < 12:
-            i += 1
-        return "\n".join(lines[i:])
+        return _after_header_block(text[marker.end():].lstrip("\n").split("\n"), 12)
     return ""
 
 
@@ -248,11 +246,7 @@ def _header_block_body(text: str) -> str:
     m = _FWD_FROM.search(text)
     if not m:
         return ""
-    lines = [re.sub(r"^(?:>[ \t]?)+", "", line) for line in text[m.start():].split("\n")]
-    i = 0
-    while i < len(lines) and i < 14 and (_HEADER_LINE.match(lines[i]) or not lines[i].strip()):
-        i += 1
-    return "\n".join(lines[i:]) if i < len(lines) else ""
+    return _after_header_block([re.sub(r"^(?:>[ \t]?)+", "", line) for line in text[m.start():].split("\n")], 14)
 
 
 def known_languages() -> tuple[str, ...]:
