@@ -456,3 +456,34 @@ def test_a_question_about_our_orders_parts_is_a_follow_up():
     result = mail("Hei\n\nHar ikke sett noe til klossene ennå – er de sendt? Bilen skulle vært ferdig i går.",
                   subject="Ordrebekreftelse [OSL-000123]")
     assert result.kind == "follow_up" and result.order_ref == "OSL-000123"
+
+
+@pytest.mark.parametrize("body", [
+    "need 2x brake pads TRW GDB1550 for the Focus, driver collects in 15 mins",
+    "Bonjour, 1 filtre à huile Purflux L358A pour la 308, je passe vers 11h45. Merci",
+])
+def test_a_duration_or_a_clock_time_written_with_h_is_no_unread_number(body):
+    result = sms(body, "+447700900123")
+    assert len(result.lines) == 1 and not hard_reasons(result.review_reasons), result.review_reasons
+
+
+def test_a_british_address_line_above_a_forward_is_no_order_line():
+    result = mail("Hi,\n\nplease deliver the below, PO 5512.\n\nTom Reed\nReed Motors Ltd\nUnit 7, Mill Lane, Bradford BD4 6RT"
+                  " · 01274 555 018\n\n---------- Forwarded message ---------\nFrom: Lee <lee@reed.example>\n"
+                  "Subject: parts\n\nFocus 1.0 EcoBoost:\nBosch 0 986 494 822 front pads x1\n", subject="Fwd: parts")
+    assert pns(result) == ["0 986 494 822"], pns(result)
+
+
+@pytest.mark.parametrize(("body", "quantity", "doubt"), [
+    ("Moin,\n\nZündkerzen NGK 90323, 6 Stück (alle 6 Zylinder)\n\nfür den BMW 330i, M-XY 4411", 6, False),
+    ("Hej,\n\n2st tändstift NGK 91112 ... nej, byt alla 4\n\nVolvo V40 ABC 123", 2, True),
+])
+def test_a_count_beside_all_or_the_cars_cylinders_echoes_the_lines_count_or_is_a_doubt(body, quantity, doubt):
+    result = mail(body)
+    assert [line.quantity for line in result.lines] == [quantity]
+    assert bool(hard_reasons(result.review_reasons)) == doubt, result.review_reasons
+
+
+def test_an_initial_under_the_lines_is_no_either_or_suffix():
+    result = mail("tjena\n\n1 termostat 03L 121 111 AF\n\n/K", subject="delar")
+    assert not any("Either/or" in r for r in result.review_reasons), result.review_reasons

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from app.reading.extract.lexicon import brand_set, common, has_part_noun, vehicle_names
+from app.reading.extract.lexicon import brand_set, common, fragment, has_part_noun, vehicle_names
 from app.reading import reasons as R
 from app.reading.reasons import say
 
@@ -133,6 +133,7 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                             r"(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])\.?)(?![\w/])"), "date_time", True),
         "time": (re.compile(r"(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?(?:am|pm|h|uhr))?(?![\w:])", re.I),
                  "date_time", True),
+        "clock_h": (re.compile(r"(?<![\w.:])(?:[01]?\d|2[0-3])h[0-5]\d(?!\w)", re.I), "date_time", True),
         "clock": (re.compile(r"(?<!\w)(?:kl|klo|klockan|kello|um|at|à|before|after|innen|inden|före|ennen|bis|vor|"
                              r"vid|ved|omkring|gegen|vers|around|noin|rundt|runt|"
                              r"efter|etter|nach|après|avant|før|for|till|until|by|jälkeen|tot|voor|na)"
@@ -146,7 +147,7 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                                   r"(?:[01]\d|2[0-3])[0-5]\d(?!\w)", re.I), "date_time", True),
         "duration": (re.compile(r"(?<![\w.,])\d{1,3}(?:\s?[-–]\s?\d{1,3})?\s?(?:dager|dage|dagar|days?|tage?n?|"
                                 r"päivää?|pv|jours?|dagen|timer|timmar|tunnin|tuntia|hours?|stunden|heures?|uur|"
-                                r"min(?:utter|uter|utes?|uuttia)?|uker|veckor|weeks?|wochen|viikkoa|std|stunde|stund|hrs?|tim)(?!\w)", re.I),
+                                r"min(?:utter|uter|utes?|uuttia|s)?|uker|veckor|weeks?|wochen|viikkoa|std|stunde|stund|hrs?|tim)(?!\w)", re.I),
                      "date_time", True),
         # a month and year: a first registration ('EZ 09/2018', 'førstegangsreg. 03/2016'), a build date
         "month_year": (re.compile(r"(?<![\w./-])(?:0?[1-9]|1[0-2])[./](?:19[5-9]\d|20[0-3]\d)(?![\w/-]|\.\d)"), "date_time",
@@ -177,6 +178,9 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                                 r"(?<![\w-])(?:[a-z]{1,2}-)?\d{4,5}(?=\s+[A-ZÅÄÖÆØÜ][a-zåäöæøüé]{2,}(?:\s*$|\s*[,·•|]|\s*\n))|"
                                 r"(?<![\w-])\d{4}(?=\s(?-i:[A-ZÅÄÖÆØÜ])[a-zåäöæøüé]{2,}\.(?!\w))",
                                 re.I | re.M), "address", False),
+        # a British postcode ('LS12 2PL', 'M17 1DB') and a Dutch one before its town ('3512 AB Utrecht')
+        "postcode_uk_nl": (re.compile(r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}|\d{4}\s?[A-Z]{2}(?=\s+[A-Z][a-z]{2,}))"
+                                      r"(?![\w-])"), "address", True),
         "street": (re.compile(r"(?<!\w)[A-ZÅÄÖÆØÜ][\wåäöæøüé.-]*(?:gata|gatan|gate|gaten|vei|veien|veg|vegen|vej|vejen|"
                               r"gade|straße|strasse|str\.|weg|tie|katu|road|street|st\.|allé|allee|rue|laan|plein|"
                               r"torget|torg|väg|vägen|plads)\s\d{1,4}[a-z]?(?!\w)|"
@@ -241,9 +245,19 @@ def recognise(text: str) -> list[Claim]:
             at = max(0, m.start() - 12)
             claims.append(Claim(at + gen.start(1), at + gen.end(1), "tyre_size", False))
     claims += [Claim(s, e, "date_time", True) for s, e in _clock_words(text)]
+    for m in _car_counts().finditer(text):
+        claims.append(Claim(*m.span("n" if m.group("n") else "n2"), "count_echo", False))
     for role, rx in _never_code_res():
         claims += [Claim(m.start(), m.end(), role, True) for m in rx.finditer(text)]
     return claims
+
+
+@cache
+def _car_counts() -> re.Pattern:
+    """A count of what the car has ('4 cilinders', 'all 4 wheels') or 'all N' repeating a line's count."""
+    things = "|".join(common("car_counts"))
+    every = "|".join(fragment(w) for w in common("all_words"))
+    return re.compile(rf"(?<![\w.,/-])(?P<n>\d{{1,2}})\s(?:{things})(?!\w)|(?<!\w)(?:{every})\s(?P<n2>\d{{1,2}})(?![\w.,/-])", re.I)
 
 
 _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odometer", "range_with_unit": "measure",
@@ -419,7 +433,9 @@ def _certain_other() -> re.Pattern:
         rf"|(?<![\w./-])(?:0?[1-9]|1[0-2])[./](?:19[5-9]\d|20[0-3]\d)(?![\w/-]|\.\d)"                       # EZ 09/2018
         rf"|(?<!\w)(?:kl|klo|klockan|kello|um)\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?=\s?(?:uhr|h\b|-?tiden|-?ajan|am\b|pm\b))"
-        rf"|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\w:])",
+        rf"|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\w:])"
+        rf"|(?<![\w.:])(?:[01]?\d|2[0-3])h[0-5]\d(?![\w:])"                                          # 16h30
+        rf"|(?<![\w-])(?-i:[A-Z]{{1,2}}\d[A-Z\d]?[ ]\d[A-Z]{{2}})(?=[ \t]*(?:[·•|,]|$))",                # LS12 2PL, at an address's end
         re.I)
 
 
@@ -482,6 +498,10 @@ def account(text: str, extracted: list[Claim], line_spans: list[tuple[int, int]]
                 elif c.strong or c.role in EXTRACTED:
                     strong.append(c)
         t.strong_roles = {c.role for c in strong}
+        if "count_echo" in t.roles:
+            t.roles.discard("count_echo")
+            if not t.roles and _echoes_a_count(text, t, extracted):
+                t.roles.add("quantity")
         if not t.roles:
             unexplained.append(t)
             continue
@@ -492,6 +512,16 @@ def account(text: str, extracted: list[Claim], line_spans: list[tuple[int, int]]
             t.strong_roles = {"part_number"} | {c.role for c in clash}
             conflicts.append(t)
     return Accounting(kept, unexplained, conflicts, stray, stray_unexplained)
+
+
+def _echoes_a_count(text: str, token: Token, extracted: list[Claim]) -> bool:
+    """'4 stuks (alle 4 cilinders)': the number beside 'all' or a thing the car has repeats a count read on the same
+    text line. A different number there ('2st ... nej fyra, byt alla 4') is no echo: it stays unread."""
+    ls, le = text.rfind("\n", 0, token.start) + 1, text.find("\n", token.end)
+    le = len(text) if le < 0 else le
+    counts = {int(d) for c in extracted if c.role == "quantity" and ls <= c.start < le
+              for d in re.findall(r"\d+", text[c.start:c.end])}
+    return token.text.isdigit() and int(token.text) in counts
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

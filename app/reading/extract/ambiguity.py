@@ -182,7 +182,7 @@ def _head(description: str | None) -> str:
 def _either_after() -> re.Pattern:
     """Right after a part number: '... 301 F eller G', '... 301 F/G?', '... 301 or G' (a suffix letter in doubt)."""
     ors = "|".join(words("or_words"))
-    return re.compile(rf"^(?:\s*[A-Z]{{1,2}})?\s*(?:(?:{ors})\s+|/\s*)[A-Z]{{1,2}}(?![\w/-])")
+    return re.compile(rf"^(?:[ \t]*[A-Z]{{1,2}})?[ \t]*(?:(?:{ors})[ \t]+|/[ \t]*)[A-Z]{{1,2}}(?![\w/-])")  # not across lines
 
 
 @cache
