@@ -96,9 +96,10 @@ def test_a_customer_sitting_and_waiting_is_urgent(body):
     assert sms(body).urgent
 
 
-# A short line naming a part that no line was read from, beside numbered lines that were: a missed line.
+# A short line naming a part that no line was read from, apart from the numbered lines that were: a missed line. Inside
+# the list (no blank line between) a consumable is read as the next line (tests/intake/test_extract_units.py).
 def test_a_description_only_line_missed_beside_numbered_ones_goes_to_review():
-    got = mail("Hei,\n\nTil Passat EL 12345:\n\n1 stk oljefilter Mann HU 7008 z\n1 stk luftfilter Mann C 35 154\n"
+    got = mail("Hei,\n\nTil Passat EL 12345:\n\n1 stk oljefilter Mann HU 7008 z\n1 stk luftfilter Mann C 35 154\n\n"
                "Motorolje 0W-20\n\nMvh Per")
     assert lines(got) == [("HU 7008 z", "oljefilter Mann", 1), ("C 35 154", "luftfilter Mann", 1)]
     assert got.needs_review

@@ -487,3 +487,14 @@ def test_a_count_beside_all_or_the_cars_cylinders_echoes_the_lines_count_or_is_a
 def test_an_initial_under_the_lines_is_no_either_or_suffix():
     result = mail("tjena\n\n1 termostat 03L 121 111 AF\n\n/K", subject="delar")
     assert not any("Either/or" in r for r in result.review_reasons), result.review_reasons
+
+
+@pytest.mark.parametrize(("body", "lines"), [
+    ("Hei,\n\n1 stk luftfilter Mann C 27 009\n4 l motorolje 0W-20\n\nVi henter.", 2),
+    ("Hej,\n\n2 st torkarblad Bosch 3 397 007 297\nSpolarvätska 5 l\n\nmvh Kalle", 2),
+    ("Hallo,\n\n1 Ölfilter Mann HU 7020 z\nMobil 1 ESP 5W-30 5 Liter\n\nGruß", 2),
+    ("Hei,\n\n1 stk oljefilter Mann HU 7020 z\nOljekapasitet: 4,3 l 0W-20\n\nHilsen", 1),
+    ("Hei,\n\n1 stk oljefilter Mann HU 7020 z\nolje har vi selv\n\nHilsen", 1),
+])
+def test_a_consumable_on_its_own_line_in_a_list_of_order_lines_is_a_line(body, lines):
+    assert len(mail(body).lines) == lines, [(l.part_number, l.description) for l in mail(body).lines]

@@ -161,8 +161,36 @@ def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list
                     conditionals.append(item.literal.strip())
                     continue
                 items.append(item)
+    items += _listed_consumables(masked, raw_lines, used, items, lang, intent_re)
     items.sort(key=lambda i: min((sp[0] for k in ("chunk", "line") for sp in i.spans.get(k, [])), default=0))
     return _merge_descriptions(items), conditionals
+
+
+def _listed_consumables(masked: str, raw_lines: list[tuple[int, str]], used: set[int], items: list[Item], lang: str,
+                        intent_re) -> list[Item]:
+    """A consumable on a text line of its own inside a list of order lines ('1stk oljefilter HU 719/7 x' /
+    '5 l motorolje 5W-30'): the next thing asked for, though it has no count or number. Not a 'label: value' line
+    ('Oljekapasitet: 4,3 l'), nor a sentence ('olje har vi selv'), a question, a price or an address."""
+    from app.reading.extract.line_quality import _aside_line, _consumables, _sentence_words
+
+    def read(idx: int) -> bool:
+        base, line = raw_lines[idx]
+        return any(base <= sp[0] < base + len(line) + 1 for i in items for sp in i.spans.get("chunk", []))
+
+    out: list[Item] = []
+    for idx, (base, line) in enumerate(raw_lines):
+        text = line.strip()
+        if (idx == 0 or idx in used or not text or not raw_lines[idx - 1][1].strip() or not read(idx - 1) or read(idx)
+                or not (_consumables().search(text) or _VISCOSITY.search(text)) or ":" in text or text.endswith("?")
+                or len(_WORD_RE.findall(text)) > 7
+                or any(w.lower() in _sentence_words() for w in _WORD_RE.findall(text)) or _aside_line(text)):
+            continue
+        out += _sentence_items(line, lang, True, True, intent_re, offset=base)
+    return out
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_VISCOSITY = re.compile(r"(?<![\w-])\d{1,2}W-?\d{2}(?![\w-])", re.I)  # an oil named by its grade ('Castrol Edge 5W-30')
 
 
 @cache
