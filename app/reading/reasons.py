@@ -35,6 +35,8 @@ ON_LINE = N_("Line {n}: {why}")
 UNREAD_CELL = N_("'{code}' is read into no field of its table row; check the line's part number.")
 UNREAD_CELL_COLUMN = N_("'{code}' (column '{column}') is read into no field of its table row; check the line's part "
                         "number.")
+SOME_OF_BELOW = N_("The message points to the mail below but names only some of it ('{words}'); the lines are read "
+                   "from that mail, so check which of them are wanted.")
 SAME_AS_LAST = N_("The message asks for '{words}' (same as last time); look up the previous order and confirm the "
                   "parts.")
 CORRECTION = N_("The message corrects itself ('{words}'); check which parts and quantities are meant.")

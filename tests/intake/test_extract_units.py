@@ -498,3 +498,15 @@ def test_an_initial_under_the_lines_is_no_either_or_suffix():
 ])
 def test_a_consumable_on_its_own_line_in_a_list_of_order_lines_is_a_line(body, lines):
     assert len(mail(body).lines) == lines, [(l.part_number, l.description) for l in mail(body).lines]
+
+
+@pytest.mark.parametrize(("body", "subject"), [
+    ("Hei,\n\nsamme som nedenfor, men bare klossene. Skivene har vi.\n\nPer\n\nman. 17. nov. 2025 kl. 08:10 skrev Per "
+     "<per@verksted.example>:\n> Golf EL 12345:\n> 2 stk bremseskiver 1K0 615 301 AA\n> 1 sett klosser 1K0 698 151 A\n",
+     "Re: bremser Golf"),
+    ("Hi,\n\nas below but only the pads please.\n\nTom\n\nOn Mon, 17 Nov 2025 at 08:10, Tom <tom@garage.example> wrote:\n"
+     "> Focus AB12 CDE:\n> 2 x front discs 0 986 479 C35\n> 1 x front pads 0 986 494 822\n", "Re: brakes Focus"),
+])
+def test_pointing_to_the_mail_below_but_naming_only_some_of_it_goes_to_review(body, subject):
+    result = mail(body, subject=subject)
+    assert result.needs_review and any("names only some of it" in r for r in result.review_reasons), result.review_reasons

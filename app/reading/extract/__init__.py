@@ -62,7 +62,9 @@ def extract(doc: MailDoc, catalogue: Catalogue | None = None) -> ParsedMessage:
 def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) -> None:
     subject, forwarded_subject, is_reply = clean_subject(doc.subject)
     split = split_quotes(doc.body_text, doc.subject)
+    only_some = None
     if _points_below(split, subject):
+        only_some = _names_some_of_below(split.new_text)
         split = split_quotes(doc.body_text, doc.subject, as_forward=True)
     new_text = split.new_text
     pm.new_text = new_text
@@ -199,6 +201,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     pm.lines = [_to_line(item) for item in items]
     reasons = _review_reasons(pm, doc, items, conditionals, signal_text, unread, refused, attachment_ref, lang)
     reasons += restated
+    if only_some:
+        reasons.append(say(R.SOME_OF_BELOW, words=only_some))
     for item in items:
         claims += [Claim(s, e, "part_number") for s, e in item.spans.get("part_number", [])]
         claims += [Claim(s, e, "quantity") for s, e in item.spans.get("quantity", [])]
@@ -270,6 +274,18 @@ def _points_below(split, subject: str) -> bool:
     if signals.ORDER_REF.search(split.quoted_text) or find_part_numbers(top, context=False):
         return False
     return not any(has_part_noun(line) for line in top.split("\n") if not pattern("points_below").search(line))
+
+
+def _names_some_of_below(top: str) -> str | None:
+    """The line that points at the mail below also names a part ('sama kuin alla olevassa viestissä, mutta vain
+    jarrupalat', 'as below but only the pads'): some of it is wanted, and which is for the clerk to settle. The
+    pointing line's own words, when they name one."""
+    below = pattern("points_below")
+    for line in top.split("\n"):
+        m = below.search(line)
+        if m and has_part_noun(line[:m.start()] + " " + line[m.end():]):
+            return _short(line.strip())
+    return None
 
 
 def _urgency_negated(text: str) -> bool:
