@@ -510,3 +510,13 @@ def test_a_consumable_on_its_own_line_in_a_list_of_order_lines_is_a_line(body, l
 def test_pointing_to_the_mail_below_but_naming_only_some_of_it_goes_to_review(body, subject):
     result = mail(body, subject=subject)
     assert result.needs_review and any("names only some of it" in r for r in result.review_reasons), result.review_reasons
+
+
+@pytest.mark.parametrize("body", [
+    "Hi,\n\nGates KP15580XS timing belt kit + water pump x1 for the Golf AB12 CDE\n\nthanks",
+    "Bonjour,\n\n1 kit distribution + pompe à eau SKF VKMC 01121 pour Clio AB-123-CD\n\nMerci",
+])
+def test_a_kit_and_what_it_holds_joined_by_plus_under_one_number_is_one_line(body):
+    result = mail(body)
+    assert len(result.lines) == 1 and not hard_reasons(result.review_reasons), (
+        [(l.part_number, l.description) for l in result.lines], result.review_reasons)

@@ -75,6 +75,11 @@ def _conj() -> re.Pattern:
     return re.compile(rf"(?<!\w)(?:{'|'.join(words('conjunctions'))})(?!\w)|\+|&", re.I)
 
 
+# a kit named last before a '+' ('timing belt kit + water pump'): what follows is what the kit holds
+KIT_END = re.compile(r"(?:kit|set|sett|satz|sats|sæt|sarja|setti|jeu|stel|distribution|kit\s\w+)\s*$", re.I)
+_KIT_PLUS = re.compile(r"(?:kit|set|sett|satz|sats|sæt|sarja|setti|jeu|stel|distribution|kit\s\w+)\s*\+", re.I)
+
+
 def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int] | None,
              hard_reasons: int) -> dict[str, float]:
     """The evidence a reading rests on, as numbers (each roughly 0 to 1, counts capped)."""
@@ -97,7 +102,8 @@ def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int
         "lines": float(min(n, 10)),
         "default_qty_frac": sum(not i.quantity.explicit for i in items) / n if n else 0.0,
         "desc_digit": float(min(sum(bool(re.search(r"\d", d)) for d in descs), 3)),
-        "desc_conj": float(min(sum(bool(_conj().search(d)) for d in descs), 3)),
+        "desc_conj": float(min(sum(bool(_conj().search(i.description or "")) and not _KIT_PLUS.search(i.literal or "")
+                                   for i in items), 3)),
         "pn_grammar_frac": sum(fits_grammar(p) for p in pns) / len(pns) if pns else 0.0,
         "reply": float(bool(is_reply)),
         "uncovered_nouns": float(min(uncovered, 3)),

@@ -9,7 +9,7 @@ from functools import cache
 from app.reading.extract.descriptions import clean_description
 from app.reading.extract.layouts import Item, _labelled_blocks, _text_table, _vertical_table, items_from_rows
 from app.reading.extract.lexicon import common, fragment, has_part_noun, lexicon, part_noun_re, pattern, words
-from app.reading.extract.confidence import fits_grammar
+from app.reading.extract.confidence import KIT_END, fits_grammar
 from app.reading.extract.partnumbers import PartMatch, _whole_formats, find_part_numbers
 from app.reading.extract.vehicle import mentions_vehicle
 from app.reading.extract.quantities import Quantity, find_quantity
@@ -343,6 +343,12 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
                 bool(part_noun_re().search(sentence, pos, m.start()))
             checked_to = m.start()
         left_part = left_pn or left_noun
+        # 'CT1149WP1 timing belt kit + water pump', 'kit distribution + pompe à eau' under one number: what the kit
+        # holds, one line
+        kit_holds = (m.group().strip() == "+" and not right_pn and not _quantity_start(right, lang)
+                     and bool(KIT_END.search(sentence[start:m.start()])))
+        if kit_holds:
+            continue
         if ((_quantity_start(right, lang) and right_has_part and left_part) or (left_pn and right_pn)
                 or (not right_pn and _part_noun_start(right) and left_part)
                 # '5 l moottoriöljy 5W-30 Castrol ja öljynsuodatin Mann W 7008': a consumable, then a part of its own
