@@ -520,3 +520,35 @@ def test_a_kit_and_what_it_holds_joined_by_plus_under_one_number_is_one_line(bod
     result = mail(body)
     assert len(result.lines) == 1 and not hard_reasons(result.review_reasons), (
         [(l.part_number, l.description) for l in result.lines], result.review_reasons)
+
+
+@pytest.mark.parametrize(("body", "plate"), [
+    ("Moin, brauch 1x Wasserpumpe 03L 121 011 P für Caddy, tschech. Kennz. PO 7KT42, holt der Fahrer ab", "PO 7KT42"),
+    ("Morning, 1x brake hose for the MGB GT '72 RUN 231K on the ramp, ASAP", "RUN 231K"),
+])
+def test_a_plate_after_its_label_or_in_an_old_british_form_is_the_plate(body, plate):
+    result = sms(body, "+491511234567")
+    assert result.plate == plate and result.customer_reference is None, (result.plate, result.customer_reference)
+
+
+@pytest.mark.parametrize(("body", "part_numbers"), [
+    ("Hei,\n\n1 stk 13-pols stikkontakt Hella 8JA 005 765-001\n1 stk adapter 7-13 pin\n\nHilsen Per, reg EL 12345", ["8JA 005 765-001", None]),
+    ("Hej,\n\n2 st bromsbackar Knott 200x50 till släpvagnen, reg ABC 123\n\nmvh", [None]),
+    ("Hei,\n\n2 stk batteri Varta Promotive EFB 690 500 105\n\nMvh, reg EL 12345", ["690 500 105"]),
+    ("Moi,\n\n1 kpl etupuskuri 5G0 807 221 GRU\n\nterv. ZKX-512", ["5G0 807 221 GRU"]),
+])
+def test_pin_counts_and_sizes_are_no_part_numbers_and_battery_kinds_and_primer_codes_keep_their_place(body, part_numbers):
+    assert pns(mail(body)) == part_numbers
+
+
+@pytest.mark.parametrize("word", ["baklys", "tåkelys", "Rücklicht", "klips", "Stoßstange", "puskuri", "kondensator",
+                                  "Sicherung", "säkring", "stekker", "adapter", "gummi", "Faltenbalg"])
+def test_lights_body_trim_ac_and_electrical_words_name_parts(word):
+    from app.reading.extract.lexicon import has_part_noun
+    assert has_part_noun(word)
+
+
+@pytest.mark.parametrize("sentence", ["the van is off the road, recovery dropped it", "vielleicht morgen", "boring"])
+def test_words_that_only_contain_a_part_word_name_no_part(sentence):
+    from app.reading.extract.line_quality import names_a_part
+    assert not names_a_part(sentence)

@@ -435,6 +435,9 @@ def _certain_other() -> re.Pattern:
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?=\s?(?:uhr|h\b|-?tiden|-?ajan|am\b|pm\b))"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\w:])"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3])h[0-5]\d(?![\w:])"                                          # 16h30
+        rf"|(?<![\w.,/-])\d{{1,2}}(?:[-–]\d{{1,2}})?[ -]?(?:pols|polet|polig|poliger|poolig|pin|pins|pinn|nastainen|"
+        rf"broches)(?!\w)"                                                                         # 13-pols, 7-13 pin
+        rf"|(?<![\w.,/-])\d{{2,4}}[ ]?[x×][ ]?\d{{2,4}}(?:[ ]?mm)?(?![\w.,/-])"                       # 200x50 (a size)
         rf"|(?<![\w-])(?-i:[A-Z]{{1,2}}\d[A-Z\d]?[ ]\d[A-Z]{{2}})(?=[ \t]*(?:[·•|,]|$))",                # LS12 2PL, at an address's end
         re.I)
 

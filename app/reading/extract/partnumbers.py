@@ -79,6 +79,7 @@ def _not_prefix() -> frozenset[str]:
         "I", "TEL", "EAN", "ART", "QTY", "PCS", "STK", "KPL", "ST", "MFG", "VH", "CVR", "ORG", "MVA", "VAT",
         "UK", "DE", "SE", "DK", "FI", "FR", "NL", "BE", "GB", "KL", "KLO", "UHR", "BJ", "MY", "AT", "IN",
         "HDI", "TDS", "SDI", "GTE", "RS", "ST", "SR", "LTD", "AS", "AB", "OY", "GMBH", "BV", "VOR",
+        "EFB", "AGM",  # a battery's kind before its number ("Varta Promotive EFB 690 500 105")
     }
     words.update(b.upper() for b in brand_set())
     words.update(m.upper() for m in common("makes"))

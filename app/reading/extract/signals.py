@@ -84,6 +84,12 @@ def _reference() -> re.Pattern:
                       rf"(?:[ \t]+(?:er|är|ist|is|on|est|=))?\s*+[:.#]?\s*+{value}", re.I)
 
 
+@cache
+def _plate_label_end_re() -> re.Pattern:
+    return re.compile(rf"(?:{pattern('plate_labels', ('no', 'sv', 'da', 'fi', 'de', 'en', 'fr', 'nl')).pattern})\s*[:.#]?\s*$",
+                      re.I)
+
+
 def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | None]:
     """The workshop's own PO / requisition / work order / Kommission, as written."""
     best = None
@@ -98,6 +104,9 @@ def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | No
             continue  # short labels only count when written in capitals
         if label.lower() in ("ref", "ref.", "réf", "réf.") and not re.search(r"\d", value):
             continue
+        if label.lower() in ("po", "ao", "wo", "or", "bc") and _plate_label_end_re().search(text[max(0, m.start() - 25):m.start()]):
+            continue  # 'poln. Kennz. PO 5KX21', 'reg. PO 12345': a plate whose letters read like a label
+
         inner = _reference().match(value)
         if inner and re.search(r"\d", inner.group("v")) and re.search(r"[^\W\d_]{4,}", value[:inner.start("v")]):
             value = inner.group("v").strip().rstrip(".")  # "ref: werkorder 7714": the work order's own number

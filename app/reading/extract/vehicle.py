@@ -18,13 +18,14 @@ _VIN = re.compile(r"(?<![A-Za-z0-9])([A-HJ-NPR-Z0-9]{17})(?![A-Za-z0-9])")
 _SHAPES: dict[str, tuple[str, bool]] = {
     "fr": (r"[A-Z]{2}-\d{3}-[A-Z]{2}|[A-Z]{2} \d{3} [A-Z]{2}", True),
     "be": (r"\d-[A-Z]{3}-\d{3}", True),
-    "uk": (r"[A-Z]{2}\d{2} ?[A-Z]{3}", True),
+    "uk": (r"[A-Z]{2}\d{2} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-Z]", True),  # current, and the old suffix ('NOJ 412M')
     "de": (r"[A-ZÄÖÜ]{1,3}-[A-Z]{1,2} ?\d{1,4}[EH]?|[A-ZÄÖÜ]{1,3} [A-Z]{1,2} \d{1,4}[EH]?", True),
     "nl": (r"(?:[A-Z]{2}|\d{2}|[A-Z]{3}|\d{1,3}|[A-Z])-(?:[A-Z]{2,3}|\d{2,3})-(?:[A-Z]{1,2}|\d{1,3})", True),
     "fi": (r"[A-ZÅÄÖ]{2,3}-\d{1,3}", False),
     "da": (r"[A-Z]{2} ?\d{2} ?\d{3}", False),
     "no": (r"[A-Z]{2} ?\d{5}|[A-Z]{2} ?\d{2} ?\d{3}", False),
     "sv": (r"[A-Z]{3} ?\d{2}[A-Z0-9]", False),
+    "pl": (r"[A-Z]{2,3} ?\d[A-Z0-9]{3,4}", False),  # a Polish plate, taken only after a plate label
 }
 _LANG_COUNTRY = {"no": "no", "sv": "sv", "da": "da", "fi": "fi", "de": "de", "en": "uk", "fr": "fr", "nl": "nl"}
 
@@ -115,7 +116,7 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
     langs = tuple(sorted({lang, "en"}))
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
-    order = ["fr", "be", "uk", "de", "nl", "no", "da", "sv", "fi"]
+    order = ["fr", "be", "uk", "de", "nl", "no", "da", "sv", "fi", "pl"]
     order = [c for c in order if c in home] + [c for c in order if c not in home]
     for country in order:
         strong = _SHAPES[country][1]
