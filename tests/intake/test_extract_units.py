@@ -552,3 +552,26 @@ def test_lights_body_trim_ac_and_electrical_words_name_parts(word):
 def test_words_that_only_contain_a_part_word_name_no_part(sentence):
     from app.reading.extract.line_quality import names_a_part
     assert not names_a_part(sentence)
+
+
+@pytest.mark.parametrize(("body", "sender"), [
+    ("Morning, 2x rear pads Mintex MDB1234 for the Transit, KN68 ZTU. Will collect about 3. Cheers", "+447700900111"),
+    ("Morning, 1x manifold gasket GEG 103 for an MGB GT '74 on the ramp. Cheers", "+447700900111"),
+    ("Moi! Corollaan (ZKX-512, 1.6 VVT-i -05) 1 kpl takaäänenvaimennin Bosal 285-145. Haen itse.", "+358401234567"),
+    ("Hei, EB 48213 skal ha 120 000-service: 1 stk oljefilter Mann HU 7020 z. Henter.", "+4791234567"),
+    ("Hej! 2 st H7 Osram 64210NL och 10 st W5W-lampor till Passat JDX 44C. Hämtar.", "+46701234567"),
+    ("Moin, 1 Klimakompressor Denso DCP17071 für den C 200, R134a Füllmenge 590 g. Hol's morgen ab.", "+491511234567"),
+])
+def test_hours_years_service_intervals_bulb_types_and_refrigerants_are_no_unread_numbers(body, sender):
+    result = sms(body, sender)
+    assert not hard_reasons(result.review_reasons), result.review_reasons
+
+
+def test_a_separable_pickup_with_an_apostrophe_is_read():
+    assert sms("Servus, 1 Ölfilter Mahle OC 306 für die R 1200 GS. Hol's morgen früh ab.", "+491511234567").fulfilment == "pickup"
+
+
+def test_a_british_postcode_before_the_rest_of_the_address_is_no_part_number():
+    result = mail("Hi,\n\n1 x headlamp LH Valeo 046678\n\nGreg\nKirkstall Motors\nLS5 3BT Unit 4, Kirkstall Trading Estate, "
+                  "Leeds\n", subject="headlamp")
+    assert pns(result) == ["046678"], pns(result)

@@ -134,6 +134,18 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
         "time": (re.compile(r"(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s?(?:am|pm|h|uhr))?(?![\w:])", re.I),
                  "date_time", True),
         "clock_h": (re.compile(r"(?<![\w.:])(?:[01]?\d|2[0-3])h[0-5]\d(?!\w)", re.I), "date_time", True),
+        # 'will collect about 3', 'kommer ungefär 4.': an hour at the sentence's end
+        "clock_about": (re.compile(r"(?<!\w)(?:about|omtrent|ungefär|ungefair|etwa|environ|ongeveer|noin|cirka|ca\.?)"
+                                   r"[ \t](?:[1-9]|1[0-2])(?=[ \t]*(?:[.!,;]|$|\n))", re.I | re.M), "date_time", True),
+        # a model year after the car: "MGB GT '74", 'Corolla 1.6 VVT-i -05', 'dCi -18'
+        "year_short": (re.compile(r"(?<!\w)['’]\d{2}(?![\w'’])|(?<=[ \t])[-–]\d{2}(?=[ \t]*(?:[,.;)]|$|\n))", re.M),
+                       "date_time", False),
+        # 'skal ha 180 000-service', '60 000 km service': a service interval
+        "service_interval": (re.compile(r"(?<![\w.,])\d{1,3}(?:[ .]?000)[ -]?(?:km[ -]?)?(?:service|servicen|huolto|"
+                                        r"inspektion|wartung|entretien|onderhoud|beurt)(?!\w)", re.I), "odometer", True),
+        # 'Unit 4', 'Bygg 3': the building of an address
+        "unit": (re.compile(r"(?<!\w)(?:unit|units|bygg|bygning|building|hall|halle)[ \t]\d{1,3}[a-z]?(?!\w)", re.I),
+                 "address", False),
         "clock": (re.compile(r"(?<!\w)(?:kl|klo|klockan|kello|um|at|à|before|after|innen|inden|före|ennen|bis|vor|"
                              r"vid|ved|omkring|gegen|vers|around|noin|rundt|runt|"
                              r"efter|etter|nach|après|avant|før|for|till|until|by|jälkeen|tot|voor|na)"
@@ -262,7 +274,7 @@ def _car_counts() -> re.Pattern:
 
 _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odometer", "range_with_unit": "measure",
                      "fluid_spec": "measure", "tyre_load_index": "tyre_size", "volume_glued": "measure",
-                     "engine_glued": "model_code"}
+                     "engine_glued": "model_code", "bulb_glued": "measure", "refrigerant": "measure"}
 
 
 @cache
@@ -438,7 +450,9 @@ def _certain_other() -> re.Pattern:
         rf"|(?<![\w.,/-])\d{{1,2}}(?:[-–]\d{{1,2}})?[ -]?(?:pols|polet|polig|poliger|poolig|pin|pins|pinn|nastainen|"
         rf"broches)(?!\w)"                                                                         # 13-pols, 7-13 pin
         rf"|(?<![\w.,/-])\d{{2,4}}[ ]?[x×][ ]?\d{{2,4}}(?:[ ]?mm)?(?![\w.,/-])"                       # 200x50 (a size)
-        rf"|(?<![\w-])(?-i:[A-Z]{{1,2}}\d[A-Z\d]?[ ]\d[A-Z]{{2}})(?=[ \t]*(?:[·•|,]|$))",                # LS12 2PL, at an address's end
+        rf"|(?<![\w.,])\d{{1,3}}(?:[ .]?000)[ -]?(?:km[ -]?)?(?:service|servicen|huolto|inspektion|wartung|entretien|"
+        rf"onderhoud|beurt)(?!\w)"                                                                  # 120 000-service
+        rf"|(?<![\w-])(?-i:[A-Z]{{1,2}}\d[A-Z\d]?[ ]\d[A-Z]{{2}})(?![\w-])",                              # LS12 2PL
         re.I)
 
 
