@@ -575,3 +575,36 @@ def test_a_british_postcode_before_the_rest_of_the_address_is_no_part_number():
     result = mail("Hi,\n\n1 x headlamp LH Valeo 046678\n\nGreg\nKirkstall Motors\nLS5 3BT Unit 4, Kirkstall Trading Estate, "
                   "Leeds\n", subject="headlamp")
     assert pns(result) == ["046678"], pns(result)
+
+
+def test_a_consumable_after_a_comma_and_a_plus_is_a_line():
+    result = sms("Hei! Trenger 1 termostat Wahler 4256.87D til Golf, reg EL 12345, + 2 kanner blå kjølevæske 5L. Henter.")
+    assert [(l.quantity, l.part_number) for l in result.lines] == [(1, "4256.87D"), (2, None)], result.review_reasons
+
+
+def test_a_norwegian_motorcycle_plate_right_after_the_bike_is_the_plate_and_a_filter_code_is_not():
+    assert sms("Hei. Har en Honda CBF 600 inne, LE 2231. Trenger 1 oljefilter HiFlo HF204. Henter.").plate == "LE 2231"
+    assert sms("Hei. 2 stk oljefilter Mann HU 7020 z til Golf EL 12345. Henter.").plate == "EL 12345"
+
+
+@pytest.mark.parametrize(("body", "review"), [
+    ("Hallo,\n\n1 Satz Bremsbacken AL-KO 1213880\n\nFoto vom alten Lager hängt an. Wir holen ab.\n\nGruß, BN-AH 622", False),
+    ("Hei,\n\n1 stk oljefilter Mann HU 7020 z\n\nBilde av listen med resten er vedlagt.\n\nMvh, EL 12345", True),
+])
+def test_a_photo_said_to_show_a_thing_beside_written_lines_needs_no_review_but_a_photo_of_the_list_does(body, review):
+    raw = ("From: Verksted <post@verksted.example>\nTo: oslo@deler.example\nSubject: Bestilling\nMIME-Version: 1.0\n"
+           "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\n" + body +
+           "\n--b\nContent-Type: image/jpeg; name=IMG_1.jpg\nContent-Disposition: attachment; filename=IMG_1.jpg\n"
+           "Content-Transfer-Encoding: base64\n\n/9j/4AAQSkZJRgABAQ==\n--b--\n").encode()
+    result = parse_bytes(raw, "email")
+    assert any("attachment" in r for r in result.review_reasons) == review, result.review_reasons
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("Hej! 2 st H7 Osram 64210NL och 1 par torkarblad Bosch A 863 S till Passat JDX 44C. Hämtar efter kl 15.",
+     ["64210NL", "A 863 S"]),
+    ("Servus, 1 Ölfilter Mahle OC 306 für die R 1200 GS. Hol's morgen ab.", ["OC 306"]),
+])
+def test_an_osram_bulb_number_and_a_filter_number_that_looks_like_a_model_are_part_numbers(body, expected):
+    result = sms(body, "+46701234567")
+    assert pns(result) == expected and not any(". " in (l.description or "") for l in result.lines), result.lines

@@ -175,7 +175,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
 
     unread = [a for a in doc.attachments if not a.parsed and not a.inline and a.kind in ("image", "pdf", "other")]
     refused = [a for a in doc.attachments if not a.parsed and a.kind in ("csv", "xlsx")]
-    attachment_ref = bool(pattern("attachment_refs", langs).search(signal_text))
+    attachment_ref = bool(pattern("attachment_refs", langs).search(signal_text)) and not (
+        items and _photo_of_a_thing(signal_text, langs))
     attachment_order = bool(unread and (attachment_ref or not new_text.strip())) or bool(refused)
     pm.kind = classify_mod.classify(doc, subject, new_text, has_lines=bool(items), order_ref=pm.order_ref,
                                     is_reply=is_reply, attachment_order=attachment_order,
@@ -274,6 +275,24 @@ def _points_below(split, subject: str) -> bool:
     if signals.ORDER_REF.search(split.quoted_text) or find_part_numbers(top, context=False):
         return False
     return not any(has_part_noun(line) for line in top.split("\n") if not pattern("points_below").search(line))
+
+
+_OF = r"(?:av|af|vom|von|van|of|de|du|des|på|fra|från|der)"
+_SHOWN = re.compile(rf"[ \t]+{_OF}[ \t]+(?:(?:dem|den|det|the|het|de|le|la|les|l'|einem|einer|dem|alten|alte|gamle|"
+                    rf"gamla|old|oude|ancien|ancienne)[ \t]+){{0,2}}([^\W\d_][\w-]*)", re.I)
+_LIST_WORDS = re.compile(r"(?<!\w)(?:liste\w*|list|lista\w*|lijst\w*|bestilling\w*|beställning\w*|order\w*|"
+                         r"bestellung\w*|tilau\w*|commande\w*|dele|delene|delarna|parts|teile|onderdelen|osat|"
+                         r"pièces|rader|linjer|lines)(?!\w)", re.I)
+
+
+def _photo_of_a_thing(text: str, langs: tuple[str, ...]) -> bool:
+    """The lines are written in the text and a photo is said to show a thing ('Foto vom alten Lager hängt an',
+    'Foto van het typeplaatje', 'photo of the old part'): the photo is for the eye, the order is the text.
+    Not when the photo is of a list or the order ('bilde av listen')."""
+    refs = list(pattern("attachment_refs", langs).finditer(text))
+    shown = [m for ref in refs if (m := _SHOWN.match(text, ref.end()))]
+    return bool(shown) and not any(_LIST_WORDS.search(m.group(1)) for m in shown) and not any(
+        _LIST_WORDS.search(text[max(0, r.start() - 40):r.end() + 40]) for r in refs)
 
 
 def _names_some_of_below(top: str) -> str | None:

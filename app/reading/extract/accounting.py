@@ -361,6 +361,13 @@ def _vehicle_line_word() -> re.Pattern:
     return re.compile(rf"(?<!\w){vehicle_names('makes', 'models', extra=tuple(_codes()['model_words']))}(?!\w)", re.I)
 
 
+@cache
+def _code_prefixes() -> frozenset[str]:
+    """The letter prefixes of filter and plug numbers ('OC', 'HU', 'LX', 'W'): a number after one is the part's."""
+    with open(_DATA.parent / "part_grammar.json", encoding="utf-8") as fh:
+        return frozenset(p.lower() for p in json.load(fh)["lowercase_prefixes"]["prefixes"] if len(p) >= 2)
+
+
 def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
     """Model, chassis and engine codes and odometer readings that are certain by their surroundings: after a make
     or a model word ("Mercedes C 200", "Golf 7", "motor 2KD-FTV", "km-stand 187 000"), a model of the lexicon that
@@ -418,6 +425,8 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
         before = re.search(r"([^\W\d_][\w-]*)\s+$", text[max(0, s - 20):s])
         if before and before.group(1).lower() in brand_set():
             continue  # "Varta E11": a battery, not a chassis code
+        if not sure and before and before.group(1).lower() in _code_prefixes():
+            continue  # "Mahle OC 306": a filter's number, not a Peugeot 306
         out.append((s, e))
     return out
 

@@ -80,6 +80,11 @@ def _drop_lead_in(text: str) -> str:
 
 def clean_description(text: str, lang: str) -> str | None:
     text = _price().sub(" ", text)
+    # 'torkarblad Bosch     . Hämtar efter': the sentence after the part's number (masked) and a full stop is no part
+    # of its description
+    cut = re.search(r"\s{2,}[.!]\s+[A-ZÅÄÖÆØÜ]", text)
+    if cut and has_part_noun(text[:cut.start()]):
+        text = text[:cut.start()]
     gap = _masked_vehicle_tail(lang).search(" " + text)
     if gap and not has_part_noun(gap.group()):
         text = (" " + text)[:gap.start()]  # while a masked vehicle still leaves its gap ('til en     D4 2015')

@@ -74,7 +74,8 @@ def _sentences(text: str, base: int) -> list[tuple[int, int]]:
 def _conj(lang: str = "en") -> re.Pattern:
     # the message's own conjunctions and English ones: Dutch 'en' is 'and', Nordic 'en' is 'a'
     alts = "|".join(words("conjunctions", tuple(sorted({lang, "en"}))))
-    return re.compile(rf"\s*(?:(?<!\d),|,(?!\d)|;|\s(?:{alts}|\+|&)\s)\s*", re.I)  # not the comma of 4,3 l
+    # not the comma of 4,3 l; ', + 2 kanner': a comma and a plus are one cut
+    return re.compile(rf"\s*(?:,[ \t]*[+&](?=\s)|(?<!\d),|,(?!\d)|;|\s(?:{alts}|\+|&)\s)\s*", re.I)
 
 
 @cache
@@ -334,7 +335,7 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
         right_pn = any(m.end() <= p.start < nxt for p in pns)
         # "W 712/75, 2 kpl": a trailing count, not a new line; "og 1 liter spylervæske": a volume is a product,
         # "bremsevæske DOT 4, 1 liter": a bare volume at the end is the size of the part before it
-        right_has_part = right_pn or has_part_noun(right) or _volume_product(right)
+        right_has_part = right_pn or has_part_noun(right) or _volume_product(right) or _consumable(right)
         # The left side grows until a cut: only its new stretch is searched (a word of 64 characters back,
         # for a noun across the old end), or a long run of commas takes quadratic time.
         if not left_noun:

@@ -154,8 +154,11 @@ _WHOLE = [
     (re.compile(r"(?<![\w.,-])[0-3F] \d{3} \d{3} (?:\d{3}|[A-Z]\d{2}|[A-Z]{2}\d)(?![\w-]|[.,]\w)"), False),  # Bosch 0 986 494 123
     (re.compile(r"(?<![\w.-])\d[A-Z]{2} ?\d{3} ?\d{3}-\d{3}(?![\w-]|\.\w)"), False),
     (re.compile(r"(?<![\w.-])\d[0-9A-Z]{2}(?<=\d[A-Z]\d|\d\d[A-Z]|\d[A-Z]{2}) ?\d{3} ?\d{3}(?: ?[A-Z]{1,3}(?![\w-]))?"
-                r"(?![\w-]|\.\w)"), False),
+                r"(?: GRU(?![\w-]))?(?![\w-]|\.\w)"), False),  # VAG, 'GRU' for a body part sold primed
     (re.compile(r"(?<![\w.-])\d{5}-[0-9A-Z]{5}(?:-\d{2})?(?![\w-]|\.\w)"), False),
+    # Osram bulbs with their range's letters: 64210NL, 64193CBN, 64150NBS-01B
+    (re.compile(r"(?<![\w.-])64\d{3}(?:NL|NBS|NBU|NBL|CBN|CBI|XS|ULT|LTS|XR|XNB|SUP|HCB|CLC)(?:-\d{2}[A-Z])?(?![\w-]|\.\w)"),
+     False),
     # VAG fluids and greases with their grade: G 013 A8J M1, G 052 182 A2, D 009 102 M2
     (re.compile(r"(?<![\w.-])[GDB] ?\d{3} ?[0-9A-Z]{3}(?: ?[A-Z]\d)?(?![\w-]|\.\w)"), False),
     (re.compile(r"(?<![\w.-])\d{2}\.\d{4}-\d{4}\.\d(?![\w-]|\.\w)"), False),

@@ -26,6 +26,7 @@ _SHAPES: dict[str, tuple[str, bool]] = {
     "no": (r"[A-Z]{2} ?\d{5}|[A-Z]{2} ?\d{2} ?\d{3}", False),
     "sv": (r"[A-Z]{3} ?\d{2}[A-Z0-9]", False),
     "pl": (r"[A-Z]{2,3} ?\d[A-Z0-9]{3,4}", False),  # a Polish plate, taken only after a plate label
+    "no_mc": (r"[A-Z]{2} ?\d{4}", False),  # a Norwegian motorcycle's or trailer's, right after the vehicle or a label
 }
 _LANG_COUNTRY = {"no": "no", "sv": "sv", "da": "da", "fi": "fi", "de": "de", "en": "uk", "fr": "fr", "nl": "nl"}
 
@@ -116,7 +117,7 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
     langs = tuple(sorted({lang, "en"}))
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
-    order = ["fr", "be", "uk", "de", "nl", "no", "da", "sv", "fi", "pl"]
+    order = ["fr", "be", "uk", "de", "nl", "no", "da", "sv", "fi", "pl", "no_mc"]
     order = [c for c in order if c in home] + [c for c in order if c not in home]
     for country in order:
         strong = _SHAPES[country][1]
@@ -133,7 +134,9 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
                 continue
             if country == "uk" and not (ctx or "uk" in home):
                 continue
-            if not strong and not (ctx and (country in home or _label_before(text, m.start(), langs))
+            if country == "no_mc" and not ("no" in home and ctx and value[:2].lower() not in _filter_prefixes()):
+                continue
+            if not strong and country != "no_mc" and not (ctx and (country in home or _label_before(text, m.start(), langs))
                                    or whole_text_is_subject and country in home
                                    or country == "fi" and "fi" in home):
                 continue
