@@ -608,3 +608,14 @@ def test_a_photo_said_to_show_a_thing_beside_written_lines_needs_no_review_but_a
 def test_an_osram_bulb_number_and_a_filter_number_that_looks_like_a_model_are_part_numbers(body, expected):
     result = sms(body, "+46701234567")
     assert pns(result) == expected and not any(". " in (l.description or "") for l in result.lines), result.lines
+
+
+def test_compressor_oil_grades_are_no_part_numbers():
+    result = mail("Hallo,\n\n1 Trockner A 204 830 03 83\n2 Flaschen PAG-Öl ISO 46\n\nGruß, M-AB 1234")
+    assert pns(result) == ["A 204 830 03 83", None] and not hard_reasons(result.review_reasons), result.review_reasons
+
+
+def test_the_firm_above_the_senders_phone_number_is_no_missed_line():
+    result = mail("Hei\n\n2 stk viskerblader Bosch 3 397 007 297\n1 stk lyspære H4 Philips 12342PRC1\n\nLinn\nVik Bil og Dekk\n"
+                  "Tlf 55 20 33 41\n", subject="Bestilling SV 40127")
+    assert not any("names a part" in r for r in result.review_reasons), result.review_reasons

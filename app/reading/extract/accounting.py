@@ -459,6 +459,7 @@ def _certain_other() -> re.Pattern:
         rf"|(?<![\w.,/-])\d{{1,2}}(?:[-–]\d{{1,2}})?[ -]?(?:pols|polet|polig|poliger|poolig|pin|pins|pinn|nastainen|"
         rf"broches)(?!\w)"                                                                         # 13-pols, 7-13 pin
         rf"|(?<![\w.,/-])\d{{2,4}}[ ]?[x×][ ]?\d{{2,4}}(?:[ ]?mm)?(?![\w.,/-])"                       # 200x50 (a size)
+        rf"|(?<![\w-])(?:r-?134a|r-?1234yf|(?:pag|iso(?:[ -]?vg)?)[ -]?(?:32|46|68|100|150))(?![\w-])"           # R134a, PAG 46
         rf"|(?<![\w.,])\d{{1,3}}(?:[ .]?000)[ -]?(?:km[ -]?)?(?:service|servicen|huolto|inspektion|wartung|entretien|"
         rf"onderhoud|beurt)(?!\w)"                                                                  # 120 000-service
         rf"|(?<![\w-])(?-i:[A-Z]{{1,2}}\d[A-Z\d]?[ ]\d[A-Z]{{2}})(?![\w-])",                              # LS12 2PL

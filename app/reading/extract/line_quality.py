@@ -136,6 +136,10 @@ def _text_lines(text: str):
         pos += len(line) + 1
 
 
+_CONTACT_LINE = re.compile(r"\s*(?:tlf|tel|telefon|phone|puh|puhelin|mob|mobil|mobile|gsm|fax|t|m|p)\.?\s*[:.]?\s*\+?\d"
+                           r"|.*@[\w-]+\.|\s*www\.", re.I)
+
+
 def missed_lines(text: str, items) -> list[str]:
     """Short text lines of the new text (not the subject) that name a part or a consumable, hold no verb or pronoun
     of a sentence, are no question or heading, hold no price, address or company name, and that no line was read
@@ -149,7 +153,11 @@ def missed_lines(text: str, items) -> list[str]:
     body, signature = strip_signature(text)
     signed = len(body) if signature else len(text)  # 'Med hilsen / Linn Aasen, delelager': a title, not a part
     out = []
-    for s, e, line in _text_lines(text):
+    lines = list(_text_lines(text))
+    for k, (s, e, line) in enumerate(lines):
+        following = next((l for _s, _e, l in lines[k + 1:] if l.strip()), "")
+        if _CONTACT_LINE.match(following):
+            continue  # 'Linn' / 'Berg Bil og Dekk' / 'Tlf 55 20 33 41': the sender's firm, above its phone number
         if (s == 0 or s >= signed or not line.strip() or any(a < e and s < b for a, b in covered)
                 or _total_words().search(line)
                 or len(_WORD.findall(line)) > 7 or not (names_a_part(line) or _consumables().search(line))
