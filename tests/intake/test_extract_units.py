@@ -542,13 +542,14 @@ def test_pin_counts_and_sizes_are_no_part_numbers_and_battery_kinds_and_primer_c
 
 
 @pytest.mark.parametrize("word", ["baklys", "tåkelys", "Rücklicht", "klips", "Stoßstange", "puskuri", "kondensator",
-                                  "Sicherung", "säkring", "stekker", "adapter", "gummi", "Faltenbalg"])
+                                  "Sicherungskasten", "maxisäkring", "stekker", "adapter", "gummi", "Faltenbalg"])
 def test_lights_body_trim_ac_and_electrical_words_name_parts(word):
     from app.reading.extract.lexicon import has_part_noun
     assert has_part_noun(word)
 
 
-@pytest.mark.parametrize("sentence", ["the van is off the road, recovery dropped it", "vielleicht morgen", "boring"])
+@pytest.mark.parametrize("sentence", ["the van is off the road, recovery dropped it", "vielleicht morgen", "boring",
+                                      "Versicherung zahlt", "forsikringen dekker det", "försäkringsbolaget"])
 def test_words_that_only_contain_a_part_word_name_no_part(sentence):
     from app.reading.extract.line_quality import names_a_part
     assert not names_a_part(sentence)

@@ -274,7 +274,8 @@ def _car_counts() -> re.Pattern:
 
 _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odometer", "range_with_unit": "measure",
                      "fluid_spec": "measure", "tyre_load_index": "tyre_size", "volume_glued": "measure",
-                     "engine_glued": "model_code", "bulb_glued": "measure", "refrigerant": "measure"}
+                     "engine_glued": "model_code", "bulb_glued": "measure", "refrigerant": "measure",
+                     "pin_count": "measure", "size_pair": "measure"}
 
 
 @cache
@@ -456,9 +457,6 @@ def _certain_other() -> re.Pattern:
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3])[:.][0-5]\d(?=\s?(?:uhr|h\b|-?tiden|-?ajan|am\b|pm\b))"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3]):[0-5]\d(?![\w:])"
         rf"|(?<![\w.:])(?:[01]?\d|2[0-3])h[0-5]\d(?![\w:])"                                          # 16h30
-        rf"|(?<![\w.,/-])\d{{1,2}}(?:[-–]\d{{1,2}})?[ -]?(?:pols|polet|polig|poliger|poolig|pin|pins|pinn|nastainen|"
-        rf"broches)(?!\w)"                                                                         # 13-pols, 7-13 pin
-        rf"|(?<![\w.,/-])\d{{2,4}}[ ]?[x×][ ]?\d{{2,4}}(?:[ ]?mm)?(?![\w.,/-])"                       # 200x50 (a size)
         rf"|(?<![\w-])(?:r-?134a|r-?1234yf|(?:pag|iso(?:[ -]?vg)?)[ -]?(?:32|46|68|100|150))(?![\w-])"           # R134a, PAG 46
         rf"|(?<![\w.,])\d{{1,3}}(?:[ .]?000)[ -]?(?:km[ -]?)?(?:service|servicen|huolto|inspektion|wartung|entretien|"
         rf"onderhoud|beurt)(?!\w)"                                                                  # 120 000-service

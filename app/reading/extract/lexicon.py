@@ -113,7 +113,11 @@ def part_noun_re() -> re.Pattern:
     long_alts = trie_alternation(x for x in stems if len(x) >= 4)
     short_alts = trie_alternation(x for x in stems if len(x) < 4)
     viscosity = r"(?<!\w)\d{1,2}\s?w-?\d{2}(?!\w)"  # 5W-30 names an oil by itself
-    return re.compile(rf"(?:{long_alts})|(?<![^\W\d_])(?:{short_alts})|(?:{short_alts})(?![^\W\d_])|{viscosity}", re.I)
+    # words that begin with a stem and name no part ('dekker' covers, 'discount', 'Sparkasse')
+    nots = "|".join(re.escape(w) for w in common("part_noun_not"))
+    guard = rf"(?!(?:{nots}))" if nots else ""
+    return re.compile(rf"{guard}(?:(?:{long_alts})|(?<![^\W\d_])(?:{short_alts})|(?:{short_alts})(?![^\W\d_]))|{viscosity}",
+                      re.I)
 
 
 @functools.lru_cache(maxsize=4096)

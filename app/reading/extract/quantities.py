@@ -54,7 +54,7 @@ def _res() -> dict[str, re.Pattern]:
         "set": re.compile(rf"(?<!\w)(?:{s})(?!\w)", re.I),
         "paren": re.compile(r"\((\d{1,3})\s*(?:stk|st|kpl|pcs|x)?\.?\)", re.I),
         "undecided": re.compile(
-            rf"(?<![\w.,/:-])(\d{{1,3}})\s*(?:-|–|/|(?:{_or_words()}))\s*(\d{{1,3}})(?![\w.,/:])"
+            rf"(?<![\w.,/:-])(\d{{1,3}})\s*(?:-|–|/|(?:{_or_words()}))\s*(\d{{1,3}})(?![\w.,/:])(?!\s?(?:{su})(?!\w))"
             rf"(?=\s*(?:(?:{u})(?!\w)|[x×]\s|[^\W\d_]{{3,}}|$))", re.I),
         "size": re.compile(rf"(\d+(?:[.,]\d+)?)\s?(?:{su})(?!\w)", re.I),
         "bare": re.compile(rf"{n}\s+(?=[^\W\d_])", re.I),
