@@ -620,3 +620,40 @@ def test_the_firm_above_the_senders_phone_number_is_no_missed_line():
     result = mail("Hei\n\n2 stk viskerblader Bosch 3 397 007 297\n1 stk lyspære H4 Philips 12342PRC1\n\nLinn\nVik Bil og Dekk\n"
                   "Tlf 55 20 33 41\n", subject="Bestilling SV 40127")
     assert not any("names a part" in r for r in result.review_reasons), result.review_reasons
+
+
+def test_outlooks_original_message_line_in_a_reply_opens_the_quote_not_a_forward():
+    body = ("Hallo,\n\nbitte den Auftrag KLN-000123 stornieren.\n\nDanke\nAnna\n\n-----Ursprüngliche Nachricht-----\n"
+            "Von: Teile GmbH <koeln@teile.example>\nGesendet: Mittwoch, 19. November 2025 10:42\nBetreff: Auftrag\n\n"
+            "1 x 6PK1153 Keilrippenriemen\nKennzeichen: K-AB 1234\n")
+    result = mail(body, subject="AW: Auftragsbestätigung [KLN-000123]")
+    assert result.kind == "cancellation" and result.plate is None and not result.lines
+
+
+def test_a_norwegian_vs_subject_over_an_outlook_block_is_a_forward_whose_lines_are_the_order():
+    body = ("Hei,\n\nKan dere levere dette i morgen? Arbeidsordre 8812.\n\nMvh\nLinn\n\nFra: Martin <m@verksted.example>\n"
+            "Sendt: onsdag 26. november 2025 15:47\nTil: Linn <l@verksted.example>\nEmne: Deler\n\n"
+            "2 stk bremseskiver bak 5Q0 615 601 G\n1 sett klosser bak Textar 2565801\n")
+    result = mail(body, subject="VS: Deler til EV 31457 Octavia")
+    assert pns(result) == ["5Q0 615 601 G", "2565801"], result.review_reasons
+
+
+@pytest.mark.parametrize(("body", "sender", "expected"), [
+    ("Hej! 1 batteri Varta 570 500 065 (70Ah/640A) til en Up! 1.0, DK 48 203. Vi afhenter.", "+4522417390",
+     (["570 500 065"], "DK 48 203")),
+    ("Hei, feilkode P0201, vi bytter dysene: 4 stk dyser Denso 23670-30400. Henter. Reg DN 70418", "+4791234567",
+     (["23670-30400"], "DN 70418")),
+    ("Tja! Ett par torkarblad Bosch A 863 S + en baktorkare H 306 till V70:n, KLM 47F. Skicka med turen.", "+46701234567", (["A 863 S", "H 306"], "KLM 47F")),
+    ("Hoi, kunnen jullie 1x accu Exide EA770 en 1 paar ruitenwissers 650/400 voor de Golf (SJ-520-T) klaarzetten?",
+     "+31612345678", (["EA770", None], "SJ-520-T")),
+])
+def test_battery_ratings_fault_codes_up_bang_short_wiper_codes_and_blade_lengths(body, sender, expected):
+    result = sms(body, sender)
+    assert (pns(result), result.plate) == expected and not hard_reasons(result.review_reasons), (
+        [(l.part_number, l.description) for l in result.lines], result.review_reasons)
+    assert not any(d and (d.startswith("kunnen") or d.endswith(":n")) for d in (l.description for l in result.lines))
+
+
+def test_a_count_after_the_volume_on_a_consumables_line_is_its_quantity():
+    result = mail("Hei\n\n- Bremseskiver foran 5QF 615 301 F, 2 stk\n- Bremsevæske DOT 4, 1 liter – 2 stk\n\nreg ZH 40772")
+    assert [l.quantity for l in result.lines] == [2, 2], [(l.quantity, l.description) for l in result.lines]

@@ -275,7 +275,8 @@ def _car_counts() -> re.Pattern:
 _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odometer", "range_with_unit": "measure",
                      "fluid_spec": "measure", "tyre_load_index": "tyre_size", "volume_glued": "measure",
                      "engine_glued": "model_code", "bulb_glued": "measure", "refrigerant": "measure",
-                     "pin_count": "measure", "size_pair": "measure"}
+                     "pin_count": "measure", "size_pair": "measure",
+                     "blade_lengths": "measure"}
 
 
 @cache
@@ -460,6 +461,9 @@ def _certain_other() -> re.Pattern:
         rf"|(?<![\w-])(?:r-?134a|r-?1234yf|(?:pag|iso(?:[ -]?vg)?)[ -]?(?:32|46|68|100|150))(?![\w-])"           # R134a, PAG 46
         rf"|(?<![\w.,])\d{{1,3}}(?:[ .]?000)[ -]?(?:km[ -]?)?(?:service|servicen|huolto|inspektion|wartung|entretien|"
         rf"onderhoud|beurt)(?!\w)"                                                                  # 120 000-service
+        rf"|(?<![\w.,/-])\d{{2,3}}[ ]?ah[ ]?/[ ]?\d{{3,4}}[ ]?a(?:[ ]?\(?en\)?)?(?![\w/-])"                  # 70Ah/640A
+        rf"|(?<!\w)(?:feilkode|felkod|fejlkode|vikakoodi|fehlercode|fault[ ]code|dtc|code[ ]défaut|code[ ]defaut|foutcode)"
+        rf"[ \t]*[:.]?[ \t]*(?-i:[PBCU][0-3][0-9A-F]{{3}})(?:[ \t]*(?:[/,]|og|och|und|and|et|en|ja)[ \t]*(?-i:[PBCU][0-3][0-9A-F]{{3}}))*"
         rf"|(?<![\w-])(?-i:[A-Z]{{1,2}}\d[A-Z\d]?[ ]\d[A-Z]{{2}})(?![\w-])",                              # LS12 2PL
         re.I)
 

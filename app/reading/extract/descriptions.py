@@ -108,6 +108,8 @@ def clean_description(text: str, lang: str) -> str | None:
                   r"före|bis|avant|by|before|until|ennen|vor|um|kl|klo|netto|brutto|ekskl|inkl|exkl|excl|eks|mva|moms|"
                   r"alv|ttc|ht|btw)\.?)+\s*$", "", text,
                   flags=re.I)  # "bremseskiver til" once the plate after it is masked
+    text = re.sub(r"\s+:[^\W\d_]{1,3}$", "", text)  # 'baktorkare till V70:n' once the model is masked
+    text = re.sub(r"(?:\s+(?:til|till|for|för|für|to|pour|voor|på)\.?)+\s*$", "", text, flags=re.I)
     text = re.sub(r"^[\s,:;.!?\-–()]+|[\s,:;.!?\-–(]+$", "", text)
     text = re.sub(r"\(\s*\)", "", text).strip()
     return text or None

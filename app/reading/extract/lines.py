@@ -319,8 +319,10 @@ def _brand_words() -> frozenset[str]:
 
 
 def _volume_product(right: str) -> bool:
+    """'og 1 liter spylervæske': a volume, then what it is of; not 'DOT 4, 1 liter – 2 stk' (the count of the part)."""
     m = _VOLUME_START.match(right)
-    return bool(m) and bool(re.search(r"[^\W\d_]{3,}", right[m.end():]))
+    unit = re.compile(rf"(?:{'|'.join(words('units') + words('set_words') + words('pair_words'))})", re.I)
+    return bool(m) and any(not unit.fullmatch(w) for w in re.findall(r"[^\W\d_]{3,}", right[m.end():]))
 
 
 def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, int]]:

@@ -156,6 +156,8 @@ _WHOLE = [
     (re.compile(r"(?<![\w.-])\d[0-9A-Z]{2}(?<=\d[A-Z]\d|\d\d[A-Z]|\d[A-Z]{2}) ?\d{3} ?\d{3}(?: ?[A-Z]{1,3}(?![\w-]))?"
                 r"(?: GRU(?![\w-]))?(?![\w-]|\.\w)"), False),  # VAG, 'GRU' for a body part sold primed
     (re.compile(r"(?<![\w.-])\d{5}-[0-9A-Z]{5}(?:-\d{2})?(?![\w-]|\.\w)"), False),
+    # Bosch wiper blades by their short codes: A 863 S, AR 601 S, H 306 (a rear blade, no Peugeot 306)
+    (re.compile(r"(?<![\w.-])(?:(?:A|AM|AR|AP|N)[ ]?\d{3}[ ]?[SH]|H[ ]?\d{3})(?![\w-]|[.,]\d|[ ]\d)"), True),
     # Osram bulbs with their range's letters: 64210NL, 64193CBN, 64150NBS-01B
     (re.compile(r"(?<![\w.-])64\d{3}(?:NL|NBS|NBU|NBL|CBN|CBI|XS|ULT|LTS|XR|XNB|SUP|HCB|CLC)(?:-\d{2}[A-Z])?(?![\w-]|\.\w)"),
      False),

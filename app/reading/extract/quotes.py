@@ -73,6 +73,12 @@ _SENT_FROM = re.compile(
 _SIG_DASHES = re.compile(r"^\s*(?:--|__+|—)\s*$")
 
 
+_ORIGINAL = re.compile(r"ursprüngl|original|opprinnelig|ursprunglig|oprindelig|alkuperäinen|d'origine|oorspronkelijk",
+                       re.I)
+_VS_PREFIX = re.compile(r"^\s*vs\s*:", re.I)
+_NORDIC_HEADER = re.compile(r"^\s*(?:fra|sendt|emne)\s*:", re.I | re.M)
+
+
 @dataclass
 class QuoteSplit:
     new_text: str          # the sender's new words, signature removed
@@ -179,8 +185,12 @@ def split_quotes(text: str, subject: str = "", *, as_forward: bool = False) -> Q
     `as_forward` reads the first quoted message as forwarded (its body joins the new text), for a sender who
     asks the branch to supply what is below ('Se under fra Jonas', 'see below') and writes no parts himself."""
     text = (text or "").replace("\r\n", "\n")
-    _, forward_subject, _ = clean_subject(subject)
+    _, forward_subject, is_reply = clean_subject(subject)
     marker = _forward_marker().search(text)
+    if marker and is_reply and _ORIGINAL.search(marker.group(0)):
+        marker = None  # 'AW: ...' over '-----Ursprüngliche Nachricht-----': Outlook's quote of the mail replied to
+    if _VS_PREFIX.match(subject or "") and _NORDIC_HEADER.search(text):
+        forward_subject = True  # Norwegian and Danish Outlook forward as 'VS:' (in Finnish it is a reply)
     forwarded = forward_subject or bool(marker) or as_forward
     try:
         parsed = _NordicEmailMessage(text=text, languages=list(_LIB_LANGS) + ["no", "fi"]).read()

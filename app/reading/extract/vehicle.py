@@ -96,7 +96,7 @@ def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
     if _label_before(text, start, langs):
         return True
     before = text[max(0, start - 60):start]
-    before = re.split(r"[!?\n]\s|(?<!reg)(?<!nr)\.\s", before)[-1]
+    before = re.split(r"(?<!\bup)(?<!\bUp)(?<!\bUP)[!?\n]\s|(?<!reg)(?<!nr)\.\s", before)[-1]  # not VW's 'Up!'
     words = re.findall(r"[\w.\-]+", before)
     # skip engine sizes, years and model codes between the make/model and the plate
     while words and _engine_or_year().match(words[-1].rstrip(".")) and not _vehicle_word().fullmatch(words[-1]):
