@@ -204,3 +204,14 @@ def test_the_gauges_last_hour_drops_when_an_order_leaves_it(client, db, make, mo
     Clock.at = start + timedelta(minutes=1, seconds=1)
     assert "last hour 0 /" in client.get("/").get_data(as_text=True)
     assert db.session.query(Order).count() == 1
+
+
+def test_the_kept_filter_shows_each_request_its_own_choice(client, make):
+    branch = make.branch("OSL")
+    make.staff(branch, login="kari")
+    login(client, "kari")
+    for status in ("all", "open", "done", "all"):
+        path = f"/?status={status}&urgent=y" if status == "done" else f"/?status={status}"
+        html = client.get(path).get_data(as_text=True)
+        assert re.search(rf'<option selected value="{status}">', html), status
+        assert ('<input checked id="urgent"' in html) == (status == "done")

@@ -13,6 +13,8 @@ filters and the same branch's gauge. A kept piece is keyed by everything it is m
   * the clock: a piece is kept only until the first moment it would read differently with no write
     (an age or age colour of the table, an order leaving the gauge's last hour).
 
+The filter's widgets are kept too, by the language, choices and values they show.
+
 What is the viewer's own (the CSRF tokens, flashes, the name in the menu) is rendered around them at
 every request, never kept.
 """
@@ -68,7 +70,7 @@ class Kept:
         self._pieces: OrderedDict[tuple, tuple[object, datetime | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, now: datetime, make: Callable[[], tuple[T, datetime | None]]) -> T:
+    def get(self, key: tuple, now: datetime | None, make: Callable[[], tuple[T, datetime | None]]) -> T:
         with self._lock:
             found = self._pieces.get(key)
             if found is not None and (found[1] is None or now < found[1]):
@@ -99,6 +101,17 @@ def listing(at: State, f: queries.QueueFilter, *, manager: bool, now: datetime) 
 
     key = ("table", *at, astuple(f), current_locale(), manager, request.script_root)
     return _kept().get(key, now, make)
+
+
+FILTER_FIELDS = ("branch", "status", "channel", "urgent")
+
+
+def filter_fields(form) -> dict[str, Markup]:
+    """The queue filter's widgets (a QueueFilterForm, validated) as HTML, by field name: rendered once per
+    language, branch choices and chosen values, which are all they show (nothing of the database, no token)."""
+    key = ("filters", current_locale(), tuple((str(c.value), str(c.label)) for c in form.branch.choices),
+           *(form[name].data for name in FILTER_FIELDS))
+    return _kept().get(key, None, lambda: ({name: form[name]() for name in FILTER_FIELDS}, None))
 
 
 def branch_gauge(at: State, branch: Branch, now: datetime) -> queries.BranchGauge:

@@ -86,8 +86,8 @@ def index():
     gauge_branches = ([db.session.get(Branch, branch_id)] if branch_id and branch_id > 0
                       else queries.branches() if current_user.is_manager else [])
     gauges = [kept.branch_gauge(at, b, now) for b in gauge_branches if b is not None]
-    return render_template("queue/index.html", form=form, listing=table, gauges=gauges,
-                           me=kept.staff_gauge(at, current_user, now), args=request.args.to_dict(), q=q,
+    return render_template("queue/index.html", form=form, filters=kept.filter_fields(form), listing=table,
+                           gauges=gauges, me=kept.staff_gauge(at, current_user, now), args=request.args.to_dict(), q=q,
                            claim_next_form=ClaimNextForm(), sound_form=AlertSoundForm(sound=current_user.alert_sound))
 
 
