@@ -17,6 +17,7 @@ of this process has flushed but not committed (a test's outer transaction) is se
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from itertools import chain
 
@@ -84,7 +85,7 @@ def _before_commit(session):
             break
         session.flush()
     if session.info.pop(_CHANGED, False):
-        session.execute(_raise_statement(session.get_bind().dialect.name))
+        session.connection().execute(_raise_statement(session.get_bind().dialect.name))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -92,7 +93,9 @@ def _after_rollback(session):
     session.info.pop(_CHANGED, None)
 
 
+@functools.cache
 def _raise_statement(dialect: str):
+    """Built once per dialect (it runs under every writer's lock)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = QueueVersion.__table__
     return insert(table).values(id=_ROW, version=1).on_conflict_do_update(
