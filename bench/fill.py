@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from app.extensions import db
 from app.models import Branch, Order, OrderLine, Staff, Workshop
@@ -70,6 +70,10 @@ def fill_orders(total: int, *, branch_codes=("OSL", "GOT"), open_share=0.1, days
         if len(rows) >= chunk:
             _flush(rows, lines)
     _flush(rows, lines)
+    if db.session.get_bind().dialect.name == "postgresql":  # ids were given: move the sequences past them
+        for table in (Order.__table__, OrderLine.__table__):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                                    f"(SELECT max(id) FROM \"{table.name}\"))"))
     for branch in branches:
         branch.next_seq = seq[branch.id]
     db.session.commit()

@@ -17,6 +17,7 @@ from app.models.core import (  # noqa: F401
 )
 from app.models.auth import LoginAttempt  # noqa: F401
 from app.models.backup import BackupOutcome, BackupRun  # noqa: F401
+from app.models.changes import QueueVersion  # noqa: F401
 from app.models.corrections import Correction  # noqa: F401
 from app.models.handback import ExportBatch  # noqa: F401
 from app.models.intake import CatalogueItem, InboundMessage, Mailbox  # noqa: F401

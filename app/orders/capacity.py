@@ -112,13 +112,20 @@ def held_count(branch_id: int) -> int:
     return db.session.scalar(_held_query(branch_id)) or 0
 
 
-def gauge_counts(branch_id: int, now: datetime) -> tuple[int, int, int]:
+def gauge_counts(branch_id: int, now: datetime, *, with_next_leaving: bool = False):
     """(open, admitted in the hour before now, held) of a branch in one statement, for a page's gauge:
-    read without the lock, so only a figure to show, never one to decide on."""
-    opened, hourly, held = db.session.execute(select(_open_query(branch_id).scalar_subquery(),
-                                                     _hourly_query(branch_id, now).scalar_subquery(),
-                                                     _held_query(branch_id).scalar_subquery())).one()
-    return opened or 0, hourly or 0, held or 0
+    read without the lock, so only a figure to show, never one to decide on. `with_next_leaving` adds a
+    fourth: the moment the hour's count next drops with no write (its oldest admission leaves the hour),
+    or None when it holds none."""
+    counts = [_open_query(branch_id), _hourly_query(branch_id, now), _held_query(branch_id)]
+    if with_next_leaving:
+        counts.append(select(func.min(Order.admitted_at)).where(Order.branch_id == branch_id,
+                                                                Order.admitted_at >= now - HOUR))
+    row = db.session.execute(select(*(query.scalar_subquery() for query in counts))).one()
+    opened, hourly, held = row[0] or 0, row[1] or 0, row[2] or 0
+    if not with_next_leaving:
+        return opened, hourly, held
+    return opened, hourly, held, (row[3] + HOUR if row[3] is not None else None)
 
 
 THROUGHPUT_WINDOW = 2 * HOUR  # the rate is what was done in this window; the dashboard says so

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.orders import csvtext
@@ -188,7 +189,8 @@ def _set_contacts(workshop: Workshop, emails: list[str], phones: list[str]) -> N
 
 
 def search(term: str, limit: int = 10) -> list[Workshop]:
-    """Workshops whose name, customer number or phone number matches what is typed so far."""
+    """Workshops whose name, customer number or phone number matches what is typed so far, their phones
+    loaded with them (the suggestions list them)."""
     term = (term or "").strip()
     if not term:
         return []
@@ -200,4 +202,5 @@ def search(term: str, limit: int = 10) -> list[Workshop]:
 
     return list(db.session.scalars(
         select(Workshop).where(or_(*conditions), Workshop.active.is_(True)).order_by(Workshop.name).limit(limit)
+        .options(selectinload(Workshop.phones))
     ))

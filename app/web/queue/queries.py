@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from typing import NamedTuple
 
@@ -180,6 +180,33 @@ def age(since: datetime, now: datetime) -> str:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def age_changes(since: datetime, now: datetime) -> datetime:
+    """The first moment after `now` at which age(since, ...) may read differently: the next whole minute
+    of waiting, or past a day the next whole hour."""
+    elapsed = max(0.0, (now - since).total_seconds())
+    step = 3600 if elapsed >= 86400 else 60
+    return since + timedelta(seconds=(elapsed // step + 1) * step)
+
+
+def level_changes(order: Order, now: datetime) -> datetime | None:
+    """The first moment after `now` at which age_level(order, ...) may read differently (it turns amber or
+    red), or None when nothing but a write can change it."""
+    if order.status not in WAITING:
+        return None
+    due = [order.created_at + timedelta(minutes=m) for m in (order.branch.age_amber_minutes,
+                                                             order.branch.age_red_minutes)]
+    later = [moment for moment in due if moment > now]
+    return min(later) if later else None
+
+
+def shown_until(orders: list, now: datetime) -> datetime | None:
+    """Until when a page of these orders, shown at `now`, shows every age and age colour as a page shown
+    later would (None: no order on it)."""
+    moments = [age_changes(o.created_at, now) for o in orders]
+    moments += filter(None, (level_changes(o, now) for o in orders))
+    return min(moments) if moments else None
 
 
 def age_level(order: Order, now: datetime) -> str:

@@ -18,7 +18,7 @@ from app.orders import editing, lifecycle, provisional, service, workshops
 from app.models.status import OPEN, OrderStatus
 from app.orders import dispatch
 from app.web import i18n
-from app.web.queue import evidence, queries
+from app.web.queue import evidence, kept, queries
 from app.web.queue.desk_forms import AlertSoundForm, AssignForm, ClaimNextForm
 from app.web.queue.forms import (ActionForm, CancelForm, EditOrderForm, PhoneOrderForm, QueueFilterForm,
                                  ReviewForm, workshop_label)
@@ -78,15 +78,16 @@ def index():
     status = form.status.data if not form.status.errors and "status" in request.args else default_status
     form.status.data = status
     channel = form.channel.data if not form.channel.errors else None
-    page = queries.queue_page(queries.QueueFilter(
+    now, at = datetime.now(UTC), kept.state()  # the queue's state first: the pieces kept are as new as it
+    table = kept.listing(at, queries.QueueFilter(
         branch_id=branch_id, status=status or "open", channel=channel or None, urgent=bool(form.urgent.data),
-        page=form.page.data if not form.page.errors and form.page.data else 1, q=q or None))
-    now = datetime.now(UTC)
+        page=form.page.data if not form.page.errors and form.page.data else 1, q=q or None),
+        manager=current_user.is_manager, now=now)
     gauge_branches = ([db.session.get(Branch, branch_id)] if branch_id and branch_id > 0
                       else queries.branches() if current_user.is_manager else [])
-    gauges = [queries.branch_gauge(b, now) for b in gauge_branches if b is not None]
-    return render_template("queue/index.html", form=form, page=page, gauges=gauges,
-                           me=queries.staff_gauge(current_user), args=request.args.to_dict(), q=q,
+    gauges = [kept.branch_gauge(at, b, now) for b in gauge_branches if b is not None]
+    return render_template("queue/index.html", form=form, filters=kept.filter_fields(form), listing=table,
+                           gauges=gauges, me=kept.staff_gauge(at, current_user, now), args=request.args.to_dict(), q=q,
                            claim_next_form=ClaimNextForm(), sound_form=AlertSoundForm(sound=current_user.alert_sound))
 
 
