@@ -657,3 +657,14 @@ def test_battery_ratings_fault_codes_up_bang_short_wiper_codes_and_blade_lengths
 def test_a_count_after_the_volume_on_a_consumables_line_is_its_quantity():
     result = mail("Hei\n\n- Bremseskiver foran 5QF 615 301 F, 2 stk\n- Bremsevæske DOT 4, 1 liter – 2 stk\n\nreg ZH 40772")
     assert [l.quantity for l in result.lines] == [2, 2], [(l.quantity, l.description) for l in result.lines]
+
+
+@pytest.mark.parametrize(("body", "plate"), [
+    ("Hei,\n\n1 stk termostat 03L 121 111 AD til en Transit 2019, svenske skilter PLK 38C.\n\nMvh Ola", "PLK 38C"),
+    ("Hej,\n\n1 st vattenpump SKF VKPC 81418 till Volvon, skylten är DUK 71F.\n\nmvh Lisa", "DUK 71F"),
+    ("Hej,\n\n1 stk vandpumpe 03L 121 011 P, nummerpladen er CV 48 219.\n\nHilsen Jens", "CV 48 219"),
+    ("Hi,\n\n1x water pump 03L 121 011 P, licence plate LR19 XKP.\n\nCheers", "LR19 XKP"),
+])
+def test_a_plate_after_an_inflected_label_is_the_plate(body, plate):
+    result = mail(body)
+    assert result.plate == plate, (result.plate, result.review_reasons)

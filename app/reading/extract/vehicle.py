@@ -166,7 +166,8 @@ def _opens_text(text: str, start: int, value: str) -> bool:
 def _label_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
     before = text[max(0, start - 30):start]
     label = pattern("plate_labels", langs)
-    return bool(re.search(rf"(?:{label.pattern})\s*+[:.#]?\s*+$", before, re.I))
+    # 'reg: AB 12345', 'skylten är DUK 71F', 'nummerpladen er CV 48 219', 'Kennzeichen ist M-AB 123'
+    return bool(re.search(rf"(?:{label.pattern})\s*+[:.#]?\s*+(?:(?:er|är|ist|is|on|est|=)\s+)?$", before, re.I))
 
 
 def _nl_plausible(value: str) -> bool:
