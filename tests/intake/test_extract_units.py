@@ -668,3 +668,12 @@ def test_a_count_after_the_volume_on_a_consumables_line_is_its_quantity():
 def test_a_plate_after_an_inflected_label_is_the_plate(body, plate):
     result = mail(body)
     assert result.plate == plate, (result.plate, result.review_reasons)
+
+
+@pytest.mark.parametrize(("body", "number"), [
+    ("Hi,\n\n1 x battery Varta Blue Dynamic E38 574 402 075\n\nreg AB 12345, thanks", "574 402 075"),
+    ("Hei,\n\n1 stk batteri Varta Silver Dynamic E44 577 400 078 til Passaten, reg EL 12345\n\nMvh", "577 400 078"),
+])
+def test_a_battery_range_code_before_its_type_number_is_no_part_of_the_number(body, number):
+    result = mail(body)
+    assert pns(result) == [number], (pns(result), result.review_reasons)
