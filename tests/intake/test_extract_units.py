@@ -677,3 +677,16 @@ def test_a_plate_after_an_inflected_label_is_the_plate(body, plate):
 def test_a_battery_range_code_before_its_type_number_is_no_part_of_the_number(body, number):
     result = mail(body)
     assert pns(result) == [number], (pns(result), result.review_reasons)
+
+
+@pytest.mark.parametrize(("text", "value", "explicit"), [
+    ("filterservice på 6 stk Transporter T6.1 og 2 stk Crafter i uke 48", 1, False),
+    ("bremseklosser foran til våre 3 Sprinter", 1, False),
+    ("3 stk Mann HU 719/7 x", 3, True),
+    ("            1kpl Audi A4 2.0tdi", 1, True),
+    ("2 stk Golf 7 bremseklosser foran", 2, True),
+    ("bremseskiver 2 stk Golf", 2, True),
+])
+def test_a_count_of_cars_is_no_count_of_parts(text, value, explicit):
+    q = find_quantity(text, "no")
+    assert (q.value, q.explicit, q.undecided) == (value, explicit, None)

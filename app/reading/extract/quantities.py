@@ -93,6 +93,39 @@ def _blocked(text: str, start: int, end: int) -> bool:
     return False
 
 
+def _counts_vehicles(text: str, start: int, end: int) -> bool:
+    """A count of cars, not of parts: the count stands right before a make or model and no part is named in the rest
+    of that clause ('filterservice på 6 stk Transporter T6.1 og 2 stk Crafter', 'for our 3 Sprinters'). Not a count
+    after the part ('HU 7008 z 1kpl Audi A4': the part number is blanked here) nor a part's brand ('3 stk Mann')."""
+    from app.reading.extract.lexicon import brand_set, part_noun_re
+    from app.reading.extract.vehicle import vehicle_name_at
+
+    before = text[max(0, start - 30):start]
+    if re.search(r"\s{3,}$", before) or re.search(r"[^\W\d_]+\s*$", before) and _names_part_just_before(before):
+        return False
+    after = text[end:end + 80]
+    m = re.match(rf"\s*(?:(?:{_units()})\.?\s+)?", after, re.I)
+    rest = after[m.end():]
+    width = vehicle_name_at(rest)
+    if not width or rest[:width].lower() in _brands_lower(brand_set()):
+        return False
+    clause = re.split(r"[,.;:!?\n]|\s(?:og|och|and|und|et|en|ja|eller|or|oder|ou|of)\s|\s[-–]\s", rest[width:], maxsplit=1)[0]
+    return not part_noun_re().search(clause)
+
+
+@cache
+def _brands_lower(brands: frozenset[str]) -> frozenset[str]:
+    return frozenset(b.lower() for b in brands)
+
+
+def _names_part_just_before(before: str) -> bool:
+    """The word right before a count names a part ('bremseskiver 2 stk Golf')."""
+    from app.reading.extract.lexicon import part_noun_re
+
+    last = re.search(r"([^\W\d_]+)\s*$", before)
+    return bool(last and part_noun_re().search(last.group(1)))
+
+
 def find_quantity(text: str, lang: str, *, part_noun_after=None) -> Quantity:
     """The quantity written in one order chunk (masked text: part numbers and plates blanked out)."""
     r = _res()
@@ -127,7 +160,7 @@ def find_quantity(text: str, lang: str, *, part_noun_after=None) -> Quantity:
                 continue
             found.append((int(m.group(1)), m.span()))
             break
-    found = [(v, s) for v, s in found if 0 < v <= MAX_QUANTITY]
+    found = [(v, s) for v, s in found if 0 < v <= MAX_QUANTITY and not _counts_vehicles(text, s[0], s[1])]
     if found:
         values = {v for v, _ in found}
         if len(values) > 1:

@@ -181,6 +181,12 @@ def _make_or_model() -> re.Pattern:
     return re.compile(rf"(?<!\w){vehicle_names('makes', 'models')}(?!\w)", re.I)
 
 
+def vehicle_name_at(text: str) -> int:
+    """The length of the make or model (inflected too: 'Sprinters', 'Crafterne') that opens `text`, else 0."""
+    m = _vehicle_word().match(text)
+    return m.end() if m and not re.match(r"[^\W\d_]", text[m.end():m.end() + 1]) else 0
+
+
 def mentions_vehicle(text: str) -> bool:
     """A make or model named: enough for a clerk to ask no further about a generic part."""
     return bool(_make_or_model().search(text))
