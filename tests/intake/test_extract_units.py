@@ -690,3 +690,23 @@ def test_a_battery_range_code_before_its_type_number_is_no_part_of_the_number(bo
 def test_a_count_of_cars_is_no_count_of_parts(text, value, explicit):
     q = find_quantity(text, "no")
     assert (q.value, q.explicit, q.undecided) == (value, explicit, None)
+
+
+@pytest.mark.parametrize(("body", "number", "description"), [
+    ("Hei,\n\nbatteri Varta 574 012 068 (74Ah 680A)\n\nreg AB 12345", "574 012 068", "batteri Varta"),
+    ("Hej,\n\n1 st batteri Varta 570 500 065 70Ah/640A\n\nreg ABC 123", "570 500 065", "batteri Varta"),
+    ("Hei,\n\nbatteri Bosch S5 0 092 S50 080 (77Ah 780A)\n\nreg AB 12345", "0 092 S50 080", "batteri Bosch S5"),
+])
+def test_a_batterys_capacity_and_current_are_no_part_numbers_and_its_brand_keeps_its_letters(body, number, description):
+    result = mail(body)
+    assert [(l.part_number, l.description) for l in result.lines] == [(number, description)]
+    assert not hard_reasons(result.review_reasons), result.review_reasons
+
+
+@pytest.mark.parametrize(("body", "plate"), [
+    ("Hej\n\nPeugeot 308 1.6 HDi 2011 (9HR), CX 28 417, kørt 212.000 km.\n1 stk multirem Gates 6PK1153\n\nHilsen", "CX 28 417"),
+    ("Haster! Trenger 1 stk startmotor Bosch 0 001 139 027. Kan dere sende med første bil? DN 55102. mvh Ole", "DN 55102"),
+])
+def test_a_plate_after_a_bracketed_engine_code_or_as_a_sentence_of_its_own_is_the_plate(body, plate):
+    result = mail(body)
+    assert result.plate == plate and plate.replace(" ", "") not in [normalise_part_number(p or "") for p in pns(result)]

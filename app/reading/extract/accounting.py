@@ -181,6 +181,9 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
         "spec": (re.compile(r"(?<![\w-])(?:\d{1,2}w-?\d{2}|dot\s?[345](?:\.1)?|g1[123]|vw\s?5\d{2}(?:\.\d{2})?|"
                             r"[abc][1-7](?:/[abc][1-7])?|ll-?0[14]|h[1-9]|hb[34]|h11|d[1-4]s|p21w|w5w|py21w|r2|"
                             r"atf|dexron\s?[i-v]+|api\s?\w{2}|acea\s?\w{2})(?![\w-])", re.I), "measure", False),
+        # a battery's range before its number: 'Varta E44 577 400 078', 'Bosch S5 0 092 S50 080'
+        "battery_range": (re.compile(r"(?<![\w-])[A-HS]\d{1,2}(?=\s+(?:0 092 |[5-7]\d{2} \d{3} \d{3}(?!\w)))"), "measure",
+                          False),
         "org": (re.compile(r"(?<![\w-])(?:(?:no|se|dk|fi|de|nl|fr|gb)\s?\d[\d .]{6,13}\d(?:\s?mva)?|"
                            r"\d{3}\s?\d{3}\s?\d{3}\s?mva|\d{6}-\d{4}|\d{7}-\d)(?![\w-])", re.I), "org_number", True),
         "org_label": (re.compile(r"(?<!\w)(?:org\.?\s?(?:nr|no|nummer)?|orgnr|cvr|y-tunnus|ytunnus|vat|moms(?:nr)?|"
@@ -276,7 +279,7 @@ _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odomete
                      "fluid_spec": "measure", "tyre_load_index": "tyre_size", "volume_glued": "measure",
                      "engine_glued": "model_code", "bulb_glued": "measure", "refrigerant": "measure",
                      "pin_count": "measure", "size_pair": "measure",
-                     "blade_lengths": "measure"}
+                     "blade_lengths": "measure", "battery_rating": "measure"}
 
 
 @cache

@@ -16,8 +16,9 @@ def _lead_noise() -> re.Pattern:
 
 @cache
 def _tail_noise() -> re.Pattern:
-    return re.compile(r"[\s,:;.!?\-–(]*(?:(?:please|pls|takk|tack|tak|kiitos|bitte|danke|merci|svp|graag|thanks|"
-                      r"thx|ta)[\s,.!]*)*$", re.I)
+    # whole words only: 'Varta' keeps its 'ta', 'Schiebedach' its 'dach'
+    return re.compile(r"[\s,:;.!?\-–(]*(?:(?<!\w)(?:please|pls|takk|tack|tak|kiitos|bitte|danke|merci|svp|graag|thanks|"
+                      r"thx|ta)(?!\w)[\s,.!]*)*$", re.I)
 
 
 @cache

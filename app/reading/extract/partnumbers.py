@@ -151,7 +151,8 @@ _AFTER_PREFIX_NOT_CODE = re.compile(r"(?i)\d+(?:x|stk|st|kpl|pcs)|\d[.,]\d[a-z]{
 # Brembo (09.B508.11), Zimmermann (150.3493.20), BMW (34 11 6 855 152), Mercedes (A 204 421 12 12), Sachs and
 # LuK/INA spaced forms (3182 600 219, 600 0161 00). (pattern, needs order-line context)
 _WHOLE = [
-    (re.compile(r"(?<![\w.,-])[0-3F] \d{3} \d{3} (?:\d{3}|[A-Z]\d{2}|[A-Z]{2}\d)(?![\w-]|[.,]\w)"), False),  # Bosch 0 986 494 123
+    # Bosch 0 986 494 123, and its batteries 0 092 S50 080
+    (re.compile(r"(?<![\w.,-])[0-3F] \d{3} (?:\d{3}|[A-Z]\d{2}) (?:\d{3}|[A-Z]\d{2}|[A-Z]{2}\d)(?![\w-]|[.,]\w)"), False),
     (re.compile(r"(?<![\w.-])\d[A-Z]{2} ?\d{3} ?\d{3}-\d{3}(?![\w-]|\.\w)"), False),
     (re.compile(r"(?<![\w.-])\d[0-9A-Z]{2}(?<=\d[A-Z]\d|\d\d[A-Z]|\d[A-Z]{2}) ?\d{3} ?\d{3}(?: ?[A-Z]{1,3}(?![\w-]))?"
                 r"(?: GRU(?![\w-]))?(?![\w-]|\.\w)"), False),  # VAG, 'GRU' for a body part sold primed
@@ -172,6 +173,7 @@ _WHOLE = [
     # a battery's European type number (ETN: Varta, Bosch, Exide 574 402 075), after its range code ('E38 574 402 075')
     (re.compile(r"(?<![\w.,-])[5-7]\d{2} \d{3} \d{3}(?![\w-]|[.,]\w| \d)"), True),
 ]
+_ETN = re.compile(r"[5-7]\d{2} \d{3} \d{3}")
 
 
 # A number that a phone or a mail client wrapped onto the next line ('Bosch 0 986 494' / '907', 'SKF VKMC' / '01250-1'):
@@ -230,6 +232,9 @@ def find_part_numbers(text: str, *, context: bool = False) -> list[PartMatch]:
         for p in whole:
             rest[p.start:p.end] = " " * (p.end - p.start)
         found = _token_part_numbers("".join(rest), context)
+        # a battery's range code right before its type number ('Varta E44 577 400 078') names the range, not a part
+        found = [f for f in found if not (re.fullmatch(r"[A-Z]\d{1,2}", f.text) and any(
+            _ETN.fullmatch(p.text) and re.fullmatch(r"\s+", text[f.end:p.start] or "x") for p in whole))]
         return sorted(whole + found, key=lambda p: p.start)
     return _token_part_numbers(text, context)
 

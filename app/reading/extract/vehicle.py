@@ -97,7 +97,8 @@ def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
         return True
     before = text[max(0, start - 60):start]
     before = re.split(r"(?<!\bup)(?<!\bUp)(?<!\bUP)[!?\n]\s|(?<!reg)(?<!nr)\.\s", before)[-1]  # not VW's 'Up!'
-    words = re.findall(r"[\w.\-]+", before)
+    # an engine code or a note in brackets between the car and its plate ('308 1.6 HDi 2011 (9HR), CX 28 417')
+    words = re.findall(r"[\w.\-]+", re.sub(r"\([^()\n]{1,24}\)", " ", before))
     # skip engine sizes, years and model codes between the make/model and the plate
     while words and _engine_or_year().match(words[-1].rstrip(".")) and not _vehicle_word().fullmatch(words[-1]):
         words.pop()
@@ -138,7 +139,8 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
                 continue
             if not strong and country != "no_mc" and not (ctx and (country in home or _label_before(text, m.start(), langs))
                                    or whole_text_is_subject and country in home
-                                   or country == "fi" and "fi" in home):
+                                   or country == "fi" and "fi" in home
+                                   or country in home and _stands_alone(text, m.start(), m.end(), value)):
                 continue
             found.append(Found(value, m.start(), m.end()))
             taken.append((m.start(), m.end()))
@@ -161,6 +163,17 @@ def _opens_text(text: str, start: int, value: str) -> bool:
         return False
     rest = re.sub(rf"(?:{'|'.join(common('greetings'))})", " ", before, flags=re.I) if before.strip() else before
     return not re.search(r"[^\W_]", rest)
+
+
+def _stands_alone(text: str, start: int, end: int, value: str) -> bool:
+    """A home plate's shape that is a sentence of its own ('Kan dere sende med første bil? DN 55102. mvh Ole'): the car
+    named by its plate alone, unless its letters are a filter prefix ('CU 26010')."""
+    if value[:2].lower() in _filter_prefixes():
+        return False
+    before = text[max(0, start - 3):start]
+    after = text[end:end + 3]
+    return bool((start == 0 or re.search(r"(?:^|[.!?:]\s|\n)\s*$", before)) and re.match(r"[.!]?(?:\s|$)", after)
+                and (re.match(r"[.!]", after) or re.match(r"\s*(?:\n|$)", text[end:end + 2])))
 
 
 def _label_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
