@@ -114,7 +114,7 @@ ROLE_WORDS = {
     "measure": N_("a volume, size or specification"), "org_number": N_("an organisation or VAT number"),
     "address": N_("a postcode or address"), "phone": N_("a phone number"), "plate": N_("a number plate"),
     "vin": N_("a VIN"), "order_ref": N_("our order reference"), "customer_reference": N_("the workshop's reference"),
-    "labelled_number": N_("a phone or account number"),
+    "labelled_number": N_("a phone or account number"), "fault_code": N_("a fault code"),
 }
 NESTED = {"why"}         # ON_LINE's {why} is itself a reason
 WORDS = {"role"}         # one of ROLE_WORDS, translated with the sentence

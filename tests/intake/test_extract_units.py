@@ -710,3 +710,26 @@ def test_a_batterys_capacity_and_current_are_no_part_numbers_and_its_brand_keeps
 def test_a_plate_after_a_bracketed_engine_code_or_as_a_sentence_of_its_own_is_the_plate(body, plate):
     result = mail(body)
     assert result.plate == plate and plate.replace(" ", "") not in [normalise_part_number(p or "") for p in pns(result)]
+
+
+@pytest.mark.parametrize("body", [
+    "Hallo, Crafter 2.0 TDI M-KR 2290 hat P2201 (NOx). Brauche 1x NOx Sensor VDO 5WK97401. Hole ich heute ab. Gruss Kemal",
+    "Morning, for the Transit 350 2.0 EcoBlue YK19 PXV pls send 1 x water pump SKF VKPC 88619. Cheers Gaz",
+    "Hej! Master 2.3 dCi NHU 39C: 2 st stötdämpare bak KYB 349031. Skicka med er bil, vi stänger 16. /Tommy",
+])
+def test_a_fault_code_a_vans_weight_class_and_a_closing_hour_are_no_part_numbers_nor_unread(body):
+    result = sms(body, "+4917623418857")
+    assert len(result.lines) == 1 and not hard_reasons(result.review_reasons), (
+        [(l.part_number, l.description) for l in result.lines], result.review_reasons)
+    assert result.lines[0].part_number.replace(" ", "") in body.replace(" ", "")
+
+
+def test_a_model_glued_to_x_in_the_subject_is_the_model_when_the_text_names_it():
+    result = mail("Servus,\n\nBMW X5 xDrive30d (E70, N57D30), M-KR 4471, steht auf der Bühne.\n\n"
+                  "1 Stück Anlasser Bosch 0 001 115 044\n\nWir holen die Teile ab.", subject="EILIG - Anlasser X5 M-KR 4471")
+    assert [l.quantity for l in result.lines] == [1] and not hard_reasons(result.review_reasons), result.review_reasons
+
+
+def test_a_plate_after_a_van_model_and_its_dashed_engine_name_is_the_plate():
+    result = mail("Hei,\n\nHiace 2.5 D-4D (2KD-FTV) SU 66190, 312 000 km\nklosser foran 04465-26420\n\nJonas")
+    assert result.plate == "SU 66190" and pns(result) == ["04465-26420"], (result.plate, pns(result))

@@ -227,7 +227,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
 _ASIDE = re.compile(r"\((?P<v>[^()\n]{2,60})\)")
 _TYRE_SIZE_LABEL = re.compile(r"(?i)(?:dekk|däck|dæk|rengas|reifen|tyre|tire|pneus?|banden?)[\s-]?(?:dim\w*|størrelse|"
                               r"storlek|koko|gr(?:ö|oe?)(?:ß|ss)e|size|dimension|maat)\.?:?")
-_ASIDE_ROLES = frozenset({"tyre_size", "date_time", "odometer", "measure", "model_code", "price", "phone", "org_number"})
+_ASIDE_ROLES = frozenset({"tyre_size", "date_time", "odometer", "measure", "model_code", "price", "phone", "org_number",
+                          "fault_code"})
 
 
 @functools.cache

@@ -148,7 +148,9 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                  "address", False),
         "clock": (re.compile(r"(?<!\w)(?:kl|klo|klockan|kello|um|at|à|before|after|innen|inden|före|ennen|bis|vor|"
                              r"vid|ved|omkring|gegen|vers|around|noin|rundt|runt|"
-                             r"efter|etter|nach|après|avant|før|for|till|until|by|jälkeen|tot|voor|na)"
+                             r"efter|etter|nach|après|avant|før|for|till|until|by|jälkeen|tot|voor|na|"
+                             r"stänger|stenger|lukker|stengt|closes?|closing|schließen|schliessen|fermons|ferme|sluiten|"
+                             r"suljetaan|suljemme)"
                              r"\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)", re.I),
                   "date_time", True),
         # a clock time typed without its colon after a pickup word or 'ca' ('hämtar ca 1530', 'hentes 1430')
@@ -279,7 +281,8 @@ _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odomete
                      "fluid_spec": "measure", "tyre_load_index": "tyre_size", "volume_glued": "measure",
                      "engine_glued": "model_code", "bulb_glued": "measure", "refrigerant": "measure",
                      "pin_count": "measure", "size_pair": "measure",
-                     "blade_lengths": "measure", "battery_rating": "measure"}
+                     "blade_lengths": "measure", "battery_rating": "measure",
+                     "fault_code": "fault_code"}
 
 
 @cache
@@ -305,8 +308,10 @@ def _generation() -> re.Pattern:
     extra = sorted((re.escape(m) for m in _codes().get("models_extra", []) if re.search(r"[^\W\d_]", m)), key=len,
                    reverse=True)
     alts = "|".join(list(common("makes")) + list(common("models")) + extra)
-    return re.compile(rf"(?<!\w)(?:{alts})[ \t]+(?P<v>\d{{1,2}}[a-z]?|[a-z]\d{{1,2}}[a-z]?|mk[ \t]?\d|[ivx]{{1,4}})(?![\w/-])",
-                      re.I)
+    # a van's weight class before its engine: 'Transit 350 2.0 EcoBlue', 'Sprinter 316 CDI', 'Transit 350 L3H2'
+    variant = r"\d{3}(?=[ \t]+(?:\d[.,]\d|[a-z]*(?:cdi|tdi|hdi|dci|ecoblue|tdci|crdi|multijet|jtd|d)(?!\w)|l\dh\d))"
+    return re.compile(rf"(?<!\w)(?:{alts})[ \t]+(?P<v>\d{{1,2}}[a-z]?|[a-z]\d{{1,2}}[a-z]?|mk[ \t]?\d|[ivx]{{1,4}}|{variant})"
+                      rf"(?![\w/-])", re.I)
 
 
 @cache

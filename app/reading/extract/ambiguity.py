@@ -158,6 +158,9 @@ def _subject_contradictions(pm, items: list) -> list[str]:
         named = type("Named", (), {"description": said})
         if not value or not _nouns(said) or _vehicle_before().search(subject[:m.start()]):
             continue  # 'Golf 7 skiver/klosser': a generation, not a count
+        glued = m.re is _part_counted() and m.group(2) and subject[m.start(2) - 1:m.start(2)] == "X"
+        if glued and re.search(rf"(?<![\w-])X\s?{m.group(2)}(?!\w)", pm.evidence_text[body_from:]):
+            continue  # 'Anlasser X5' above 'BMW X5 xDrive30d': the model, not five starters
         for n, item in enumerate(items, 1):
             spans = item.spans.get("chunk") or item.spans.get("line") or []
             if (item.source == "text" and spans and spans[0][0] >= body_from and _same_part(named, item)

@@ -81,7 +81,8 @@ def _engine_or_year() -> re.Pattern:
     # also a model letter ('Model Y'), a model year ('-21', "'18") and a generation glued to the model ('golf7')
     return re.compile(r"^(?:\d[.,]\d\s?[A-Za-z]{0,5}|(?:19|20)\d\d|[A-Z]{1,5}|[A-Z]?\d{1,2}|[IVX]{1,4}|mk ?\d|"
                       r"[-–'’]\d{2}|"
-                      rf"\w{{1,3}}\d\w{{0,2}}|the|en|ein|une|un|la|le|den|det|{names})$", re.I)
+                      rf"\w{{1,3}}\d\w{{0,2}}|(?=[\w-]*\d)\w{{1,4}}-\w{{1,4}}|vvt-i|e-hdi|"  # 'D-4D', 'VVT-i'
+                      rf"the|en|ein|une|un|la|le|den|det|{names})$", re.I)
 
 
 @cache
