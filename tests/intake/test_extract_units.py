@@ -733,3 +733,27 @@ def test_a_model_glued_to_x_in_the_subject_is_the_model_when_the_text_names_it()
 def test_a_plate_after_a_van_model_and_its_dashed_engine_name_is_the_plate():
     result = mail("Hei,\n\nHiace 2.5 D-4D (2KD-FTV) SU 66190, 312 000 km\nklosser foran 04465-26420\n\nJonas")
     assert result.plate == "SU 66190" and pns(result) == ["04465-26420"], (result.plate, pns(result))
+
+
+def test_a_fleet_list_with_each_plate_heading_its_cars_lines_is_clear():
+    result = mail("Hei,\n\nHar tre Transportere inne i dag.\n\nEB 23817 – T6 2.0 TDI 150hk (CXFA), 211 300 km\n"
+                  "2 stk bremseskiver foran 7E0 615 301 F\n1 sett bremseklosser foran TRW GDB2045\n\n"
+                  "EB 40562 – T6 2.0 TDI 4Motion\n1 stk dieselfilter Mann WK 820/17\n\nSend alt med bilen.")
+    assert result.plate == "EB 23817" and pns(result) == ["7E0 615 301 F", "GDB2045", "WK 820/17"]
+    assert not hard_reasons(result.review_reasons), result.review_reasons
+
+
+def test_two_plates_with_the_parts_not_under_each_still_ask_which_car():
+    result = mail("Hei,\n\nTo biler, reg EB 23817 og reg EB 40562.\n2 stk bremseskiver foran 7E0 615 301 F\n\nMvh")
+    assert any("more than one vehicle" in r for r in result.review_reasons), result.review_reasons
+
+
+@pytest.mark.parametrize(("body", "numbers"), [
+    ("Hej,\n\nHilux 2.4 D-4D (GUN125, 2GD-FTV) reg. FDW 71K. Behöver:\n\n2 st bromsskivor fram Toyota 43512-0K180\n\n"
+     "Däcken (265/65 R17 112H) ligger redan i vårt däckhotell.", ["43512-0K180"]),
+    ("Hei,\n\n4 stk gløderør Beru 0 100 226 371 og en dunk AdBlue 10 l\n\nreg EL 12345", ["0 100 226 371", None]),
+])
+def test_a_chassis_code_in_brackets_a_tyres_load_index_and_a_can_of_a_consumable(body, numbers):
+    result = mail(body)
+    assert pns(result) == numbers and not hard_reasons(result.review_reasons), (pns(result), result.review_reasons)
+    assert result.plate in (None, "FDW 71K", "EL 12345")

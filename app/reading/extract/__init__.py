@@ -213,7 +213,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     reasons += books.reasons(lambda t: _line_number(items, t.start))
     reasons += line_quality.doubts(pm, items)
     reasons += ambiguity.reasons(pm, items, signal_text, lang, plates=[p.value for p in plates + subject_plates],
-                                 vins=[pm.vin] if pm.vin else [])
+                                 vins=[pm.vin] if pm.vin else [],
+                                 plate_spans=None if subject_plates else [(off + p.start, off + p.end) for p in plates])
     confirmed = _apply_catalogue(pm, catalogue)
     pm.features = confidence.features(pm, items, books, doc, is_reply=is_reply, confirmed=confirmed,
                                       hard_reasons=len(reasons))

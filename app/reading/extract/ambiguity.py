@@ -259,11 +259,34 @@ def _undecided_count(text: str, items: list) -> list[str]:
     return [say(R.COUNT_OPEN, words=m.group(0).strip())] if m else []
 
 
-def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str]) -> list[str]:
+def _each_car_heads_its_lines(pm, items: list, heads: list[tuple[int, int]] | None) -> bool:
+    """Each plate opens its own line with that car's lines under it, before the next plate ('EB 23817 – T6' / two
+    lines / 'EB 40562 – T6' / two lines): which parts are for which car is written, nothing to ask."""
+    if not heads or len(heads) < 2 or not items:
+        return False
+    text = pm.evidence_text
+    if any(s > 0 and text[s - 1] != "\n" for s, _ in heads):
+        return False
+    starts = []
+    for item in items:
+        spans = item.spans.get("chunk") or item.spans.get("line") or []
+        if item.source != "text" or not spans:
+            return False
+        starts.append(spans[0][0])
+    bounds = [s for s, _ in heads] + [len(text) + 1]
+    if min(starts) < bounds[0]:
+        return False
+    return all(any(a < x < b for x in starts) for a, b in zip(bounds, bounds[1:]))
+
+
+def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str],
+            plate_spans: list[tuple[int, int]] | None = None) -> list[str]:
     out: list[str] = _either_or(pm.evidence_text, items) + _two_on_one_line(items) + _undecided_count(text, items)
     vehicles = list(dict.fromkeys(re.sub(r"[\s-]", "", p).upper() for p in plates))
     vins = list(dict.fromkeys(v.upper() for v in vins))
-    if len(vehicles) > 1 or len(vins) > 1:
+    if (len(vehicles) > 1 or len(vins) > 1) and not (len(vins) <= 1 and plate_spans
+                                                     and len(plate_spans) == len(vehicles)
+                                                     and _each_car_heads_its_lines(pm, items, plate_spans)):
         named = ", ".join((vehicles if len(vehicles) > 1 else vins)[:3])
         out.append(say(R.VEHICLES, vehicles=named))
     for n, (a, b) in enumerate(zip(items, items[1:]), 1):

@@ -250,6 +250,9 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
             i += runs[i]  # "1 1 1 1 ..." for pages: no number a person writes, and each start would rescan it
             continue
         core, lead = cores[i]
+        if _LOAD_INDEX.fullmatch(core) and _RIM_BEFORE.search(text[max(0, tokens[i][0] - 8):tokens[i][0]]):
+            i += 1  # '265/65 R17 112H': the tyre's load and speed index
+            continue
         j = i
         parts: list[str] = []
         if ((_PREFIX.fullmatch(core) or core in _lowercase_prefixes()) and core not in _not_prefix() and i + 1 < len(tokens)
@@ -294,6 +297,10 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
                 continue
         i += 1
     return out
+
+
+_LOAD_INDEX = re.compile(r"\d{2,3}(?:/\d{2,3})?[A-Z]{1,2}", re.I)
+_RIM_BEFORE = re.compile(r"(?:Z?R|-)\s?\d{2}C?\s$", re.I)
 
 
 # a run of this many bare digit groups, each right after the last, is no part number nor the start of one

@@ -119,6 +119,8 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
     langs = tuple(sorted({lang, "en"}))
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
+    bracketed: list[Found] = []
+    labelled = False
     order = ["fr", "be", "uk", "de", "nl", "no", "da", "sv", "fi", "pl", "no_mc"]
     order = [c for c in order if c in home] + [c for c in order if c not in home]
     for country in order:
@@ -129,7 +131,8 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
             value = m.group(0)
             if value.split()[0].lower() in _models():
                 continue  # "XC60 DEF 45G": a model code, then the plate
-            ctx = _context_before(text, m.start(), langs) or _opens_text(text, m.start(), value)
+            ctx = (_context_before(text, m.start(), langs) or _opens_text(text, m.start(), value)
+                   or _heads_a_vehicle(text, m.start(), m.end(), value))
             if country == "nl" and not (ctx or "nl" in home or _nl_plausible(value)):
                 continue
             if country == "de" and " " in value.split("-")[0] and not ctx:
@@ -145,6 +148,15 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
                 continue
             found.append(Found(value, m.start(), m.end()))
             taken.append((m.start(), m.end()))
+            if (not strong and text[max(0, m.start() - 1):m.start()] == "(" and text[m.end():m.end() + 1] == ","
+                    and not _label_before(text, m.start(), langs)):
+                bracketed.append(found[-1])
+            elif _label_before(text, m.start(), langs):
+                labelled = True
+    if labelled:
+        # 'Hilux 2.4 D-4D (GUN125, 2GD-FTV) reg. FDW 71K': the chassis code listed in the model's brackets with the
+        # engine's, the plate labelled
+        found = [f for f in found if f not in bracketed]
     found.sort(key=lambda f: f.start)
     return found
 
@@ -164,6 +176,15 @@ def _opens_text(text: str, start: int, value: str) -> bool:
         return False
     rest = re.sub(rf"(?:{'|'.join(common('greetings'))})", " ", before, flags=re.I) if before.strip() else before
     return not re.search(r"[^\W_]", rest)
+
+
+def _heads_a_vehicle(text: str, start: int, end: int, value: str) -> bool:
+    """A plate that opens its line with the car after it ('EB 23817 – T6 2.0 TDI 150hk (CXFA)', 'AB 12345: Golf 7'):
+    a fleet's list, one heading per car."""
+    if value[:2].lower() in _filter_prefixes() or text[max(0, start - 1):start] not in ("", "\n"):
+        return False
+    after = re.match(r"\s*[–—:,(/-]?\s*([\w.-]+)", text[end:end + 40])
+    return bool(after and _vehicle_word().fullmatch(after.group(1)))
 
 
 def _stands_alone(text: str, start: int, end: int, value: str) -> bool:
