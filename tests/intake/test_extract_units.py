@@ -757,3 +757,19 @@ def test_a_chassis_code_in_brackets_a_tyres_load_index_and_a_can_of_a_consumable
     result = mail(body)
     assert pns(result) == numbers and not hard_reasons(result.review_reasons), (pns(result), result.review_reasons)
     assert result.plate in (None, "FDW 71K", "EL 12345")
+
+
+@pytest.mark.parametrize("body", [
+    "Hallo,\n\nzwei kurze Fragen, bestellen will ich heute noch nichts:\nFührt ihr die AdBlue-Pumpe für den Ducato?\n\nGruß",
+    "Hi,\n\nQuick question - is the surcharge on an exchange alternator refunded? Not ordering anything just now.\n\nCheers",
+])
+def test_a_message_that_says_it_orders_nothing_yet_is_no_order(body):
+    assert mail(body, subject="Frage").kind == "other"
+
+
+def test_as_usual_beside_lines_read_is_how_it_goes_not_same_as_last_time():
+    result = mail("Hei,\n\n2 stk bremseskiver foran 7E0 615 301 F\nDekkene tar vi fra Dekkmann som vanlig.\n\n"
+                  "Innkjøpsordre: PO 88120\nreg EL 12345")
+    assert not any("same as last time" in r for r in result.review_reasons), result.review_reasons
+    assert result.customer_reference == "88120"
+    assert any("same as last time" in r for r in mail("Hei,\n\nSom vanlig til Golfen, reg EL 12345.\n\nMvh").review_reasons)

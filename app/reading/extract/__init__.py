@@ -419,6 +419,10 @@ def _to_line(item: Item) -> OrderLine:
                      source=item.source, evidence=spans)
 
 
+# 'as usual' said as an adverb: the parts only when nothing else says which
+_AS_USUAL = re.compile(r"som vanlig|som vanligt|som sædvanlig|wie immer|comme d'habitude|zoals altijd", re.I)
+
+
 def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditionals: list[str], text: str,
                     unread, refused, attachment_ref: bool, lang: str) -> list[str]:
     reasons: list[str] = []
@@ -431,6 +435,8 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
         reasons += [say(R.ON_LINE, n=n, why=why) for code, why in item.unread_codes
                     if not any(k in normalise_part_number(code) or normalise_part_number(code) in k for k in known)]
     same = pattern("same_as_last").search(text)
+    if same and items and _AS_USUAL.fullmatch(same.group(0)):
+        same = None  # 'tar vi fra Dekkmann som vanlig' beside lines read: how it goes as usual, not which parts
     if same:
         reasons.append(say(R.SAME_AS_LAST, words=same.group(0)))
     fix = pattern("correction").search(text)

@@ -108,8 +108,10 @@ def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | No
             continue  # 'poln. Kennz. PO 5KX21', 'reg. PO 12345': a plate whose letters read like a label
 
         inner = _reference().match(value)
-        if inner and re.search(r"\d", inner.group("v")) and re.search(r"[^\W\d_]{4,}", value[:inner.start("v")]):
-            value = inner.group("v").strip().rstrip(".")  # "ref: werkorder 7714": the work order's own number
+        if inner and re.search(r"\d", inner.group("v")) and (re.search(r"[^\W\d_]{4,}", value[:inner.start("v")])
+                                                           or re.fullmatch(r"PO[ .:#]+", value[:inner.start("v")])):
+            # "ref: werkorder 7714", "Innkjøpsordre: PO 88120": the own number (a work order "AO 5521" stays as written)
+            value = inner.group("v").strip().rstrip(".")
         if len(value.split()) > 4:
             value = " ".join(value.split()[:4])
         name = re.match(r"[ \t]+([A-ZÄÖÜÅØÆ][a-zäöüßåøæé]{2,20})[ \t]*(?:\n|$)", text[m.end("v"):])
