@@ -773,3 +773,39 @@ def test_as_usual_beside_lines_read_is_how_it_goes_not_same_as_last_time():
     assert not any("same as last time" in r for r in result.review_reasons), result.review_reasons
     assert result.customer_reference == "88120"
     assert any("same as last time" in r for r in mail("Hei,\n\nSom vanlig til Golfen, reg EL 12345.\n\nMvh").review_reasons)
+
+
+@pytest.mark.parametrize(("body", "numbers"), [
+    ("Hej,\n\n1 stk Drivstoffilter Knecht KL 228/2D\n\nreg ABC 123, hämtar kl 14", ["KL 228/2D"]),
+    ("Hej,\n\n2 st Stötdämpare fram 8K0 413 031 BJ\n\nreg ABC 123", ["8K0 413 031 BJ"]),
+    ("Hej\n\nFord Kuga, reg. BN 71 664\n1 stk nummerpladelys Hella 2KA 010 278-051\nog 2 stk bremselyspærer Osram 7528\n\nHilsen",
+     ["2KA 010 278-051", "7528"]),
+    ("Hi, 1x Spurstangenkopf li. Meyle 116 020 0017 und 1x Spurstangenkopf re. 116 020 0018 für A3 8P K-RS 512. Holen ab.",
+     ["116 020 0017", "116 020 0018"]),
+    ("HASTER, bil på løfta. Yaris 1.33 EV 30981: 1stk mellomrør Bosal 285-473 og 2stk eksosoppheng Bosal 255-102.",
+     ["285-473", "255-102"]),
+    ("Tja! 2st länkarm fram Lemförder 36955 01 till V70 KXP 38F (D5 -11). Hämtar kl 13. /Micke", ["36955 01"]),
+])
+def test_blind17_number_kinds(body, numbers):
+    result = mail(body)
+    assert pns(result) == numbers and not hard_reasons(result.review_reasons), (pns(result), result.review_reasons)
+
+
+def test_a_parts_own_reference_is_no_workshop_reference_and_the_subjects_reference_is_no_line():
+    result = mail("Bonjour,\n\nClio V, immatriculée FG-218-KZ :\n- 1 rétroviseur extérieur droit complet, réf. 963016154R\n"
+                  "- 1 pare-chocs avant à peindre 620221450R\n\nBon de commande n° BC2025-1187", subject="Commande BC2025-1187")
+    assert pns(result) == ["963016154R", "620221450R"] and result.customer_reference == "BC2025-1187", (
+        pns(result), result.customer_reference)
+    result = mail("Hei,\n\nVi bestiller herved følgende på verkstedordre IO-24518:\n2 stk bremseskiver foran 7E0 615 301 F\n\n"
+                  "reg EL 40217", subject="Innkjøpsordre IO-24518 – Passat EL 40217")
+    assert pns(result) == ["7E0 615 301 F"] and result.customer_reference == "IO-24518"
+
+
+def test_a_sentence_that_points_at_the_attached_list_is_no_line_beside_its_rows():
+    csv = "Artikelnr;Benämning;Antal\r\n3 397 007 620;Torkarbladsats Bosch Aerotwin;4\r\n"
+    raw = ("From: a@b.example\nSubject: Order\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\n"
+           "Content-Type: text/plain; charset=utf-8\n\nHej!\n\nBifogar beställning (csv) för lagerpåfyllning torkarblad "
+           "och lampor till verkstaden.\n\n--XX\nContent-Type: text/csv; name=o.csv\nContent-Disposition: attachment; "
+           f"filename=o.csv\n\n{csv}\n--XX--\n").encode()
+    result = parse_bytes(raw, "email")
+    assert pns(result) == ["3 397 007 620"], [(l.part_number, l.description) for l in result.lines]

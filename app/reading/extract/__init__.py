@@ -105,6 +105,12 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     pm.customer_reference = ref or ref2
     if pm.customer_reference:
         pm.evidence["customer_reference"] = [span if ref else (off + span2[0], off + span2[1])]
+        if re.search(r"\d", pm.customer_reference) and len(normalise_part_number(pm.customer_reference)) >= 4:
+            # 'Innkjøpsordre IO-24518' in the subject, 'på verkstedordre IO-24518:' in the text: the same reference
+            for base, text in ((off, masked), (0, masked_subject)):
+                claims += [Claim(base + s, base + e, "customer_reference") for s, e in _value_spans(text, pm.customer_reference)]
+            masked = _mask_value(masked, pm.customer_reference)
+            masked_subject = _mask_value(masked_subject, pm.customer_reference)
 
     vin = vehicle.find_vin(masked) or vehicle.find_vin(masked_subject)
     if vin:
@@ -161,16 +167,23 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
     masked = join_wrapped_numbers(masked)  # 'Bosch 0 986 494' / '907': one number the phone wrapped
     items, conditionals = items_from_text(masked, lang, order_intent=order_intent)
     items = [item.shifted(off) for item in items]
+    from_rows = []
     for att in doc.attachments:
         read_attachment(att)
         if att.parsed:
-            items.extend(items_from_rows(att.rows, att.filename, frozenset(att.numeric_cells)))
+            from_rows.extend(items_from_rows(att.rows, att.filename, frozenset(att.numeric_cells)))
+    if from_rows:
+        items = [i for i in items if not _sums_up_the_attachment(pm.evidence_text, i, langs)]
+    items.extend(from_rows)
     if find_part_numbers(masked_subject, context=True):
         # the subject counts as text: its lines are read too, unless the body names the same numbers
         subject_items, _ = items_from_text(masked_subject, lang, order_intent=True)
         known = {normalise_part_number(i.part_number) for i in items if i.part_number}
-        extra = [i for i in subject_items if not items or i.part_number and normalise_part_number(i.part_number)
-                 not in known and (i.quantity.explicit or has_part_noun(i.literal))]
+        # 'Order 4471-B lagerpåfyllning ...' over 'Vår referens: 4471-B': the subject names the reference, not a part
+        refs = {normalise_part_number(v) for v in (pm.customer_reference, pm.order_ref, pm.plate) if v}
+        extra = [i for i in subject_items if (not items or i.part_number and normalise_part_number(i.part_number)
+                 not in known and (i.quantity.explicit or has_part_noun(i.literal)))
+                 and not (i.part_number and normalise_part_number(i.part_number) in refs)]
         items = extra + items
 
     unread = [a for a in doc.attachments if not a.parsed and not a.inline and a.kind in ("image", "pdf", "other")]
@@ -285,6 +298,17 @@ _SHOWN = re.compile(rf"[ \t]+{_OF}[ \t]+(?:(?:dem|den|det|the|het|de|le|la|les|l
 _LIST_WORDS = re.compile(r"(?<!\w)(?:liste\w*|list|lista\w*|lijst\w*|bestilling\w*|beställning\w*|order\w*|"
                          r"bestellung\w*|tilau\w*|commande\w*|dele|delene|delarna|parts|teile|onderdelen|osat|"
                          r"pièces|rader|linjer|lines)(?!\w)", re.I)
+
+
+def _sums_up_the_attachment(text: str, item, langs: tuple[str, ...]) -> bool:
+    """'Bifogar beställning (csv) för lagerpåfyllning torkarblad och lampor': a sentence that points at the attached
+    list and says what it holds, without a number or a count of its own, is no line beside the list's rows."""
+    spans = item.spans.get("chunk") or []
+    if item.part_number or item.quantity.explicit or not spans:
+        return False
+    start = max(text.rfind(". ", 0, spans[0][0]), text.rfind("\n", 0, spans[0][0])) + 1
+    end = min((i for i in (text.find(". ", spans[-1][1]), text.find("\n", spans[-1][1])) if i >= 0), default=len(text))
+    return bool(pattern("attachment_refs", langs).search(text[start:end]))
 
 
 def _photo_of_a_thing(text: str, langs: tuple[str, ...]) -> bool:

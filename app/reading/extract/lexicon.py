@@ -116,8 +116,10 @@ def part_noun_re() -> re.Pattern:
     # words that begin with a stem and name no part ('dekker' covers, 'discount', 'Sparkasse')
     nots = "|".join(re.escape(w) for w in common("part_noun_not"))
     guard = rf"(?!(?:{nots}))" if nots else ""
-    return re.compile(rf"{guard}(?:(?:{long_alts})|(?<![^\W\d_])(?:{short_alts})|(?:{short_alts})(?![^\W\d_]))|{viscosity}",
-                      re.I)
+    # a short stem ending a word that names no part: German datives ('unserem', 'ihrem', 'anderem' end in 'rem')
+    not_end = "".join(rf"(?<!{w})" for w in ("unse", "ih", "eu", "ande", "weite", "besse", "jede", "diese", "welche"))
+    return re.compile(rf"{guard}(?:(?:{long_alts})|(?<![^\W\d_])(?:{short_alts})|{not_end}(?:{short_alts})(?![^\W\d_]))"
+                      rf"|{viscosity}", re.I)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -217,7 +217,8 @@ def _whole_formats(text: str, context: bool) -> list[PartMatch]:
                         break
             value, end = m.group(), m.end()
             last = value.rsplit(" ", 1)
-            if len(last) == 2 and last[1].isalpha() and (last[1].lower() in brand_set() or last[1] in _not_prefix()):
+            if len(last) == 2 and last[1].isalpha() and (last[1].lower() in brand_set()
+                                                          or last[1] in _not_prefix() and len(last[1]) > 2):
                 value, end = last[0], m.start() + len(last[0])  # "5Q0 615 301 ATE": the brand, not a suffix
             out.append(PartMatch(m.start(), end, value, brand))
     return out
@@ -255,7 +256,8 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
             continue
         j = i
         parts: list[str] = []
-        if ((_PREFIX.fullmatch(core) or core in _lowercase_prefixes()) and core not in _not_prefix() and i + 1 < len(tokens)
+        if ((_PREFIX.fullmatch(core) or core in _lowercase_prefixes())
+                and (core not in _not_prefix() or _knecht_kl(core, cores, i)) and i + 1 < len(tokens)
                 and cores[i + 1][0][:1].isdigit() and _is_code(cores[i + 1][0], after_prefix=True)
                 and not tokens[i][1].endswith((",", ".", ":", ";")) and _adjacent(tokens, i + 1)):
             parts.append(core)
@@ -301,6 +303,11 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
 
 _LOAD_INDEX = re.compile(r"\d{2,3}(?:/\d{2,3})?[A-Z]{1,2}", re.I)
 _RIM_BEFORE = re.compile(r"(?:Z?R|-)\s?\d{2}C?\s$", re.I)
+
+
+def _knecht_kl(core: str, cores: list[tuple[str, int]], i: int) -> bool:
+    """'KL 228/2D', 'KL 75': a Knecht/Mahle fuel filter, not 'kl 14' (o'clock): capitals, and a filter's shape after."""
+    return core == "KL" and i + 1 < len(cores) and bool(re.fullmatch(r"\d{2,4}/\d{1,2}[A-Z]?|\d{2,4}[A-Z]", cores[i + 1][0]))
 
 
 # a run of this many bare digit groups, each right after the last, is no part number nor the start of one
@@ -378,6 +385,8 @@ def _accept(parts: list[str], has_prefix: bool, brand: str | None, context: bool
             return len(re.findall(r"[./-]", token)) >= 2 or bool(brand) or context and len(norm) >= 6
         if is_ean13(token):
             return True
+        if len(norm) == 4 and brand and context and not re.fullmatch(r"(?:19|20)\d\d", norm):
+            return True  # 'bremselyspærer Osram 7528': a maker's four-digit article right after its name
         return len(norm) >= 5 and (bool(brand) or context) and not re.fullmatch(r"0\d{7,}", norm)
     sizes = [len(p) for p in parts]
     if all(p.isdigit() for p in parts):

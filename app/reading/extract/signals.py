@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from app.reading.extract.lexicon import LANGUAGES, fragment, pattern, words
+from app.reading.extract.lexicon import LANGUAGES, has_part_noun, fragment, pattern, words
 
 ORDER_REF = re.compile(r"(?<![A-Za-z0-9-])([A-Z]{2,4}-\d{6})(?![\w-])")
 # Our reference as a sender retypes it: lower case or a space for the dash ('osl 000934', 'gbg-000412', 'Osl-000934').
@@ -90,6 +90,10 @@ def _plate_label_end_re() -> re.Pattern:
                       re.I)
 
 
+_GENERIC_REF_LABELS = frozenset({"ref", "réf", "référence", "reference", "referanse", "referens", "referenz", "referentie",
+                                 "viite", "art", "art.nr", "varenr", "artikelnr"})
+
+
 def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | None]:
     """The workshop's own PO / requisition / work order / Kommission, as written."""
     best = None
@@ -107,6 +111,8 @@ def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | No
         if label.lower() in ("po", "ao", "wo", "or", "bc") and _plate_label_end_re().search(text[max(0, m.start() - 25):m.start()]):
             continue  # 'poln. Kennz. PO 5KX21', 'reg. PO 12345': a plate whose letters read like a label
 
+        if label.lower().rstrip(".") in _GENERIC_REF_LABELS and has_part_noun(text[text.rfind("\n", 0, m.start()) + 1:m.start()]):
+            continue  # 'rétroviseur extérieur droit complet, réf. 963016154R': the part's reference, not the workshop's
         inner = _reference().match(value)
         if inner and re.search(r"\d", inner.group("v")) and (re.search(r"[^\W\d_]{4,}", value[:inner.start("v")])
                                                            or re.fullmatch(r"PO[ .:#]+", value[:inner.start("v")])):

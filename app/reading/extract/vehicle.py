@@ -79,7 +79,7 @@ def _vehicle_word() -> re.Pattern:
 def _engine_or_year() -> re.Pattern:
     names = "|".join(re.escape(w) for w in _vehicle_codes()["engine_and_body_words"])
     # also a model letter ('Model Y'), a model year ('-21', "'18") and a generation glued to the model ('golf7')
-    return re.compile(r"^(?:\d[.,]\d\s?[A-Za-z]{0,5}|(?:19|20)\d\d|[A-Z]{1,5}|[A-Z]?\d{1,2}|[IVX]{1,4}|mk ?\d|"
+    return re.compile(r"^(?:\d[.,]\d{1,2}\s?[A-Za-z]{0,5}|(?:19|20)\d\d|[A-Z]{1,5}|[A-Z]?\d{1,2}|[IVX]{1,4}|mk ?\d|"
                       r"[-–'’]\d{2}|"
                       rf"\w{{1,3}}\d\w{{0,2}}|(?=[\w-]*\d)\w{{1,4}}-\w{{1,4}}|vvt-i|e-hdi|"  # 'D-4D', 'VVT-i'
                       rf"the|en|ein|une|un|la|le|den|det|{names})$", re.I)
