@@ -809,3 +809,25 @@ def test_a_sentence_that_points_at_the_attached_list_is_no_line_beside_its_rows(
            f"filename=o.csv\n\n{csv}\n--XX--\n").encode()
     result = parse_bytes(raw, "email")
     assert pns(result) == ["3 397 007 620"], [(l.part_number, l.description) for l in result.lines]
+
+
+def test_plates_that_head_their_lines_on_the_same_line_or_above_say_which_car():
+    result = mail("Glemte to biler til:\n\nOctavia ZT 55871: 2 stk fjærer foran Sachs 994 547\n"
+                  "Focus RJ 30277: 1 stk lyddemper bak Walker 22456\n\nSend med bilen.")
+    assert pns(result) == ["994 547", "22456"] and not hard_reasons(result.review_reasons), result.review_reasons
+
+
+def test_a_title_under_a_signoff_with_its_preposition_is_no_missed_line_and_a_repair_is_no_correction():
+    result = mail("Hej\n\n2 st bromsskivor fram Brembo 09.A727.11\n\nVi hämtar själva.\n\nMed vänlig hälsning\n\n"
+                  "Peter Lindqvist\n\nLagerchef reservdelar\n\nreg ABC 123")
+    assert not hard_reasons(result.review_reasons), result.review_reasons
+    result = mail("Hei,\n\nTilaus, ilmastoinnin korjaus:\n\nrek. KTP-418\n\n1 kpl lauhdutin Nissens 940157\n\nHaen itse.")
+    assert not any("corrects itself" in r for r in result.review_reasons), result.review_reasons
+
+
+def test_a_position_column_beside_the_part_number_column_is_no_part_number():
+    from app.reading.extract.layouts import items_from_rows
+    rows = [["Item", "Part no.", "Description", "Qty"], ["1", "3 397 118 933", "Wiper blade set", "6"],
+            ["2", "BK21-17K624-AA", "Washer pump", "2"]]
+    assert [(i.part_number, i.quantity.value) for i in items_from_rows(rows, "x.csv")] == [
+        ("3 397 118 933", 6), ("BK21-17K624-AA", 2)]

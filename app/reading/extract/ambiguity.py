@@ -260,23 +260,27 @@ def _undecided_count(text: str, items: list) -> list[str]:
 
 
 def _each_car_heads_its_lines(pm, items: list, heads: list[tuple[int, int]] | None) -> bool:
-    """Each plate opens its own line with that car's lines under it, before the next plate ('EB 23817 – T6' / two
-    lines / 'EB 40562 – T6' / two lines): which parts are for which car is written, nothing to ask."""
+    """Each plate heads its car's lines: on a line of its own or before them on its line ('EB 23817 – T6' / two lines /
+    'EB 40562 – T6' / two lines; 'Octavia ZT 55871: 2 stk fjærer ...' / 'Focus RJ 30277: 1 stk lyddemper ...'), no line
+    read before the first plate and every plate with lines of its own before the next: which parts are for which car
+    is written, nothing to ask."""
     if not heads or len(heads) < 2 or not items:
         return False
     text = pm.evidence_text
-    if any(s > 0 and text[s - 1] != "\n" for s, _ in heads):
-        return False
     starts = []
     for item in items:
-        spans = item.spans.get("chunk") or item.spans.get("line") or []
+        spans = [sp for k in ("part_number", "quantity", "description") for sp in item.spans.get(k, [])] or \
+            item.spans.get("chunk") or item.spans.get("line") or []
         if item.source != "text" or not spans:
             return False
-        starts.append(spans[0][0])
-    bounds = [s for s, _ in heads] + [len(text) + 1]
+        starts.append(min(s for s, _ in spans))
+    line_starts = [text.rfind("\n", 0, s) + 1 for s, _ in heads]
+    if any(ls <= x < s for ls, (s, _) in zip(line_starts, heads) for x in starts):
+        return False  # a line read before its plate on the plate's own line
+    bounds = line_starts + [len(text) + 1]
     if min(starts) < bounds[0]:
         return False
-    return all(any(a < x < b for x in starts) for a, b in zip(bounds, bounds[1:]))
+    return all(any(a <= x < b for x in starts) for a, b in zip(bounds, bounds[1:]))
 
 
 def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str],

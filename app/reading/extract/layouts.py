@@ -88,6 +88,14 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
             for col, kind in enumerate(kinds):
                 if kind and kind not in cols:
                     cols[kind] = col
+            parts = [col for col, kind in enumerate(kinds) if kind == "part"]
+            if len(parts) > 1:
+                # 'Item | Part no. | ...': a position column counting 1, 2, 3 is no part number's column
+                body = rows[i + 1:i + 16]
+                numbered = [col for col in parts if all(re.fullmatch(r"\d{1,2}", (r[col] if col < len(r) else "").strip())
+                                                        for r in body if any(c.strip() for c in r) and col < len(r)
+                                                        and (r[col] or "").strip())]
+                cols["part"] = next((col for col in parts if col not in numbered), parts[0])
             break
     start = header_at + 1 if header_at is not None else 0
     if header_at is None:

@@ -116,7 +116,9 @@ def _signoff_line() -> re.Pattern:
     offs = "|".join(fragment(w) for w in words("signoffs"))
     # Names are capitalised: "Merci de nous livrer :" opens a list, it signs nothing off.
     name = r"(?:(?-i:[A-ZÆØÅÄÖÜÉ])[\w.'-]*|/\w+)"
-    return re.compile(rf"^\s*(?:{offs})(?:[\s,.!:;-]+{name}(?:[\s,]+{name}){{0,3}})?[\s,.!;-]*$", re.I)
+    # 'Med vänlig hälsning', 'Mit freundlichen Grüßen': a preposition before a sign-off the lexicon writes without
+    return re.compile(rf"^\s*(?:(?:med|mit|with|avec|met)\s+)?(?:{offs})(?:[\s,.!:;-]+{name}(?:[\s,]+{name}){{0,3}})?[\s,.!;-]*$",
+                      re.I)
 
 
 @cache
