@@ -831,3 +831,13 @@ def test_a_position_column_beside_the_part_number_column_is_no_part_number():
             ["2", "BK21-17K624-AA", "Washer pump", "2"]]
     assert [(i.part_number, i.quantity.value) for i in items_from_rows(rows, "x.csv")] == [
         ("3 397 118 933", 6), ("BK21-17K624-AA", 2)]
+
+
+def test_lines_said_of_the_job_do_not_hold_a_clear_order_back():
+    body = ("Hei,\n\nVi skal bytte bremser på en Golf VII, reg EL 48213:\n\n2 stk bremseskiver foran Brembo 09.A727.11\n"
+            "1 sett bremseklosser foran TRW GDB1550\n\nBremsevæske har vi selv.\nPris som avtalt: 1 295 kr for skivene.\n\n"
+            "Sendes med bilen.")
+    result = mail(body, subject="Bremser Golf EL 48213")
+    assert pns(result) == ["09.A727.11", "GDB1550"] and not result.needs_review, (result.confidence, result.review_reasons)
+    from app.reading.extract.confidence import _said_of_the_job
+    assert not _said_of_the_job("viskerblader foran", is_subject=False)
