@@ -841,3 +841,12 @@ def test_lines_said_of_the_job_do_not_hold_a_clear_order_back():
     assert pns(result) == ["09.A727.11", "GDB1550"] and not result.needs_review, (result.confidence, result.review_reasons)
     from app.reading.extract.confidence import _said_of_the_job
     assert not _said_of_the_job("viskerblader foran", is_subject=False)
+
+
+def test_a_text_that_adds_to_the_subject_makes_the_subjects_counted_parts_lines():
+    result = mail("Lisäksi samaan autoon 1kpl lambdatunnistin Bosch 0 258 986 602.\n\nCorolla 1.6 2011.\nToimitus iltapäivällä.",
+                  subject="2kpl pakoputken kannatin + 1kpl takaäänenvaimennin, BNF-318")
+    assert sorted((l.part_number or "", l.quantity) for l in result.lines) == [("", 1), ("", 2), ("0 258 986 602", 1)], (
+        [(l.part_number, l.description, l.quantity) for l in result.lines])
+    plain = mail("2 stk bremseklosser foran TRW GDB1550\n\nreg EL 12345", subject="2 stk bremseklosser Golf")
+    assert pns(plain) == ["GDB1550"]

@@ -185,6 +185,12 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
                  not in known and (i.quantity.explicit or has_part_noun(i.literal)))
                  and not (i.part_number and normalise_part_number(i.part_number) in refs)]
         items = extra + items
+    elif _adds_to_the_subject(new_text):
+        # '2kpl pakoputken kannatin + 1kpl takaäänenvaimennin' above 'Lisäksi samaan autoon 1kpl lambdatunnistin ...':
+        # the subject's counted parts are lines too, unless the text names the same part
+        subject_items, _ = items_from_text(masked_subject, lang, order_intent=True)
+        items = [i for i in subject_items if i.quantity.explicit and has_part_noun(i.literal)
+                 and not any(ambiguity.same_part(i, j) for j in items)] + items
 
     unread = [a for a in doc.attachments if not a.parsed and not a.inline and a.kind in ("image", "pdf", "other")]
     refused = [a for a in doc.attachments if not a.parsed and a.kind in ("csv", "xlsx")]
@@ -298,6 +304,19 @@ _SHOWN = re.compile(rf"[ \t]+{_OF}[ \t]+(?:(?:dem|den|det|the|het|de|le|la|les|l
 _LIST_WORDS = re.compile(r"(?<!\w)(?:liste\w*|list|lista\w*|lijst\w*|bestilling\w*|beställning\w*|order\w*|"
                          r"bestellung\w*|tilau\w*|commande\w*|dele|delene|delarna|parts|teile|onderdelen|osat|"
                          r"pièces|rader|linjer|lines)(?!\w)", re.I)
+
+
+@functools.cache
+def _addition_start() -> re.Pattern:
+    from app.reading.extract.line_quality import _vocab
+
+    return re.compile(rf"^\W*(?:\w+\W+){{0,2}}(?:{'|'.join(_vocab()['addition_words'])})(?!\w)", re.I)
+
+
+def _adds_to_the_subject(new_text: str) -> bool:
+    """The text opens by adding to the subject ('Lisäksi samaan autoon ...', 'Also for the same car ...')."""
+    first = next((line for line in new_text.split("\n") if line.strip()), "")
+    return bool(_addition_start().search(first))
 
 
 def _sums_up_the_attachment(text: str, item, langs: tuple[str, ...]) -> bool:

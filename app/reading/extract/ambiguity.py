@@ -61,7 +61,7 @@ def _specific(nouns: set[str]) -> set[str]:
     return {n for n in nouns if n not in _data()["generic_part_stems"]} or nouns
 
 
-def _same_part(a, b) -> bool:
+def same_part(a, b) -> bool:
     """Two lines that name the same part: the specific stems of one within the other's, no position that the
     other lacks ('bremseskiver bak' is not 'bremseskiver foran')."""
     na, nb = _specific(_nouns(a.description)), _specific(_nouns(b.description))
@@ -84,7 +84,7 @@ def restated_counts(items: list) -> tuple[list, list[str]]:
     out, reasons = [], []
     for item in items:
         if item.part_number is None and item.source == "text":
-            twin = next((i for i in items if i.part_number and i.source == "text" and _same_part(item, i)), None)
+            twin = next((i for i in items if i.part_number and i.source == "text" and same_part(item, i)), None)
             if twin is not None and (not item.quantity.explicit or twin.quantity.value == item.quantity.value) \
                     and items.index(twin) < items.index(item):
                 continue  # 'Prix vu avec Kévin : HT le jeu de plaquettes': the numbered line said again
@@ -163,7 +163,7 @@ def _subject_contradictions(pm, items: list) -> list[str]:
             continue  # 'Anlasser X5' above 'BMW X5 xDrive30d': the model, not five starters
         for n, item in enumerate(items, 1):
             spans = item.spans.get("chunk") or item.spans.get("line") or []
-            if (item.source == "text" and spans and spans[0][0] >= body_from and _same_part(named, item)
+            if (item.source == "text" and spans and spans[0][0] >= body_from and same_part(named, item)
                     and item.quantity.value != value):
                 out.append(say(R.SUBJECT_COUNT, words=m.group(0).strip(), n=n, quantity=item.quantity.value))
                 break
