@@ -5,11 +5,12 @@ and any number of simultaneous attempts exactly N get through.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.database import is_sqlite
 from app.extensions import db
@@ -40,12 +41,19 @@ def lock_branch(branch_id: int) -> Branch:
     branch = locked.get(branch_id)
     if branch is not None and branch in db.session:
         return branch
-    stmt = select(Branch).where(Branch.id == branch_id)
-    if not is_sqlite(db.session):
-        stmt = stmt.with_for_update()
-    branch = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+    stmt = _lock_branch_statement(is_sqlite(db.session))
+    branch = db.session.execute(stmt, {"branch_id": branch_id}).scalar_one()
     locked[branch_id] = branch
     return branch
+
+
+@functools.cache
+def _lock_branch_statement(sqlite: bool):
+    """Built once (it runs under the lock it takes, at every order made)."""
+    stmt = select(Branch).where(Branch.id == bindparam("branch_id"))
+    if not sqlite:
+        stmt = stmt.with_for_update()
+    return stmt.execution_options(populate_existing=True)
 
 
 def lock_staff(staff_id: int) -> Staff:
@@ -208,10 +216,21 @@ def branch_counts(branch_id: int, now: datetime) -> tuple[int, int]:
     hit = cache.get(branch_id)
     if hit is not None and hit[2] == now:
         return hit[0], hit[1]
-    opened, hourly = db.session.execute(select(_open_query(branch_id).scalar_subquery(),
-                                               _hourly_query(branch_id, now).scalar_subquery())).one()
+    opened, hourly = db.session.execute(_branch_counts_statement(), {"branch_id": branch_id,
+                                                                     "since": now - HOUR}).one()
     cache[branch_id] = (opened or 0, hourly or 0, now)
     return opened or 0, hourly or 0
+
+
+@functools.cache
+def _branch_counts_statement():
+    """branch_counts' statement, built once: it runs under the branch lock at every order made."""
+    branch = bindparam("branch_id")
+    opened = select(func.count()).select_from(Order).where(Order.branch_id == branch,
+                                                           Order.status.in_(ADMITTED_OPEN))
+    hourly = select(func.count()).select_from(Order).where(Order.branch_id == branch,
+                                                           Order.admitted_at >= bindparam("since"))
+    return select(opened.scalar_subquery(), hourly.scalar_subquery())
 
 
 def counted_admission(branch_id: int, now: datetime) -> None:

@@ -44,11 +44,20 @@ def can_move(order: Order, to: OrderStatus) -> bool:
 def record(order: Order, action: str, *, by: Staff | None, now: datetime, reason: str | None = None,
            from_status: str | None = None, to_status: str | None = None,
            changes: list[dict] | None = None) -> OrderEvent:
-    event = OrderEvent(order=order, at=now, actor_id=by.id if by else None, actor_label=actor_label(by),
-                       action=action, from_status=from_status, to_status=to_status, reason=reason, changes=changes)
+    event = OrderEvent(order=order, **event_values(action, by=by, now=now, reason=reason, from_status=from_status,
+                                                   to_status=to_status, changes=changes))
     db.session.add(event)
     order.updated_at = now
     return event
+
+
+def event_values(action: str, *, by: Staff | None, now: datetime, reason: str | None = None,
+                 from_status: str | None = None, to_status: str | None = None,
+                 changes: list[dict] | None = None) -> dict:
+    """The columns of one audit event but its order: what `record` writes, for a caller that inserts the
+    row itself (app.orders.service.create_order)."""
+    return {"at": now, "actor_id": by.id if by else None, "actor_label": actor_label(by), "action": action,
+            "from_status": from_status, "to_status": to_status, "reason": reason, "changes": changes}
 
 
 def move(order: Order, *, to: OrderStatus, by: Staff | None, now: datetime, reason: str | None = None,

@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app import times
 from app.extensions import db
-from app.models import AuditEvent, Branch, Order, OrderLine, Staff, Workshop
+from app.models import AuditEvent, Branch, Order, OrderEvent, OrderLine, Staff, Workshop
 from app.orders import capacity, corrections, lifecycle
 from app.locales import N_
 from app.orders.errors import IllegalMove, NotAllowed, Text
@@ -70,26 +70,43 @@ def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: dat
         inbound_message_id=data.inbound_message_id, created_by_id=by.id if by else None,
         created_at=now, updated_at=now, admitted_at=now if decision.admitted else None,
     )
-    order.lines.extend(_order_lines(data.lines))
     db.session.add(order)
     if order.admitted_at is not None:
         capacity.counted_admission(branch.id, now)
     reason = decision.reason
     if needs_review:
         reason = "; ".join(filter(None, [reason, *data.review_reasons]))
-    lifecycle.record(order, "received", by=by, now=now, to_status=order.status,
-                     reason=reason or f"Received by {data.channel}.")
-    db.session.flush()  # one flush for the order, its lines and its event; the outbox key needs the id
+    db.session.flush()  # the order (and the branch's next number); its lines and event need its id
+    _insert_lines_and_event(order, data.lines, lifecycle.event_values(
+        "received", by=by, now=now, to_status=order.status, reason=reason or f"Received by {data.channel}."))
     status_changed.send(order, from_status=None, to_status=order.status, by=by, now=now, reason=reason,
                         action="received")
     return order
 
 
-def _order_lines(lines: list[LineInput]) -> list[OrderLine]:
-    return [OrderLine(position=i, part_number=line.part_number or None,
-                      part_number_norm=normalise_part_number(line.part_number) if line.part_number else None,
-                      description=line.description or None, quantity=line.quantity)
+def _insert_lines_and_event(order: Order, lines: list[LineInput], event: dict) -> None:
+    """A new order's lines (one statement) and its 'received' event, written as rows: the ORM's flush of
+    these objects was two thirds of the time an order is made under the branch lock (1.0 of 1.5 ms).
+    The order's `lines` and `events` are expired, so whoever reads them next reads these rows."""
+    if lines:
+        db.session.execute(_LINE_INSERT, [{"order_id": order.id, **row} for row in _line_rows(lines)])
+    db.session.execute(_EVENT_INSERT, {"order_id": order.id, **event})
+    db.session.expire(order, ["lines", "events"])
+
+
+_LINE_INSERT = insert(OrderLine.__table__)
+_EVENT_INSERT = insert(OrderEvent.__table__)
+
+
+def _line_rows(lines: list[LineInput]) -> list[dict]:
+    return [{"position": i, "part_number": line.part_number or None,
+             "part_number_norm": normalise_part_number(line.part_number) if line.part_number else None,
+             "description": line.description or None, "quantity": line.quantity}
             for i, line in enumerate(lines)]
+
+
+def _order_lines(lines: list[LineInput]) -> list[OrderLine]:
+    return [OrderLine(**row) for row in _line_rows(lines)]
 
 
 EDITABLE = ("urgent", "fulfilment", "plate", "vin", "customer_reference", "contact_name", "contact_phone", "notes")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hmac
 
+from sqlalchemy.orm import joinedload
+
 from app.extensions import db
 from app.models import Staff
 
@@ -16,7 +18,8 @@ def load_staff(user_id: str) -> Staff | None:
     staff_id, _, token = (user_id or "").partition(":")
     if not staff_id.isdigit() or not token:
         return None
-    staff = db.session.get(Staff, int(staff_id))
+    # with the branch in the same statement: every page reads it (the page's language, the menu)
+    staff = db.session.get(Staff, int(staff_id), options=[joinedload(Staff.branch)])
     if staff is None or not staff.active or not staff.session_token:
         return None
     return staff if hmac.compare_digest(staff.session_token.encode(), token.encode()) else None

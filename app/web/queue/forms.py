@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from vininfo import Vin
 from wtforms import (BooleanField, DateTimeLocalField, SelectChoice, FieldList, FormField, HiddenField, IntegerField,
                      RadioField, SelectField, StringField, SubmitField, TextAreaField)
@@ -267,9 +267,10 @@ def resolve_workshop(workshop_id: str | None, typed: str | None) -> Workshop | N
         return None
     if workshop_id and workshop_id.isdigit():
         # with its phones and emails: the order's notification needs them, and reading them here keeps
-        # them out of the branch lock the order is saved under
+        # them out of the branch lock the order is saved under; one statement (a workshop has a few of
+        # each, so the joined rows are few), where a load for each was three
         picked = db.session.get(Workshop, int(workshop_id),
-                                options=[selectinload(Workshop.phones), selectinload(Workshop.emails)])
+                                options=[joinedload(Workshop.phones), joinedload(Workshop.emails)])
         # the text still says what was picked (without JS the hidden id survives an edit)
         if picked is not None and typed in (workshop_label(picked), picked.customer_number):
             return picked
