@@ -850,3 +850,25 @@ def test_a_text_that_adds_to_the_subject_makes_the_subjects_counted_parts_lines(
         [(l.part_number, l.description, l.quantity) for l in result.lines])
     plain = mail("2 stk bremseklosser foran TRW GDB1550\n\nreg EL 12345", subject="2 stk bremseklosser Golf")
     assert pns(plain) == ["GDB1550"]
+
+
+def test_a_correction_that_says_the_new_count_the_part_and_the_old_count_is_applied():
+    result = sms("Hei! Trenger 2 st H7 Osram 64210 og en H4 Osram 64193 til Hiacen EB 55021. Hentar innen kl 16. "
+                 "Oj, skal vara 4 stk H7, inte 2. /Lasse")
+    assert [(l.part_number, l.quantity) for l in result.lines] == [("64210", 4), ("64193", 1)]
+    assert not hard_reasons(result.review_reasons), result.review_reasons
+    unsure = sms("Hei! Trenger 2 st H7 Osram 64210 og 2 st H4 Osram 64193 til Hiacen EB 55021. Oj, skal vara 4, inte 2.")
+    assert hard_reasons(unsure.review_reasons) and [l.quantity for l in unsure.lines] == [2, 2], unsure.review_reasons
+
+
+@pytest.mark.parametrize(("body", "plate", "numbers"), [
+    ("Hej, XC60 T8 Recharge GXK 518 behöver 2st bromsskivor fram ATE 24.0130-0214.1. Kund väntar här. /Jonas",
+     "GXK 518", ["24.0130-0214.1"]),
+    ("Hej\n\nAudi Q4 e-tron, reg. DF 61 228.\n1 stk pollenfilter MANN FP 26 009 (kulfilter)\n\nHilsen", "DF 61 228", ["FP 26 009"]),
+    ("Hej\n\nTesla Model 3, reg. DF 61 228.\n1 stk. ladekabel Type 2\n1 stk viskerblade Valeo 574316\n\nHilsen", "DF 61 228",
+     [None, "574316"]),
+    ("Hej\n\nVolvo V60, reg ABC 123\n2 st Motorolja 0W-20 (VCC RBS0-2AE), 5-litersdunk\n\nmvh", "ABC 123", [None]),
+])
+def test_ev_models_engine_badges_a_filter_makers_name_a_charging_plug_and_an_oil_spec(body, plate, numbers):
+    result = mail(body)
+    assert result.plate == plate and pns(result) == numbers, (result.plate, pns(result), result.review_reasons)

@@ -218,8 +218,12 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
 
     items = ambiguity.drop_summaries(items)
     items, restated = ambiguity.restated_counts(items)
+    settled = _apply_stated_corrections(signal_text, items)
+    for s, e in settled:
+        claims += [Claim(m.start() + s, m.end() + s, "quantity") for m in re.finditer(r"\d{1,3}", signal_text[s:e])]
     pm.lines = [_to_line(item) for item in items]
-    reasons = _review_reasons(pm, doc, items, conditionals, signal_text, unread, refused, attachment_ref, lang)
+    reasons = _review_reasons(pm, doc, items, conditionals, signal_text, unread, refused, attachment_ref, lang,
+                              settled=settled)
     reasons += restated
     if only_some:
         reasons.append(say(R.SOME_OF_BELOW, words=only_some))
@@ -462,12 +466,37 @@ def _to_line(item: Item) -> OrderLine:
                      source=item.source, evidence=spans)
 
 
+# 'Oj, skal vara 4 stk H7, inte 2', 'should be 2 pads, not 1': a correction that says the new count, what it is for
+# and the count it replaces
+_STATED_FIX = re.compile(
+    r"(?<!\w)(?:skal|ska|skall|should|soll(?:en|te)?|pitäisi|doit|moet(?:en)?)\s+(?:være|vara|være|be|sein|olla|être|zijn)\s+"
+    r"(?P<new>\d{1,3})\s*(?:stk|st|kpl|pcs|x|stück|stuks)?\.?\s*(?P<what>[^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*)?)?\s*,?\s+"
+    r"(?:ikke|ikkje|inte|not|nicht|ei|eikä|pas|niet)\s+(?P<old>\d{1,3})(?!\w)", re.I)
+
+
+def _apply_stated_corrections(text: str, items: list[Item]) -> list[tuple[int, int]]:
+    """Apply each correction that names its new count, its part and the count it replaces to the one line it fits
+    (that count, and the part's words or number); the spans of those applied. One that fits no line or more than one
+    is left to the doubt that asks."""
+    applied = []
+    for m in _STATED_FIX.finditer(text):
+        new, old, what = int(m.group("new")), int(m.group("old")), (m.group("what") or "").lower().split()
+        fits = [i for i in items if i.quantity.value == old and (not what or any(
+            w in (i.description or "").lower() or w.replace(" ", "") in (i.part_number or "").lower().replace(" ", "")
+            for w in what))]
+        if len(fits) == 1 and 0 < new <= 999:
+            q = fits[0].quantity
+            fits[0].quantity = type(q)(new, q.spans + [m.span("new")], True, None)
+            applied.append(m.span())
+    return applied
+
+
 # 'as usual' said as an adverb: the parts only when nothing else says which
 _AS_USUAL = re.compile(r"som vanlig|som vanligt|som sædvanlig|wie immer|comme d'habitude|zoals altijd", re.I)
 
 
 def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditionals: list[str], text: str,
-                    unread, refused, attachment_ref: bool, lang: str) -> list[str]:
+                    unread, refused, attachment_ref: bool, lang: str, *, settled=()) -> list[str]:
     reasons: list[str] = []
     if doc.auth_failed:
         reasons.append(say(R.AUTH_FAILED, result=doc.auth_failed))
@@ -482,7 +511,8 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
         same = None  # 'tar vi fra Dekkmann som vanlig' beside lines read: how it goes as usual, not which parts
     if same:
         reasons.append(say(R.SAME_AS_LAST, words=same.group(0)))
-    fix = pattern("correction").search(text)
+    fix = next((m for m in pattern("correction").finditer(text)
+                if not any(a <= m.start() < b for a, b in settled)), None)
     if fix:
         reasons.append(say(R.CORRECTION, words=_short(fix.group(0))))
     if pattern("cancel").search(text) and items:

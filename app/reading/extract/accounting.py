@@ -148,7 +148,7 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                  "address", False),
         "clock": (re.compile(r"(?<!\w)(?:kl|klo|klockan|kello|um|at|à|before|after|innen|inden|före|ennen|bis|vor|"
                              r"vid|ved|omkring|gegen|vers|around|noin|rundt|runt|"
-                             r"efter|etter|nach|après|avant|før|for|till|until|by|jälkeen|tot|voor|na|"
+                             r"efter|etter|ette|nach|après|avant|før|for|till|until|by|jälkeen|tot|voor|na|"
                              r"stänger|stenger|lukker|stengt|closes?|closing|schließen|schliessen|fermons|ferme|sluiten|"
                              r"suljetaan|suljemme)"
                              r"\.?\s?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?:\s?(?:uhr|h))?(?!\w)", re.I),
@@ -181,6 +181,8 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
         "inches": (re.compile(r"(?<![\w.,])\d{1,2}(?:[.,]\d)?(?:\"|''|”)(?:\s?[+/&x]\s?\d{1,2}(?:[.,]\d)?(?:\"|''|”))+"),
                    "measure", True),
         "spec": (re.compile(r"(?<![\w-])(?:\d{1,2}w-?\d{2}|dot\s?[345](?:\.1)?|g1[123]|vw\s?5\d{2}(?:\.\d{2})?|"
+                            r"typ(?:e)?\s?[12]|mode\s?[1-4]|"  # a charging cable's plug and mode: 'ladekabel Type 2'
+
                             r"[abc][1-7](?:/[abc][1-7])?|ll-?0[14]|h[1-9]|hb[34]|h11|d[1-4]s|p21w|w5w|py21w|r2|"
                             r"atf|dexron\s?[i-v]+|api\s?\w{2}|acea\s?\w{2})(?![\w-])", re.I), "measure", False),
         # a battery's range before its number: 'Varta E44 577 400 078', 'Bosch S5 0 092 S50 080'

@@ -243,7 +243,7 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             continue  # "Har dere 0 986 494 123 på lager?" asks about stock, it orders nothing
         if local and not has_part_noun(chunk) and mentions_vehicle(chunk) and not any(
                 _whole_formats(p.text, True) or fits_grammar(p.text) for p in local) and not echoed and not (
-                qty.explicit and any(p.brand for p in local)):  # 'Yaris: 1stk mellomrør Bosal 285-473' is a line
+                any(p.brand for p in local)):  # 'Yaris: 1stk mellomrør Bosal 285-473', 'en H4 Osram 64193 til Hiacen
             continue  # "Peugeot 308 1.6 BlueHDi (moteur DV6FC)": the vehicle, not an order line
         if echoed and out and out[-1].description and (desc is None or all(w.lower() in _positions()
                                                                             for w in desc.split())):

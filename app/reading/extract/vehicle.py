@@ -92,6 +92,13 @@ def _vehicle_codes() -> dict:
         return json.load(fh)
 
 
+@cache
+def _brand_words() -> frozenset[str]:
+    from app.reading.extract.lexicon import brand_set
+
+    return frozenset(b.lower() for b in brand_set() if b.lower() not in _models())
+
+
 def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
     """A plate label, vehicle word or vehicle preposition in the few words before `start`."""
     if _label_before(text, start, langs):
@@ -104,7 +111,8 @@ def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
     while words and _engine_or_year().match(words[-1].rstrip(".")) and not _vehicle_word().fullmatch(words[-1]):
         words.pop()
     last = words[-1].rstrip(".,") if words else ""
-    if last and (_vehicle_word().fullmatch(last) or _vehicle_word().fullmatch(re.sub(r"(?<=[^\W\d_]{3})\d{1,2}$", "", last))
+    # 'pollenfilter MANN FP 26 009': the filter's maker (no MAN truck), then its number
+    if last and last.lower() not in _brand_words() and (_vehicle_word().fullmatch(last) or _vehicle_word().fullmatch(re.sub(r"(?<=[^\W\d_]{3})\d{1,2}$", "", last))
                  or len(words) > 1 and _vehicle_word().fullmatch(f"{words[-2]} {last}")):  # 'Land Cruiseren'
         return True
     preps = pattern("vehicle_preps", langs)
