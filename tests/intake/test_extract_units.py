@@ -872,3 +872,11 @@ def test_a_correction_that_says_the_new_count_the_part_and_the_old_count_is_appl
 def test_ev_models_engine_badges_a_filter_makers_name_a_charging_plug_and_an_oil_spec(body, plate, numbers):
     result = mail(body)
     assert result.plate == plate and pns(result) == numbers, (result.plate, pns(result), result.review_reasons)
+
+
+def test_a_part_said_not_needed_is_no_line_and_a_workshop_order_is_the_reference():
+    result = mail("Hi,\n\n1 x front brake pad kit Tesla 1044676-00-A\n12V battery: not needed after all, we found one in stock\n\n"
+                  "reg EL 92731")
+    assert [(l.part_number, l.quantity) for l in result.lines] == [("1044676-00-A", 1)], result.review_reasons
+    result = mail("Hej\n\nBestilling til værkstedsordre 41907, reg. DF 61 228.\n2 stk. bremseskiver Zimmermann 100.3417.20\n")
+    assert result.customer_reference == "41907"

@@ -269,6 +269,8 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             continue
         if not (has_part_noun(chunk) or _consumable(chunk)) or desc is None:
             continue  # 'AdBlue 10 L, qty 2': a consumable asked for is a line too
+        if not qty.explicit and _not_wanted(chunk):
+            continue  # '12V battery: not needed after all', 'Olje har vi selv': named, not asked for
         if not qty.explicit and _terms(chunk):
             continue  # "Remise habituelle de 35 %", "som vanlig rabatt": the price terms, not a part wanted
         # a part named after 'and' in a sentence that already asked for one, or a plain "please"
@@ -367,6 +369,12 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
 @cache
 def _please() -> re.Pattern:
     return re.compile(r"(?<!\w)(?:please|pls|plz|bitte|svp|s'il vous plaît|graag|gerne|gjerne)(?!\w)", re.I)
+
+
+def _not_wanted(chunk: str) -> bool:
+    from app.reading.extract.confidence import _self_supplied
+
+    return bool(_self_supplied().search(chunk))
 
 
 def _consumable(text: str) -> bool:
