@@ -149,13 +149,8 @@ def test_each_viewer_gets_their_own_token_name_and_language_around_the_same_tabl
     assert '<span class="muted">OSL</span>' in mona and '<span class="muted">OSL</span>' not in kari  # a manager's rows
 
 
-def test_an_age_moves_on_without_a_write(client, db, make, monkeypatch):
-    branch = make.branch("OSL", age_amber_minutes=15, age_red_minutes=30)
-    make.staff(branch, login="kari")
-    start = datetime.now(UTC).replace(microsecond=0)
-    order = make.order(branch, now=start - timedelta(minutes=14, seconds=59))
-    login(client, "kari")
-
+def _clock(monkeypatch, start: datetime):
+    """The queue page's clock, held at `start` until a test moves its `at`."""
     class Clock(datetime):
         at = start
 
@@ -166,6 +161,17 @@ def test_an_age_moves_on_without_a_write(client, db, make, monkeypatch):
     from app.web.queue import routes
 
     monkeypatch.setattr(routes, "datetime", Clock)
+    return Clock
+
+
+def test_an_age_moves_on_without_a_write(client, db, make, monkeypatch):
+    branch = make.branch("OSL", age_amber_minutes=15, age_red_minutes=30)
+    make.staff(branch, login="kari")
+    start = datetime.now(UTC).replace(microsecond=0)
+    order = make.order(branch, now=start - timedelta(minutes=14, seconds=59))
+    login(client, "kari")
+
+    Clock = _clock(monkeypatch, start)
     first = client.get("/").get_data(as_text=True)
     assert "14 min" in _rows(first)[order.reference] and "age-amber" not in first
     Clock.at = start + timedelta(seconds=1)
@@ -190,16 +196,7 @@ def test_the_gauges_last_hour_drops_when_an_order_leaves_it(client, db, make, mo
     make.order(branch, now=start - timedelta(minutes=59))
     login(client, "kari")
 
-    class Clock(datetime):
-        at = start
-
-        @classmethod
-        def now(cls, tz=None):
-            return cls.at
-
-    from app.web.queue import routes
-
-    monkeypatch.setattr(routes, "datetime", Clock)
+    Clock = _clock(monkeypatch, start)
     assert "last hour 1 /" in client.get("/").get_data(as_text=True)
     Clock.at = start + timedelta(minutes=1, seconds=1)
     assert "last hour 0 /" in client.get("/").get_data(as_text=True)
