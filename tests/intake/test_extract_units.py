@@ -880,3 +880,11 @@ def test_a_part_said_not_needed_is_no_line_and_a_workshop_order_is_the_reference
     assert [(l.part_number, l.quantity) for l in result.lines] == [("1044676-00-A", 1)], result.review_reasons
     result = mail("Hej\n\nBestilling til værkstedsordre 41907, reg. DF 61 228.\n2 stk. bremseskiver Zimmermann 100.3417.20\n")
     assert result.customer_reference == "41907"
+
+
+def test_counted_numbered_lines_added_to_our_order_with_a_question_about_delivery_are_an_order():
+    added = mail("Hei igjen\n\nGlemte et par ting til V70-en:\n1 stk bakre lyddemper Walker 22418\n2 x klammer Walker 80469\n\n"
+                 "Kan det komme med samme levering i morgen?", subject="Ordrebekreftelse [HAM-000241]")
+    assert added.kind == "order" and not hard_reasons(added.review_reasons), added.review_reasons
+    restated = mail("Hei\n\n1 stk bakre lyddemper Walker 22418\n\nKommer den i dag?", subject="Ordrebekreftelse [HAM-000241]")
+    assert restated.kind != "order" or hard_reasons(restated.review_reasons), restated.review_reasons

@@ -491,6 +491,11 @@ def _apply_stated_corrections(text: str, items: list[Item]) -> list[tuple[int, i
     return applied
 
 
+# 'Glemte et par ting', 'Glömde', 'I forgot', 'vergessen', 'unohtui', 'oublié', 'vergeten': parts added to an order
+_FORGOT = re.compile(r"(?<!\w)(?:glemte|glemt|glömde|glömt|forgot|forgotten|vergessen|vergaß|unohtui|unohdin|unohtu\w*|"
+                     r"oublié|oubliés|vergeten|også|också|dessutom|lisäksi|außerdem|also|aussi|ook)(?!\w)", re.I)
+
+
 # 'as usual' said as an adverb: the parts only when nothing else says which
 _AS_USUAL = re.compile(r"som vanlig|som vanligt|som sædvanlig|wie immer|comme d'habitude|zoals altijd", re.I)
 
@@ -517,7 +522,11 @@ def _review_reasons(pm: ParsedMessage, doc: MailDoc, items: list[Item], conditio
         reasons.append(say(R.CORRECTION, words=_short(fix.group(0))))
     if pattern("cancel").search(text) and items:
         reasons.append(say(R.CANCEL_AND_PARTS))
-    elif pm.order_ref and items and classify_mod.bare_question(text):
+    elif pm.order_ref and items and classify_mod.bare_question(text) and not (
+            all(i.part_number and i.quantity.explicit for i in items)
+            and (_FORGOT.search(text) or classify_mod._asks_for_parts(text))):
+        # 'Glemte et par ting: 1 stk lyddemper Walker 22418 ... Kan det komme med samme levering?': counted, numbered
+        # lines added to our order, and a question about how they go; a line without them may only be asked about
         reasons.append(say(R.ASKS_ABOUT_ORDER, reference=pm.order_ref,
                            question=_short(classify_mod.bare_question(text), 60)))
     for n, item in enumerate(items, 1):
