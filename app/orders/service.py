@@ -45,21 +45,19 @@ class OrderInput:
     history_confirmed: list[str] | None = None  # part numbers the workshop's accepted orders confirm
 
 
-def next_reference(branch: Branch) -> str:
-    """A short reference, easy to read over the phone. The caller holds the branch lock."""
-    seq = branch.next_seq or 1
-    branch.next_seq = seq + 1
+def reference_for(branch: Branch, seq: int) -> str:
+    """A short reference, easy to read over the phone, for the number the branch lock reserved."""
     return f"{branch.code}-{seq:06d}"
 
 
 def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: datetime) -> Order:
     """Record an order from any channel. Never refuses for capacity: over the limit it is held or
     redirected per the branch's policy, with the reason on the order."""
-    branch = capacity.lock_branch(branch_id)
+    branch, seq = capacity.lock_branch_for_order(branch_id)
     needs_review = bool(data.review_reasons)
     decision = capacity.decide(branch, now, may_redirect=not needs_review)
     order = Order(
-        reference=next_reference(branch), branch_id=branch.id, workshop_id=data.workshop_id, channel=data.channel,
+        reference=reference_for(branch, seq), branch_id=branch.id, workshop_id=data.workshop_id, channel=data.channel,
         status=OrderStatus.NEEDS_REVIEW if needs_review and decision.admitted else decision.status,
         urgent=data.urgent, fulfilment=data.fulfilment, wanted_by=data.wanted_by,
         plate=(data.plate or None), vin=(data.vin or None), customer_reference=data.customer_reference or None,
@@ -76,7 +74,7 @@ def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: dat
     reason = decision.reason
     if needs_review:
         reason = "; ".join(filter(None, [reason, *data.review_reasons]))
-    db.session.flush()  # the order (and the branch's next number); its lines and event need its id
+    db.session.flush()  # the order; its lines and event need its id
     _insert_lines_and_event(order, data.lines, lifecycle.event_values(
         "received", by=by, now=now, to_status=order.status, reason=reason or f"Received by {data.channel}."))
     status_changed.send(order, from_status=None, to_status=order.status, by=by, now=now, reason=reason,
