@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 
 from app.database import is_sqlite
 from app.extensions import db
@@ -54,35 +54,6 @@ def _lock_branch_statement(sqlite: bool):
     if not sqlite:
         stmt = stmt.with_for_update()
     return stmt.execution_options(populate_existing=True)
-
-
-def lock_branch_for_order(branch_id: int) -> tuple[Branch, int]:
-    """lock_branch, and the branch's next order number reserved: (the locked branch, the number).
-
-    Where the branch is not yet locked in this transaction, one statement does both (UPDATE ...
-    RETURNING: one statement fewer under the lock than a SELECT and the number's UPDATE at the flush).
-    On PostgreSQL an UPDATE takes the row's FOR NO KEY UPDATE lock, which conflicts with itself and with
-    the FOR UPDATE that lock_branch takes, so every writer that decides on the branch still waits for
-    the one holding it. (The queue's change number is raised by the order's INSERT that follows.)"""
-    locked = kept().locked_branches
-    branch = locked.get(branch_id)
-    if branch is not None and branch in db.session:
-        seq = branch.next_seq or 1
-        branch.next_seq = seq + 1
-        return branch, seq
-    branch = db.session.execute(_reserve_statement(), {"branch_id": branch_id}).scalar_one()
-    locked[branch_id] = branch
-    return branch, branch.next_seq - 1
-
-
-@functools.cache
-def _reserve_statement():
-    """Built once: lock the branch row and move its next number (as next_seq or 1, then + 1)."""
-    table = Branch.__table__
-    reserve = (update(table).where(table.c.id == bindparam("branch_id"))
-               .values(next_seq=func.coalesce(func.nullif(table.c.next_seq, 0), 1) + 1).returning(*table.c))
-    # the Core UPDATE's row loaded as the Branch (the ORM's own UPDATE ... RETURNING costs twice the CPU)
-    return select(Branch).from_statement(reserve).execution_options(populate_existing=True)
 
 
 def lock_staff(staff_id: int) -> Staff:

@@ -1,14 +1,10 @@
 """Use cases that the form, the webhooks and the worker all call. The caller commits."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Column, insert, select
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import insert, select
 
 from app import times
 from app.extensions import db
@@ -49,19 +45,21 @@ class OrderInput:
     history_confirmed: list[str] | None = None  # part numbers the workshop's accepted orders confirm
 
 
-def reference_for(branch: Branch, seq: int) -> str:
-    """A short reference, easy to read over the phone, for the number the branch lock reserved."""
+def next_reference(branch: Branch) -> str:
+    """A short reference, easy to read over the phone. The caller holds the branch lock."""
+    seq = branch.next_seq or 1
+    branch.next_seq = seq + 1
     return f"{branch.code}-{seq:06d}"
 
 
 def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: datetime) -> Order:
     """Record an order from any channel. Never refuses for capacity: over the limit it is held or
     redirected per the branch's policy, with the reason on the order."""
-    branch, seq = capacity.lock_branch_for_order(branch_id)
+    branch = capacity.lock_branch(branch_id)
     needs_review = bool(data.review_reasons)
     decision = capacity.decide(branch, now, may_redirect=not needs_review)
     order = Order(
-        reference=reference_for(branch, seq), branch_id=branch.id, workshop_id=data.workshop_id, channel=data.channel,
+        reference=next_reference(branch), branch_id=branch.id, workshop_id=data.workshop_id, channel=data.channel,
         status=OrderStatus.NEEDS_REVIEW if needs_review and decision.admitted else decision.status,
         urgent=data.urgent, fulfilment=data.fulfilment, wanted_by=data.wanted_by,
         plate=(data.plate or None), vin=(data.vin or None), customer_reference=data.customer_reference or None,
@@ -72,45 +70,18 @@ def create_order(branch_id: int, data: OrderInput, *, by: Staff | None, now: dat
         inbound_message_id=data.inbound_message_id, created_by_id=by.id if by else None,
         created_at=now, updated_at=now, admitted_at=now if decision.admitted else None,
     )
-    _insert_order(order)
+    db.session.add(order)
     if order.admitted_at is not None:
         capacity.counted_admission(branch.id, now)
     reason = decision.reason
     if needs_review:
         reason = "; ".join(filter(None, [reason, *data.review_reasons]))
+    db.session.flush()  # the order (and the branch's next number); its lines and event need its id
     _insert_lines_and_event(order, data.lines, lifecycle.event_values(
         "received", by=by, now=now, to_status=order.status, reason=reason or f"Received by {data.channel}."))
     status_changed.send(order, from_status=None, to_status=order.status, by=by, now=now, reason=reason,
                         action="received")
     return order
-
-
-def _insert_order(order: Order) -> None:
-    """Write a new (transient) order as one INSERT, not the ORM's flush, and make it persistent in the
-    session as if it had been flushed (its id set, nothing pending). Every column the object holds is
-    written as it holds it (its validators' search keys too); one it does not hold is NULL when it has
-    no default (and so known without a read), else gets its default in the row and is read back when
-    first used. Whatever else is pending is flushed first, as the order's flush did."""
-    db.session.flush()
-    held, values, nulls = order.__dict__, {}, []
-    for key, column in _order_columns():
-        if key in held:
-            values[column.key] = held[key]
-        elif column.default is None and column.server_default is None:
-            values[column.key] = None
-            nulls.append(key)
-    order.id = db.session.execute(_ORDER_INSERT, values).inserted_primary_key[0]
-    make_transient_to_detached(order)
-    db.session.add(order)
-    for key in nulls:
-        set_committed_value(order, key, None)
-
-
-@functools.cache
-def _order_columns() -> tuple[tuple[str, Column], ...]:
-    """(attribute, column) of each of Order's columns but its id."""
-    return tuple((prop.key, prop.columns[0]) for prop in sa_inspect(Order).column_attrs
-                 if prop.columns[0] is not Order.__table__.c.id)
 
 
 def _insert_lines_and_event(order: Order, lines: list[LineInput], event: dict) -> None:
@@ -123,7 +94,6 @@ def _insert_lines_and_event(order: Order, lines: list[LineInput], event: dict) -
     db.session.expire(order, ["lines", "events"])
 
 
-_ORDER_INSERT = insert(Order.__table__)
 _LINE_INSERT = insert(OrderLine.__table__)
 _EVENT_INSERT = insert(OrderEvent.__table__)
 

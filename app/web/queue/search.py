@@ -25,7 +25,7 @@ _REFERENCE = re.compile(r"^\s*([A-Za-z]{2,4})[\s\-_.]*0*(\d{1,6})\s*$")
 
 
 def reference_of(text: str) -> str | None:
-    """'osl7', 'OSL 7', 'osl-000007' -> 'OSL-000007' (app.orders.service.reference_for's format)."""
+    """'osl7', 'OSL 7', 'osl-000007' -> 'OSL-000007' (app.orders.service.next_reference's format)."""
     match = _REFERENCE.match(text)
     if match is None or not match.group(2):
         return None
