@@ -82,6 +82,12 @@ def brand_set() -> frozenset[str]:
     return frozenset(common("brands"))
 
 
+@cache
+def brands_lower() -> frozenset[str]:
+    """The brands as lower-case words, for comparing with a word as written ('MANN', 'Mann')."""
+    return frozenset(b.lower() for b in brand_set())
+
+
 def trie_alternation(words) -> str:
     """The literal `words` as one regex alternation shaped as a trie ('brems(?:e(?:skive|klosser))'): it matches
     what the longest-first alternation matches, the longest word at each place, but the engine tries one branch

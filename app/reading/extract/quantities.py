@@ -97,7 +97,7 @@ def _counts_vehicles(text: str, start: int, end: int) -> bool:
     """A count of cars, not of parts: the count stands right before a make or model and no part is named in the rest
     of that clause ('filterservice på 6 stk Transporter T6.1 og 2 stk Crafter', 'for our 3 Sprinters'). Not a count
     after the part ('HU 7008 z 1kpl Audi A4': the part number is blanked here) nor a part's brand ('3 stk Mann')."""
-    from app.reading.extract.lexicon import brand_set, part_noun_re
+    from app.reading.extract.lexicon import brands_lower, part_noun_re
     from app.reading.extract.vehicle import vehicle_name_at
 
     before = text[max(0, start - 30):start]
@@ -107,15 +107,10 @@ def _counts_vehicles(text: str, start: int, end: int) -> bool:
     m = re.match(rf"\s*(?:(?:{_units()})\.?\s+)?", after, re.I)
     rest = after[m.end():]
     width = vehicle_name_at(rest)
-    if not width or rest[:width].lower() in _brands_lower(brand_set()):
+    if not width or rest[:width].lower() in brands_lower():
         return False
     clause = re.split(r"[,.;:!?\n]|\s(?:og|och|and|und|et|en|ja|eller|or|oder|ou|of)\s|\s[-–]\s", rest[width:], maxsplit=1)[0]
     return not part_noun_re().search(clause)
-
-
-@cache
-def _brands_lower(brands: frozenset[str]) -> frozenset[str]:
-    return frozenset(b.lower() for b in brands)
 
 
 def _names_part_just_before(before: str) -> bool:

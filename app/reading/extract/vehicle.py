@@ -94,9 +94,9 @@ def _vehicle_codes() -> dict:
 
 @cache
 def _brand_words() -> frozenset[str]:
-    from app.reading.extract.lexicon import brand_set
+    from app.reading.extract.lexicon import brands_lower
 
-    return frozenset(b.lower() for b in brand_set() if b.lower() not in _models())
+    return frozenset(b for b in brands_lower() if b not in _models())
 
 
 def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
