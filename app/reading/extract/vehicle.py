@@ -115,6 +115,12 @@ def _context_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
     if last and last.lower() not in _brand_words() and (_vehicle_word().fullmatch(last) or _vehicle_word().fullmatch(re.sub(r"(?<=[^\W\d_]{3})\d{1,2}$", "", last))
                  or len(words) > 1 and _vehicle_word().fullmatch(f"{words[-2]} {last}")):  # 'Land Cruiseren'
         return True
+    # 'Mini Cooper S R56 1.6T, RZT 41F', 'Transit Custom 2.0, AB 12345': a model name the lexicon lacks, written
+    # with a capital between the make or model and the plate (codes and sizes popped above)
+    for back in (2, 3):
+        if (len(words) >= back and _vehicle_word().fullmatch(words[-back]) and words[-back].lower() not in _brand_words()
+                and all(re.fullmatch(r"[A-Z][a-zäöüéè]{2,}", w) for w in words[-back + 1:])):
+            return True
     preps = pattern("vehicle_preps", langs)
     return bool(re.search(rf"(?:{preps.pattern})\s*$", before, re.I))
 
