@@ -380,6 +380,10 @@ def _code_prefixes() -> frozenset[str]:
         return frozenset(p.lower() for p in json.load(fh)["lowercase_prefixes"]["prefixes"] if len(p) >= 2)
 
 
+# '1.4 Turbo', '2.5 Hybrid': the engine named by its size, not a part asked for
+_ENGINE_WORD = re.compile(r"(?<=\d[.,]\d)\s?(?:turbo|hybrid|diesel)(?!\w)", re.I)
+
+
 def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
     """Model, chassis and engine codes and odometer readings that are certain by their surroundings: after a make
     or a model word ("Mercedes C 200", "Golf 7", "motor 2KD-FTV", "km-stand 187 000"), a model of the lexicon that
@@ -403,13 +407,15 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
             spans += [(pos + m.start(), pos + m.end()) for m in _model_shapes().finditer(line)
                       if not re.fullmatch(r"(?:19|20)\d{2}", m.group())]
         pos += len(line) + 1
-    for m in re.finditer(r"\((?P<v>[A-Za-z0-9]{2,8}(?:-[A-Za-z0-9]{2,4}|(?<=[A-Za-z]\d[A-Za-z]) \d{3})?)\)", text):
+    # 'V70 D5 (D5244T4, 2009)': the engine code first in a bracket that lists the year or the power after it
+    for m in re.finditer(r"\((?P<v>[A-Za-z0-9]{2,8}(?:-[A-Za-z0-9]{2,4}|(?<=[A-Za-z]\d[A-Za-z]) \d{3})?)"
+                         r"(?:[,;]\s*(?:(?:19|20)\d{2}|\d{2,3}\s?(?:hk|hp|ps|kw|cv|ch)))?\)", text, re.I):
         # ('K9K 836': Renault's engine with its variant)
         # '35C15 3.0 (F1C)', 'Golf VI 1.6 TDI (CAYC)': an engine code in brackets right after the vehicle
         before = text[max(0, m.start() - 40):m.start()].split("\n")[-1]
         code = m.group("v")
         if ((re.search(r"\d", code) and re.search(r"[^\W\d_]", code) or re.fullmatch(r"\d{3}", code)
-             and _vehicle_line_word().search(before[-30:])) and not has_part_noun(before)
+             and _vehicle_line_word().search(before[-30:])) and not has_part_noun(_ENGINE_WORD.sub(" ", before))
                 and (_vehicle_line_word().search(before) or re.search(r"\d[.,]\d\s*\w*\s*$", before))):
             certain.append(m.span("v"))
     for s, e in list(certain) + list(spans):
