@@ -94,6 +94,14 @@ def _quantity_start(text: str, lang: str) -> bool:
                      first.group(2), re.I) or has_part_noun(first.group(2)) or _container().fullmatch(first.group(2))))
 
 
+def _counted_item(text: str) -> bool:
+    """'1 stk pølsko', '2 kpl lukkomutteri': a count, a counting unit, then a word."""
+    from app.reading.extract.line_quality import _count_units
+
+    m = re.match(r"\s*\d{1,3}\s*([^\W\d_]+)\.?\s+[^\W\d_]{3,}", text)
+    return bool(m and m.group(1).lower() in _count_units())
+
+
 @cache
 def _container() -> re.Pattern:
     from app.reading.extract.line_quality import _vocab
@@ -267,8 +275,10 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
                                        "quantity": qty_spans, "description": desc_spans,
                                        "chunk": [(at, offset + ce)]}))
             continue
-        if not (has_part_noun(chunk) or _consumable(chunk)) or desc is None:
-            continue  # 'AdBlue 10 L, qty 2': a consumable asked for is a line too
+        if not (has_part_noun(chunk) or _consumable(chunk) or out and _counted_item(chunk)) or desc is None:
+            # 'AdBlue 10 L, qty 2': a consumable asked for is a line too; '... + 1 stk pølsko': so is a counted item
+            # after one read from the same sentence
+            continue
         if not qty.explicit and _not_wanted(chunk):
             continue  # '12V battery: not needed after all', 'Olje har vi selv': named, not asked for
         if not qty.explicit and _terms(chunk):
@@ -340,7 +350,10 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
         right_pn = any(m.end() <= p.start < nxt for p in pns)
         # "W 712/75, 2 kpl": a trailing count, not a new line; "og 1 liter spylervæske": a volume is a product,
         # "bremsevæske DOT 4, 1 liter": a bare volume at the end is the size of the part before it
-        right_has_part = right_pn or has_part_noun(right) or _volume_product(right) or _consumable(right)
+        right_has_part = (right_pn or has_part_noun(right) or _volume_product(right) or _consumable(right)
+                          # 'batteri Varta E39 570 901 076 + 1 stk pølsko': a count and its unit after '+' or 'og'
+                          # start an item of their own, named or not by the lexicon
+                          or m.group().strip() not in (",", ";") and _counted_item(right))
         # The left side grows until a cut: only its new stretch is searched (a word of 64 characters back,
         # for a noun across the old end), or a long run of commas takes quadratic time.
         if not left_noun:
