@@ -120,6 +120,8 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
         if raw_pn:
             found = find_part_numbers(raw_pn, context=True)
             pn = found[0].text if found else (raw_pn if re.search(r"\d", raw_pn) and not _wordy(raw_pn) else None)
+            if found and _whole_cell_code(raw_pn, found):
+                pn = raw_pn  # 'HU 12 140 x' in the part-number column: the cell is the number, not 'HU 12' of it
         if pn is None and raw_ean and is_ean13(raw_ean):
             pn = raw_ean
         desc = " ".join(x for x in (cell("desc"), cell("brand")) if x) or None  # 'Pakning ventildeksel Elring'
@@ -139,6 +141,21 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
         item.unread_codes = _unread_codes(row, rows[header_at] if header_at is not None else None, cols, pn)
         items.append(item)
     return items
+
+
+def _whole_cell_code(cell: str, found) -> bool:
+    """The part-number cell holds one code and nothing else: the grammar read it as pieces joined by single blanks
+    ('HU 12 140 x' as 'HU 12' and '140 x'), or left more digits or a suffix letter beside what it read. Not when
+    a word, a brand or a separator ('/', 'eller') stands between."""
+    cell = cell.strip()
+    pieces, pos = [], 0
+    for f in found:
+        pieces.append(cell[pos:f.start])
+        pos = f.end
+    pieces.append(cell[pos:])
+    inner, edges = pieces[1:-1], (pieces[0] + " " + pieces[-1]).strip()
+    return (len(found) > 1 or bool(edges)) and all(p == " " for p in inner) \
+        and bool(re.fullmatch(r"[\d\s.-]*(?:\s?[A-Za-z]{1,2})?", edges))
 
 
 @cache
