@@ -82,6 +82,9 @@ KIT_END = re.compile(r"(?:kit|set|sett|satz|sats|sæt|sarja|setti|jeu|stel|distr
 _KIT_PLUS = re.compile(r"(?:kit|set|sett|satz|sats|sæt|sarja|setti|jeu|stel|distribution|kit\s\w+)\s*\+", re.I)
 
 
+_BRACKETS = re.compile(r"\([^()\n]*\)")
+
+
 @cache
 def _self_supplied() -> re.Pattern:
     from app.reading.extract.line_quality import _vocab
@@ -128,7 +131,9 @@ def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int
         "lines": float(min(n, 10)),
         "default_qty_frac": sum(not i.quantity.explicit for i in items) / n if n else 0.0,
         "desc_digit": float(min(sum(bool(re.search(r"\d", d)) for d in descs), 3)),
-        "desc_conj": float(min(sum(bool(_conj().search(i.description or "")) and not _KIT_PLUS.search(i.literal or "")
+        # a conjunction in brackets lists what one part holds ('kit protection (butées + soufflets)')
+        "desc_conj": float(min(sum(bool(_conj().search(_BRACKETS.sub(" ", i.description or "")))
+                                   and not _KIT_PLUS.search(i.literal or "")
                                    for i in items), 3)),
         "pn_grammar_frac": sum(fits_grammar(p) for p in pns) / len(pns) if pns else 0.0,
         "reply": float(bool(is_reply)),

@@ -274,7 +274,9 @@ def quality(pm, items, books) -> dict[str, float]:
         for s, e, line in _text_lines(text):
             if not line.strip() or any(a < e and s < b for a, b in covered) or _total_words().search(line):
                 continue
-            listy_unread += bool(_BULLET_LINE.search(line) or _CELLS.search(line) and re.search(r"\d", line))
+            # a table's header ('Osanumero   Nimike   Kpl   Hinta EUR (alv 0 %)') has no digit outside its brackets
+            listy_unread += bool(_BULLET_LINE.search(line) or _CELLS.search(line)
+                                 and re.search(r"\d", re.sub(r"\([^()]*\)", " ", line)))
     missed_line = len(missed_lines(text, items))
     # the workshop's reference with words after it on its line ("Kommission: 25-1187 Krüger")
     ref_tail = 0.0
