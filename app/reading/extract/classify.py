@@ -76,8 +76,11 @@ def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_re
         return "follow_up"  # 'Har ikke sett noe til klossene ennå – er de sendt?' under OSL-000123: where they are
     if has_lines:
         return "order"
+    # 'alla Jarin lista kuvana, voitteko kerätä nämä valmiiksi?' in a reply: a question that asks for the parts
+    # in the photo it points to is an order to read from the photo, not a question about an order
     if pattern("follow_up").search(both) or (
-            (order_ref or is_reply) and "?" in text and not pattern("order_intent").search(text)) or (
+            (order_ref or is_reply) and "?" in text and not pattern("order_intent").search(text)
+            and not (attachment_order and not order_ref)) or (
             order_ref and "?" in text and not _asks_for_parts(text)):
         return "follow_up"
     if asks_price(both):
