@@ -79,6 +79,44 @@ def _drop_lead_in(text: str) -> str:
     return text[m.end():] if m and not has_part_noun(m.group("lead")) else text
 
 
+# 'Kan du legge av', 'Can you add', 'Könnt ihr bitte schicken', 'Voitteko tilata': a question asking for the part
+_MODAL_LEAD = re.compile(
+    r"^\s*(?:kan|kunne|can|could|would|könnt|können|könnten|kunnen|kunt|kun|pouvez|pourriez|peux|voitteko|voisitteko|"
+    r"voitko|voisitko)\s+(?:du|dere|ni|i|you|u|jullie|ihr|sie|vous|tu|te)\s+"
+    r"(?:(?:please|pls|bitte|svp|gerne|gjerne|gärna|graag|venligst)\s+)?[^\W\d_]+"
+    r"(?:\s+(?:av|til|till|to|on|in|me|us|mig|meg|mir|uns|nous|ons|oss|os|mij|ut|ud|out|over)(?!\w)){0,2}\s+", re.I)
+# '... to order pls', '... til ordren', '..., same Focus', '... til hjullasteren': what the part is for, not the part
+_ORDER_TAIL = re.compile(r"\s+(?:to|til|till|zur|zu|à|aan|bij|in|på)\s+(?:the\s+|my\s+|our\s+|die\s+|der\s+|de\s+|la\s+|"
+                         r"vores\s+|vår\s+)?(?:order|ordre|ordren|ordern|ordrer|bestellung|commande|bestelling|"
+                         r"tilaukseen|tilaus|beställningen|bestillingen)(?!\w).*$", re.I)
+_SAME_TAIL = re.compile(r"[,;]\s*(?:same|samme|samma|gleiche[rn]?|même|zelfde|sama)\s+\S+.*$", re.I)
+_DEFINITE_TAIL = re.compile(r"\s(?:til|till|för|for)\s+(?:den\s+|det\s+)?[^\W\d_]{3,}(?:en|et|na|ne|an)\s*$", re.I)
+
+
+def _drop_modal_lead(text: str) -> str:
+    m = _MODAL_LEAD.match(text)
+    return text[m.end():] if m and not has_part_noun(m.group()) and has_part_noun(text[m.end():]) else text
+
+
+@cache
+def _capital_vehicle() -> re.Pattern:
+    return re.compile(rf"\s(?=[A-Z])(?:{vehicle_names('makes', 'models')})(?!\w)")
+
+
+def _drop_job_tails(text: str) -> str:
+    for rx in (_ORDER_TAIL, _SAME_TAIL, _DEFINITE_TAIL):
+        m = rx.search(text)
+        if m and m.start() > 0 and has_part_noun(text[:m.start()]) and not has_part_noun(m.group()):
+            text = text[:m.start()]
+    # 'hehkutulppia NGK      Daily 35C15:een, rek': the vehicle named after the part without a preposition, and
+    # nothing naming a part after it
+    m = _capital_vehicle().search(text)
+    if (m and has_part_noun(text[:m.start()]) and not has_part_noun(text[m.start():])
+            and not re.match(r"\s?\d{3}[ .]\d", text[m.end():])):  # 'olja 0W-20 VW 508 00': the maker's oil norm
+        text = text[:m.start()]
+    return text
+
+
 def clean_description(text: str, lang: str) -> str | None:
     text = _price().sub(" ", text)
     # 'torkarblad Bosch     . Hämtar efter': the sentence after the part's number (masked) and a full stop is no part
@@ -95,7 +133,11 @@ def clean_description(text: str, lang: str) -> str | None:
         text = text[m.end():]  # "no rush but can we get wiper blades" -> "wiper blades"
     text = _vehicle_tail(lang).sub("", " " + text)
     text = _comma_vehicle().sub("", text)
-    text = re.sub(r"(?<!\w)(?:reg\.?(?:\s?nr\.?)?|immat\.?|kenteken|kennzeichen)(?!\w)", " ", text, flags=re.I)
+    text = _drop_modal_lead(text)
+    text = _drop_job_tails(text)
+    text = re.sub(r"(?<!\w)(?:reg\.?(?:\s?nr\.?)?|rek\.?(?:\s?nro\.?)?|immat\.?|kenteken|kennzeichen)(?!\w)", " ", text,
+                  flags=re.I)
+    text = re.sub(r"\s+:[^\W\d_]{1,4}(?=[\s,.;]|$)", " ", text)  # 'NGK      :een': a Finnish case ending, its word masked
     text = re.sub(r"\s+", " ", text)
     text = _drop_lead_in(_drop_salutation(text))
     for _ in range(4):
