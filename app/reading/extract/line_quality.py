@@ -75,8 +75,20 @@ def _count_words() -> frozenset[str]:
 def foreign_words(description: str | None) -> int:
     """Words of a description that are not parts vocabulary (part nouns, brands, makes, positions, units)."""
     known = _known_words()
-    return sum(1 for w in _WORD.findall(description or "")
-               if len(w) > 2 and w.lower() not in known and not part_noun_re().search(w))
+    brands = _names()
+    count, after_brand = 0, 0
+    for w in _WORD.findall(description or ""):
+        if w.lower() in brands:
+            after_brand = 2
+            continue
+        # 'Varta Silver Dynamic', 'Castrol Syntrans', 'LuK RepSet': the brand's product line, named with a capital;
+        # 'DMF', 'LED', 'AGM': an abbreviation of the trade
+        line_name = after_brand > 0 and w[:1].isupper()
+        after_brand = after_brand - 1 if line_name else 0
+        if (len(w) > 2 and w.lower() not in known and not part_noun_re().search(w) and not line_name
+                and not re.fullmatch(r"[A-ZÄÖÜ]{2,5}", w)):
+            count += 1
+    return count
 
 
 @cache
