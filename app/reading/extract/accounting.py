@@ -259,7 +259,8 @@ def recognise(text: str) -> list[Claim]:
         claims += [Claim(m.end() + t.start(), m.end() + t.end(), "tyre_size", False)
                    for t in re.finditer(r"\S{1,5}", text[m.end():stop]) if any(c.isdigit() for c in t.group())]
         # a tread's generation just before the size ('Hakkapeliitta R5 225/45 R17', 'Ice Zero FR2 205/55')
-        gen = re.search(r"(?<![\w/.-])([A-Za-z]{1,3}\d{1,2})\s+$", text[max(0, m.start() - 12):m.start()])
+        # ('WinterContact TS 870 205/55 R16': the tread's name with a blank in it)
+        gen = re.search(r"(?<![\w/.-])([A-Za-z]{1,3}\d{1,2}|[A-Z]{2,3} \d{2,3})\s+$", text[max(0, m.start() - 12):m.start()])
         if "/" in m.group() and gen:
             at = max(0, m.start() - 12)
             claims.append(Claim(at + gen.start(1), at + gen.end(1), "tyre_size", False))
@@ -284,7 +285,8 @@ _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odomete
                      "engine_glued": "model_code", "bulb_glued": "measure", "refrigerant": "measure",
                      "pin_count": "measure", "size_pair": "measure",
                      "blade_lengths": "measure", "battery_rating": "measure",
-                     "fault_code": "fault_code"}
+                     "fault_code": "fault_code", "rim_size": "tyre_size", "rim_offset": "tyre_size",
+                     "bolt_pattern": "tyre_size", "centre_bore": "tyre_size"}
 
 
 @cache
