@@ -208,6 +208,10 @@ def _signoff_in_line() -> re.Pattern:
     return re.compile(rf"(?:(?<=[\s,.!])|^)(?:{alts})(?=[\s,]+[A-ZÅÄÖÆØÜ]|\s*$)", re.I)
 
 
+_TREAD = re.compile(r"[A-Za-z]{1,3}\s?\d{1,3}")
+_TYRE_AFTER = re.compile(r"\s+\d{3}/\d{2}\s?(?:z?r|-)?\s?\d{2}", re.I)
+
+
 def _numbered_lines(lines: list[tuple[int, str]]) -> set[int]:
     nums = [(i, int(m.group(1))) for i, (_, l) in enumerate(lines) if (m := _NUMBERED.match(l))]
     if len(nums) >= 2 and [n for _, n in nums] == list(range(nums[0][1], nums[0][1] + len(nums))):
@@ -219,6 +223,8 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
                     offset: int = 0) -> list[Item]:
     context = has_part_noun(sentence) or bool(re.search(r"\d\s*(?:x|stk|st|kpl|pcs)\b", sentence, re.I))
     pns = find_part_numbers(sentence, context=context or bullet)
+    # 'WinterContact TS 870 205/55 R16', 'Hakkapeliitta R5 225/45': the tread's name before the size, not a number
+    pns = [p for p in pns if not (_TREAD.fullmatch(p.text) and _TYRE_AFTER.match(sentence, p.end))]
     echoes = _echoes(sentence, pns)
     pns = sorted(pns + echoes, key=lambda p: p.start)
     chunks = _chunks(sentence, pns, lang)
