@@ -216,7 +216,7 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
         pm.evidence = {k: v for k, v in pm.evidence.items() if getattr(pm, k, None)}
         return
 
-    items = ambiguity.drop_summaries(items)
+    items = ambiguity.drop_summaries(items, pm.evidence_text)
     items, restated = ambiguity.restated_counts(items)
     settled = _apply_stated_corrections(signal_text, items)
     for s, e in settled:

@@ -96,12 +96,26 @@ def restated_counts(items: list) -> tuple[list, list[str]]:
     return out, reasons
 
 
-def drop_summaries(items: list) -> list:
+def _opens_a_list(item, text: str) -> bool:
+    """The line the item was read from ends with a colon ('så vi skal bruge til Caddy'en (CX 91 204):')."""
+    spans = item.spans.get("chunk", [])
+    if not spans or not text:
+        return False
+    end = spans[-1][1]
+    stop = text.find("\n", end)
+    return text[end:stop if stop >= 0 else len(text)].rstrip().endswith(":") or \
+        text[:end].rstrip().endswith(":") and (stop < 0 or not text[end:stop].strip())
+
+
+def drop_summaries(items: list, text: str = "") -> list:
     """A line with only a description, whose part words every one reappear in part-numbered lines after it,
-    is a summary of those lines, not a line of its own."""
+    is a summary of those lines, not a line of its own; so is one read from a sentence that opens the list after
+    it with a colon ('Samme kunde vil også have vinterhjul på, så vi skal bruge til Caddy'en:')."""
     out = []
     for n, item in enumerate(items):
         if item.part_number is None and (not item.quantity.explicit or item.quantity.value == 1) and item.source == "text":
+            if not item.quantity.explicit and n + 1 < len(items) and _opens_a_list(item, text):
+                continue
             nouns = _nouns(item.description)
             later = set().union(*(_nouns(i.description) for i in items[n + 1:] if i.part_number)) if nouns else set()
             if nouns and nouns <= later:
