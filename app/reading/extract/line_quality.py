@@ -292,8 +292,11 @@ def quality(pm, items, books) -> dict[str, float]:
     missed_line = len(missed_lines(text, items))
     # the workshop's reference with words after it on its line ("Kommission: 25-1187 Krüger")
     ref_tail = 0.0
+    plates = pm.evidence.get("plate", []) + pm.evidence.get("vin", [])
     for _s, e in pm.evidence.get("customer_reference", [])[:1]:
-        ref_tail = float(bool(_REF_TAIL.match(text, e)))
+        tail = _REF_TAIL.match(text, e)
+        # 'arb.ordre 8812 / CF 18233 Octavia': the car's plate after the reference is no word left in it
+        ref_tail = float(bool(tail) and not any(a < tail.end() and tail.start() < b for a, b in plates))
     weak = sum(1 for t in books.tokens if t.roles and t.roles <= _ASIDE)
     return {
         "foreign_lines": float(min(sum(foreign_words(i.description) >= 2 for i in items), 3)),

@@ -146,7 +146,7 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
             if value.split()[0].lower() in _models():
                 continue  # "XC60 DEF 45G": a model code, then the plate
             ctx = (_context_before(text, m.start(), langs) or _opens_text(text, m.start(), value)
-                   or _heads_a_vehicle(text, m.start(), m.end(), value))
+                   or _heads_a_vehicle(text, m.start(), m.end(), value) or _names_the_car_after(text, m.end(), value))
             if country == "nl" and not (ctx or "nl" in home or _nl_plausible(value)):
                 continue
             if country == "de" and " " in value.split("-")[0] and not ctx:
@@ -199,6 +199,16 @@ def _heads_a_vehicle(text: str, start: int, end: int, value: str) -> bool:
         return False
     after = re.match(r"\s*[–—:,(/-]?\s*([\w.-]+)", text[end:end + 40])
     return bool(after and _vehicle_word().fullmatch(after.group(1)))
+
+
+def _names_the_car_after(text: str, end: int, value: str) -> bool:
+    """A plate shape right before the make or model ('arb.ordre 8812 / CF 18233 Octavia 1.6 TDI'), with the shape of
+    no maker's part number (a Mann 'CF' filter has four digits at most): the car named by its plate, then its model."""
+    from app.reading.extract.confidence import fits_grammar
+
+    after = re.match(r"[ \t]+(?=[^\W\d_])([\w.-]+)", text[end:end + 40])  # a name ('Octavia'), not '500 105'
+    return bool(after and _vehicle_word().fullmatch(after.group(1)) and not fits_grammar(value)
+                and after.group(1).lower() not in _brand_words())
 
 
 def _stands_alone(text: str, start: int, end: int, value: str) -> bool:
