@@ -131,6 +131,8 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
         q = _int_cell(qty_text)
         if pn is None and (desc is None or q is None):
             continue
+        if pn is None and _not_wanted_row(desc):
+            continue  # 'Dekkene tar vi fra dekkhotellet, de skal ikke bestilles': named in the list, not ordered
         und = re.fullmatch(r"\s*(\d{1,3})\s*(?:-|–|/|or|eller|oder|ou|of|tai)\s*(\d{1,3})\s*", qty_text, re.I)
         quantity = Quantity(int(und.group(1)), [], True, qty_text) if und else Quantity(q or 1, [], q is not None, None)
         numeric = cols.get("part") is not None and (r, cols["part"]) in numeric_cells and not is_ean13(pn or "")
@@ -141,6 +143,12 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
         item.unread_codes = _unread_codes(row, rows[header_at] if header_at is not None else None, cols, pn)
         items.append(item)
     return items
+
+
+def _not_wanted_row(desc: str | None) -> bool:
+    from app.reading.extract.confidence import _self_supplied
+
+    return bool(desc and _self_supplied().search(desc))
 
 
 def _whole_cell_code(cell: str, found) -> bool:
