@@ -285,8 +285,10 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             # 'AdBlue 10 L, qty 2': a consumable asked for is a line too; '... + 1 stk pølsko': so is a counted item
             # after one read from the same sentence
             continue
-        if not qty.explicit and _not_wanted(chunk):
-            continue  # '12V battery: not needed after all', 'Olje har vi selv': named, not asked for
+        if _not_wanted(chunk):
+            # '12V battery: not needed after all', 'Olje har vi selv', 'Dekkene (4 stk 205/55 R16) tar vi fra
+            # dekkhotellet': named, even counted, not asked for
+            continue
         if not qty.explicit and _terms(chunk):
             continue  # "Remise habituelle de 35 %", "som vanlig rabatt": the price terms, not a part wanted
         # a part named after 'and' in a sentence that already asked for one, or a plain "please"
