@@ -61,12 +61,25 @@ def _specific(nouns: set[str]) -> set[str]:
     return {n for n in nouns if n not in _data()["generic_part_stems"]} or nouns
 
 
+def _same_head(x: str, y: str) -> bool:
+    short, long_ = sorted((x, y), key=len)
+    stem = short[:max(4, len(short) - 3)]
+    k = long_.find(stem)
+    return k >= 0 and len(long_) - (k + len(short)) <= 3
+
+
 def same_part(a, b) -> bool:
     """Two lines that name the same part: the specific stems of one within the other's, no position that the
     other lacks ('bremseskiver bak' is not 'bremseskiver foran')."""
     na, nb = _specific(_nouns(a.description)), _specific(_nouns(b.description))
     if not na or not na <= nb:
         return False
+    # 'koelvloeistof' is not 'koelvloeistofslang' (coolant, a coolant hose): a compound's head is its last word;
+    # 'beläggen' is 'bromsbelägg' (the same head, inflected)
+    wb = [w.lower() for w in re.findall(r"[^\W\d_]+", b.description or "") if part_noun_re().search(w)]
+    for w in (w.lower() for w in re.findall(r"[^\W\d_]+", a.description or "") if part_noun_re().search(w)):
+        if wb and not any(_same_head(w, v) for v in wb):
+            return False
     pos = lambda d: {w.lower() for w in re.findall(r"[^\W\d_]+", d or "")} & _positions()  # noqa: E731
     return pos(a.description) <= pos(b.description)
 
