@@ -80,7 +80,8 @@ def _reference() -> re.Pattern:
              r"|(?<=ommission[ \t])(?-i:[A-ZÄÖÜ][a-zäöüß]{2,20})(?![\w-])(?![ \t]+\d)"    # Kommission Huber: the job named by a name
              r"|(?<=:)[^\s\d,.;:!?][^\n,.;!?]{1,40})")
     # 'Vår ref er 5531', 'our PO is 4471', 'unsere Kommission ist 25-11': a copula between label and value
-    return re.compile(rf"(?<![\w-])(?:{labels})(?:\s*+(?:nr|no|nummer|number|#|n°|nº)\.?)?"
+    # the label is a word of its own: 'BC' is no label in 'BCPR7ES' (an NGK plug); 'PO77410' still is
+    return re.compile(rf"(?<![\w-])(?:{labels})(?:\s*+(?:nr|no|nummer|number|#|n°|nº)\.?)?(?![^\W\d_])"
                       rf"(?:[ \t]+(?:er|är|ist|is|on|est|=))?\s*+[:.#]?\s*+{value}", re.I)
 
 
