@@ -206,7 +206,8 @@ def _names_the_car_after(text: str, end: int, value: str) -> bool:
     no maker's part number (a Mann 'CF' filter has four digits at most): the car named by its plate, then its model."""
     from app.reading.extract.confidence import fits_grammar
 
-    after = re.match(r"[ \t]+(?=[^\W\d_])([\w.-]+)", text[end:end + 40])  # a name ('Octavia'), not '500 105'
+    # a name written as one ('Octavia', 'Golf'), not a code ('A8G', '500 105')
+    after = re.match(r"[ \t]+([A-ZÅÄÖ][a-zåäöéèü]{2,}|[A-Z]{2,4}(?![\w-]))", text[end:end + 40])
     return bool(after and _vehicle_word().fullmatch(after.group(1)) and not fits_grammar(value)
                 and after.group(1).lower() not in _brand_words())
 
