@@ -280,7 +280,14 @@ def _vertical_table(lines: list[tuple[int, str]]) -> list[tuple[Item, set[int]]]
         if width < 2 or "part" not in kinds or not ({"qty", "desc"} & set(kinds)):
             return []
         rows, used, spans, j = [headers], set(range(idx, head)), [], head
-        while j + width <= len(lines) and all(lines[k][1] != "" for k in range(j, j + width)):
+        spaced = j < len(lines) and lines[j][1] == ""  # one blank line after the header and after each row
+        while True:
+            if spaced and j < len(lines) and lines[j][1] == "":
+                j += 1
+            if not (j + width <= len(lines) and all(lines[k][1] != "" for k in range(j, j + width))):
+                break
+            if spaced and j + width < len(lines) and lines[j + width][1] != "":
+                break  # not a row of `width` cells with a blank after it
             rows.append([lines[k][1].strip() for k in range(j, j + width)])
             spans.append((lines[j][0], lines[j + width - 1][0] + len(lines[j + width - 1][1])))
             used |= set(range(j, j + width))
