@@ -257,7 +257,7 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             continue  # "Har dere 0 986 494 123 på lager?" asks about stock, it orders nothing
         if local and not has_part_noun(chunk) and mentions_vehicle(chunk) and not any(
                 _whole_formats(p.text, True) or fits_grammar(p.text) for p in local) and not echoed and not (
-                any(p.brand for p in local)):  # 'Yaris: 1stk mellomrør Bosal 285-473', 'en H4 Osram 64193 til Hiacen
+                any(p.brand for p in local)) and not (out and _number_before_vehicle(chunk, local)):  # 'Yaris: 1stk mellomrør Bosal 285-473', 'en H4 Osram 64193 til Hiacen
             continue  # "Peugeot 308 1.6 BlueHDi (moteur DV6FC)": the vehicle, not an order line
         if echoed and out and out[-1].description and (desc is None or all(w.lower() in _positions()
                                                                             for w in desc.split())):
@@ -298,6 +298,15 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             out.append(Item(None, desc, qty, literal=chunk.strip(),
                             spans={"quantity": qty_spans, "description": desc_spans, "chunk": [(at, offset + ce)]}))
     return out
+
+
+def _number_before_vehicle(chunk: str, local: list[PartMatch]) -> bool:
+    """'... 411191 ja liitäntäjohdon 460920 Hiluxiin': after a line of the same sentence, a part and its number
+    named before the vehicle they are for (a vehicle line names the car first: 'Yaris: 1stk ...')."""
+    from app.reading.extract.vehicle import _make_or_model
+
+    m = _make_or_model().search(chunk)
+    return bool(m) and local[0].start < m.start() and bool(re.search(r"[^\W\d_]{4,}", chunk[:local[0].start]))
 
 
 def _echoes(sentence: str, pns: list[PartMatch]) -> list[PartMatch]:
