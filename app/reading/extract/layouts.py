@@ -240,9 +240,10 @@ def _text_table(lines: list[tuple[int, str]]) -> tuple[list[list[str]], set[int]
                 if len(parts) < 2:
                     break
                 row = [""] * len(starts)
-                if kinds[0] == "part" and not re.search(r"\d", parts[0][1]):
+                if kinds[0] == "part" and not find_part_numbers(parts[0][1], context=True) and re.search(
+                        r"[^\W\d_]{4,}", parts[0][1]) and len(parts) < len(starts):
                     # a row with no number whose cells the HTML-to-text layout moved left: they fill the columns
-                    # after the number's, in order ('Viskerblader foran   2 sett')
+                    # after the number's, in order ('Viskerblader foran   2 sett', 'Screenwash concentrate -20°C 5L  6')
                     for k, (_, value) in enumerate(parts):
                         col = min(k + 1, len(starts) - 1)
                         row[col] = (row[col] + " " + value).strip()
