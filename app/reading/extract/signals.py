@@ -127,7 +127,9 @@ def find_customer_reference(text: str) -> tuple[str | None, tuple[int, int] | No
             span_end = m.end("v") + name.end(1)
             best = best or (value, (m.start("v"), span_end))
         if best is None:
-            best = (value, m.span("v"))
+            raw = m.group("v")
+            # the span ends where the value does: 'Werkorder 8812. Graag bezorgen' holds '8812', not its full stop
+            best = (value, (m.start("v"), m.end("v") - (len(raw) - len(raw.rstrip().rstrip(".")))))
     return (best[0], best[1]) if best else (None, None)
 
 
