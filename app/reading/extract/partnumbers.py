@@ -133,11 +133,13 @@ def _lowercase_prefixes() -> frozenset[str]:
         return frozenset(json.load(fh)["lowercase_prefixes"]["prefixes"])
 
 
-def _is_code(core: str, after_prefix: bool = False) -> bool:
+def _is_code(core: str, after_prefix: bool = False, prefix: str = "") -> bool:
     if not (_CODE.fullmatch(core) and any(c.isdigit() for c in core)):
         return False
     if _never_codes().fullmatch(core):
         return False
+    if after_prefix and prefix.lower() in _lowercase_prefixes() and len(prefix) >= 2 and re.fullmatch(r"\d{4}", core):
+        return True  # 'CUK 1919', 'OC 1999': a filter maker's prefix, then four digits that only look like a year
     if after_prefix:  # "W 12/3", "HU 719/7": a letter prefix makes a date-like group a code
         return not _AFTER_PREFIX_NOT_CODE.fullmatch(core)
     return not _NOT_CODE.fullmatch(core)
@@ -258,11 +260,12 @@ def _token_part_numbers(text: str, context: bool) -> list[PartMatch]:
         parts: list[str] = []
         if ((_PREFIX.fullmatch(core) or core in _lowercase_prefixes())
                 and (core not in _not_prefix() or _knecht_kl(core, cores, i)) and i + 1 < len(tokens)
-                and cores[i + 1][0][:1].isdigit() and _is_code(cores[i + 1][0], after_prefix=True)
+                and cores[i + 1][0][:1].isdigit() and _is_code(cores[i + 1][0], after_prefix=True, prefix=core)
                 and not tokens[i][1].endswith((",", ".", ":", ";")) and _adjacent(tokens, i + 1)):
             parts.append(core)
             j = i + 1
-        if (j < len(tokens) and _is_code(cores[j][0], after_prefix=j > i) and cores[j][0].lower() not in _models()
+        if (j < len(tokens) and _is_code(cores[j][0], after_prefix=j > i, prefix=core if j > i else "")
+                and cores[j][0].lower() not in _models()
                 and not _glued_model(cores[j][0])):
             parts.append(cores[j][0])
             k = j + 1
