@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from app.reading.extract.lexicon import common, pattern, vehicle_names
@@ -145,6 +145,9 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
             value = m.group(0)
             if value.split()[0].lower() in _models():
                 continue  # "XC60 DEF 45G": a model code, then the plate
+            if " " not in value and (m.start(), m.end()) in _model_codes_after_make(text) and not _label_before(
+                    text, m.start(), langs):
+                continue  # 'Yamaha MT-07 -19': the bike's model after its make, not a Finnish plate
             ctx = (_context_before(text, m.start(), langs) or _opens_text(text, m.start(), value)
                    or _heads_a_vehicle(text, m.start(), m.end(), value) or _names_the_car_after(text, m.end(), value))
             if country == "nl" and not (ctx or "nl" in home or _nl_plausible(value)):
@@ -173,6 +176,13 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
         found = [f for f in found if f not in bracketed]
     found.sort(key=lambda f: f.start)
     return found
+
+
+@lru_cache(maxsize=64)
+def _model_codes_after_make(text: str) -> frozenset[tuple[int, int]]:
+    from app.reading.extract.accounting import _after_make
+
+    return frozenset(m.span(n) for m in _after_make().finditer(text) for n, v in m.groupdict().items() if v)
 
 
 @cache
