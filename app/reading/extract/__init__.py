@@ -218,6 +218,7 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
 
     items = ambiguity.drop_summaries(items, pm.evidence_text)
     items, restated = ambiguity.restated_counts(items)
+    restated += _subject_counts_otherwise(masked_subject, lang, items)
     settled = _apply_stated_corrections(signal_text, items)
     for s, e in settled:
         claims += [Claim(m.start() + s, m.end() + s, "quantity") for m in re.finditer(r"\d{1,3}", signal_text[s:e])]
@@ -315,6 +316,24 @@ def _addition_start() -> re.Pattern:
     from app.reading.extract.line_quality import _vocab
 
     return re.compile(rf"^\W*(?:\w+\W+){{0,2}}(?:{'|'.join(_vocab()['addition_words'])})(?!\w)", re.I)
+
+
+def _subject_counts_otherwise(masked_subject: str, lang: str, items: list) -> list[str]:
+    """'Bestellung 2x Stoßdämpfer hinten' over '4 Stück Stoßdämpfer hinten Sachs 315 419': the subject counts a
+    part the text counts otherwise; the text's line is the literal reading and the contradiction a reason."""
+    if not masked_subject.strip() or not items:
+        return []
+    subject_items, _ = items_from_text(masked_subject, lang, order_intent=True)
+    out = []
+    for s in subject_items:
+        if s.part_number or not s.quantity.explicit or not has_part_noun(s.description or ""):
+            continue
+        twin = next((i for i in items if i.source == "text" and i.quantity.explicit and i.quantity.value != s.quantity.value
+                     and ambiguity.same_part(s, i)), None)
+        if twin is not None:
+            out.append(say(R.RESTATED_COUNT, description=twin.description, quantity=twin.quantity.value,
+                           other_quantity=s.quantity.value, words=s.literal.strip()[:60]))
+    return out
 
 
 def _adds_to_the_subject(new_text: str) -> bool:
