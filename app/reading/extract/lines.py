@@ -265,6 +265,10 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             head = [w for w in out[-1].description.split() if w.lower() not in _positions()
                     and w.lower() not in _brand_words()]
             desc = " ".join(head + ([desc] if desc else [])) or desc
+        if local and _not_wanted(chunk):
+            # 'Fjærene bak tar vi senere ... 994 517', 'irrtümlich gelieferte Bremsscheibe A 906 421 06 12 geben wir
+            # zurück': numbered, but for later or going back, not asked for now
+            continue
         if local:
             groups: list[list[PartMatch]] = [[local[0]]]
             for prev, cur in zip(local, local[1:]):
