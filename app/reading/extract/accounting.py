@@ -214,6 +214,9 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
         "phone_label": (re.compile(r"(?<!\w)(?:tlf|tel|telefon|phone|puh|mob|mobil|mobile|gsm|fax|handy|ring|"
                                    r"call|soita|ringe?)\.?\s?[:.]?\s?(?:\+?\d[\d ()-]{5,18}\d)", re.I), "phone", True),
         "numbering": (re.compile(r"^\s*\d{1,2}[.)](?=\s)", re.M), "line_number", True),
+        # 'Pos. 1: 2 Stück ...', 'Position 3 -', 'Rivi 2:': a position's number before its line
+        "position": (re.compile(r"(?<!\w)(?:pos|position|posisjon|positie|rivi|ligne|zeile|line|rad)\.?[ \t]?\d{1,3}(?=[ \t]*[:.)–-])",
+                                re.I), "line_number", True),
         "hash_ref": (re.compile(r"(?<!\w)(?:#|nr\.?|no\.?|n°|nro)\s?\d{2,10}(?!\w)", re.I), "reference", False),
         "email_url": (re.compile(r"[^\s@<>]{1,64}+@[^\s@<>]{1,255}+|https?://\S{1,500}+|www\.\S{1,500}+"), "email_url",
                       True),

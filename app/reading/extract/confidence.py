@@ -108,6 +108,13 @@ def _said_of_the_job(line: str, *, is_subject: bool) -> bool:
             or bool(_self_supplied().search(stripped)))
 
 
+def _on_a_line_not_wanted(text: str, at: int) -> bool:
+    """The token stands on a line that says its part is for later, going back or the workshop's own ('Fjærene bak
+    tar vi senere ... 994 517'): a number named, and rightly not read into a line."""
+    line = text[text.rfind("\n", 0, at) + 1:(text.find("\n", at) + 1 or len(text) + 1) - 1]
+    return bool(_self_supplied().search(line))
+
+
 def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int] | None,
              hard_reasons: int) -> dict[str, float]:
     """The evidence a reading rests on, as numbers (each roughly 0 to 1, counts capped)."""
@@ -147,6 +154,7 @@ def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int
         "ref_wordy": float(bool(pm.customer_reference and re.search(r"[^\W\d_]{3,}", pm.customer_reference))),
         # a number away from the lines that nothing explains ('Arb.ordre 40917' unread): a reference or a line missed
         "stray_unexplained": float(min(sum(bool(re.fullmatch(r"[A-Za-z]{0,3}[-/]?\d{3,10}", t.text.strip(".,:;()")))
+                                           and not _on_a_line_not_wanted(text, t.start)
                                            for t in books.stray_unexplained), 2)),
         **quality(pm, items, books),
     }
