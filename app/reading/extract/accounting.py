@@ -159,6 +159,12 @@ def _res() -> dict[str, tuple[re.Pattern, str, bool]]:
                                   r"collect|collecting|collection|ophalen|haal)"
                                   r"\.?(?:\s(?:vi|ca|cirka|kl|klo|at|um|omkring|around|noin))?\.?\s?"
                                   r"(?:[01]\d|2[0-3])[0-5]\d(?!\w)", re.I), "date_time", True),
+        # 'henter klokka halv fire', 'kl halv 4', 'um halb vier', 'om half vijf': the half hour before the hour named
+        "half_hour": (re.compile(r"(?<!\w)(?:(?:kl|klo|klokka|klokken|klockan|kello|um|om|at)\.?\s?)?(?:halv|halb|half|puoli)"
+                                 r"\s+(?:1[0-2]|[1-9]|en|ett|ein[s]?|één|een|to|två|zwei|twee|tre|drei|drie|fire|fyra|vier|fem|"
+                                 r"fünf|vijf|seks|sex|sechs|zes|sju|syv|sieben|zeven|åtte|åtta|otte|acht|ni|nio|neun|negen|ti|"
+                                 r"tio|zehn|tien|elleve|elva|elf|tolv|zwölf|twaalf|neljä|viisi|kuusi|seitsemän|kahdeksan|"
+                                 r"yhdeksän|kymmenen|yksitoista|kaksitoista)(?!\w)", re.I), "date_time", True),
         "duration": (re.compile(r"(?<![\w.,])\d{1,3}(?:\s?[-–]\s?\d{1,3})?\s?(?:dager|dage|dagar|days?|tage?n?|"
                                 r"päivää?|pv|jours?|dagen|timer|timmar|tunnin|tuntia|hours?|stunden|heures?|uur|"
                                 r"min(?:utter|uter|utes?|uuttia|s)?|uker|veckor|weeks?|wochen|viikkoa|std|stunde|stund|hrs?|tim)(?!\w)", re.I),
@@ -289,7 +295,7 @@ _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odomete
                      "pin_count": "measure", "size_pair": "measure",
                      "blade_lengths": "measure", "battery_rating": "measure",
                      "fault_code": "fault_code", "rim_size": "tyre_size", "rim_offset": "tyre_size",
-                     "bolt_pattern": "tyre_size", "centre_bore": "tyre_size"}
+                     "bolt_pattern": "tyre_size", "centre_bore": "tyre_size", "thread_size": "measure"}
 
 
 @cache
@@ -306,7 +312,8 @@ def _model_names() -> re.Pattern:
     """Model names of the lexicon that hold a digit (A4, XC60, 206, T5, RAV4, ID.3)."""
     names = set(common("models")) | {re.escape(m) for m in _codes().get("models_extra", [])}
     alts = "|".join(sorted((m for m in names if any(c.isdigit() for c in m)), key=len, reverse=True))
-    return re.compile(rf"(?<![\w/.-])(?:{alts})(?:['’][^\W\d_]{{1,5}})?(?![\w/-])", re.I)
+    # ("Golf'en", "ID.4:seen": a Nordic or Finnish ending after the model)
+    return re.compile(rf"(?<![\w/.-])(?:{alts})(?:['’][^\W\d_]{{1,5}}|:[^\W\d_]{{2,5}})?(?![\w/-])", re.I)
 
 
 @cache
