@@ -117,8 +117,19 @@ def _drop_job_tails(text: str) -> str:
     return text
 
 
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+")
+
+
 def clean_description(text: str, lang: str) -> str | None:
     text = _price().sub(" ", text)
+    # '👋 Osram H7 pærer', 'bakvisker til      😅 henter kl halv 4': an emoji ends a sentence and is no part's word
+    cut = _EMOJI.search(text)
+    while cut and cut.start() > 0 and not has_part_noun(text[:cut.start()]):
+        text = text[:cut.start()] + " " + text[cut.end():]
+        cut = _EMOJI.search(text)
+    if cut and has_part_noun(text[:cut.start()]):
+        text = text[:cut.start()]
+    text = _EMOJI.sub(" ", text)
     # 'torkarblad Bosch     . Hämtar efter': the sentence after the part's number (masked) and a full stop is no part
     # of its description
     cut = re.search(r"\s{2,}[.!]\s+[A-ZÅÄÖÆØÜ]", text)
