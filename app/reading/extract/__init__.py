@@ -174,6 +174,8 @@ def _extract_into(pm: ParsedMessage, doc: MailDoc, catalogue: Catalogue | None) 
             from_rows.extend(items_from_rows(att.rows, att.filename, frozenset(att.numeric_cells)))
     if from_rows:
         items = [i for i in items if not _sums_up_the_attachment(pm.evidence_text, i, langs)]
+        if not pm.plate and not pm.vin:
+            pm.plate = _one_plate_in_a_column(doc.attachments, langs)
     items.extend(from_rows)
     if find_part_numbers(masked_subject, context=True):
         # the subject counts as text: its lines are read too, unless the body names the same numbers
@@ -316,6 +318,24 @@ def _addition_start() -> re.Pattern:
     from app.reading.extract.line_quality import _vocab
 
     return re.compile(rf"^\W*(?:\w+\W+){{0,2}}(?:{'|'.join(_vocab()['addition_words'])})(?!\w)", re.I)
+
+
+def _one_plate_in_a_column(attachments, langs: tuple[str, ...]) -> str | None:
+    """'Regnr' over one plate in a CSV's rows (the others blank): the order's car, when the text names none. Two
+    plates or more: a fleet's list, no one car."""
+    label = re.compile(rf"(?:{pattern('plate_labels', langs).pattern}|regnr\.?|reg\.?\s?nr\.?)", re.I)
+    for att in attachments:
+        if not att.parsed or not att.rows:
+            continue
+        for h, header in enumerate(att.rows[:5]):
+            cols = [c for c, cell in enumerate(header) if cell.strip() and label.fullmatch(cell.strip().strip(":*."))]
+            for c in cols:
+                values = {r[c].strip() for r in att.rows[h + 1:] if c < len(r) and r[c].strip()}
+                if len(values) == 1:
+                    value = values.pop()
+                    if re.fullmatch(r"(?=[A-ZÅÄÖÆØÜ0-9 -]*\d)(?=[A-ZÅÄÖÆØÜ0-9 -]*[A-ZÅÄÖÆØÜ])[A-ZÅÄÖÆØÜ0-9 -]{4,10}", value):
+                        return value
+    return None
 
 
 def _subject_counts_otherwise(masked_subject: str, lang: str, items: list) -> list[str]:
