@@ -11,7 +11,9 @@ def is_auto_reply(doc: MailDoc, subject: str, text: str) -> bool:
     if doc.auto_submitted or doc.auto_reply_header:
         return True
     if pattern("ooo_subjects").search(subject or ""):
-        return True
+        # without the headers an auto-reply sets, a subject that reads like one ('Tiedote: järjestelmämme ovat
+        # poissa käytöstä', our own outage notice replied to) over a text that asks for parts is an order
+        return not _asks_for_parts(text)
     return doc.bulk and bool(pattern("ooo_subjects").search(text))
 
 
