@@ -275,7 +275,8 @@ def _undecided() -> re.Pattern:
     units = "|".join(words("units") + ("x", "pcs"))
     ors = "|".join(words("or_words"))
     hedges = "|".join(sorted(_data()["undecided_hedges"], key=len, reverse=True))
-    return re.compile(rf"(?<![\w.,/-])(?:{num})(?:\s*(?:{units})\.?)?\s*,?\s+(?:{ors})\s+(?:(?:{hedges})\s+)*"
+    # ('zwei Stück - oder vier?': a dash before the 'or')
+    return re.compile(rf"(?<![\w.,/-])(?:{num})(?:\s*(?:{units})\.?)?\s*[,;–—-]?\s+(?:{ors})\s+(?:(?:{hedges})\s+)*"
                       rf"(?:{num})(?![\w.,/-]|[.,]\d)", re.I)
 
 
@@ -310,6 +311,11 @@ def _each_car_heads_its_lines(pm, items: list, heads: list[tuple[int, int]] | No
     return all(any(a <= x < b for x in starts) for a, b in zip(bounds, bounds[1:]))
 
 
+@cache
+def _both_vehicles() -> re.Pattern:
+    return re.compile(rf"(?<!\w)(?:{'|'.join(_data()['both_vehicles'])})(?!\w)", re.I)
+
+
 def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: list[str],
             plate_spans: list[tuple[int, int]] | None = None) -> list[str]:
     out: list[str] = _either_or(pm.evidence_text, items) + _two_on_one_line(items) + _undecided_count(text, items)
@@ -320,6 +326,9 @@ def reasons(pm, items: list, text: str, lang: str, *, plates: list[str], vins: l
                                                      and _each_car_heads_its_lines(pm, items, plate_spans)):
         named = ", ".join((vehicles if len(vehicles) > 1 else vins)[:3])
         out.append(say(R.VEHICLES, vehicles=named))
+    elif len(vehicles) <= 1 and items and (both := _both_vehicles().search(text)):
+        # 'bromsbelägg fram till båda Caddy-bilarna': one set written for two cars, one plate or none
+        out.append(say(R.VEHICLES, vehicles=both.group(0)))
     for n, (a, b) in enumerate(zip(items, items[1:]), 1):
         ca, cb = a.spans.get("chunk", []), b.spans.get("chunk", [])
         if (a.source != "text" or b.source != "text" or not ca or not cb or a.part_number or b.part_number
