@@ -145,9 +145,9 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
             value = m.group(0)
             if value.split()[0].lower() in _models():
                 continue  # "XC60 DEF 45G": a model code, then the plate
-            if " " not in value and (m.start(), m.end()) in _model_codes_after_make(text) and not _label_before(
-                    text, m.start(), langs):
-                continue  # 'Yamaha MT-07 -19': the bike's model after its make, not a Finnish plate
+            if " " not in value and ((m.start(), m.end()) in _model_codes_after_make(text)
+                                     or _make_right_before(text, m.start(), value)) and not _label_before(text, m.start(), langs):
+                continue  # 'Yamaha MT-07 -19', 'Yamaha MT-07 2019': the bike's model after its make, no Finnish plate
             ctx = (_context_before(text, m.start(), langs) or _opens_text(text, m.start(), value)
                    or _heads_a_vehicle(text, m.start(), m.end(), value) or _names_the_car_after(text, m.end(), value))
             if country == "nl" and not (ctx or "nl" in home or _nl_plausible(value)):
@@ -161,6 +161,10 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
             if not strong and country != "no_mc" and not (ctx and (country in home or _label_before(text, m.start(), langs))
                                    or whole_text_is_subject and country in home
                                    or country == "fi" and "fi" in home
+                                   # 'Mazda 3:an (1.6 -08, KTR-418)' from a Finland-Swedish garage: a Finnish
+                                   # plate's dash is no Swedish or Norwegian shape, after the car it is the plate
+                                   or country == "fi" and ctx and "-" in value
+                                   and value[:2].lower() not in _filter_prefixes()
                                    or country in home and _stands_alone(text, m.start(), m.end(), value)):
                 continue
             found.append(Found(value, m.start(), m.end()))
@@ -176,6 +180,19 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
         found = [f for f in found if f not in bracketed]
     found.sort(key=lambda f: f.start)
     return found
+
+
+@cache
+def _make_word() -> re.Pattern:
+    return re.compile(rf"(?<!\w)(?:{vehicle_names('makes')})[ \t]+$", re.I)
+
+
+def _make_right_before(text: str, start: int, value: str) -> bool:
+    """The make right before, and `value` has the shape of one of that make's model codes ('Yamaha MT-07'; not
+    'BMW KUL-528', a plate after the make)."""
+    m = _make_word().search(text[max(0, start - 30):start])
+    codes = _vehicle_codes()["after_make"].get(m.group(0).strip().lower(), []) if m else []
+    return any(re.fullmatch(c, value, re.I) for c in codes)
 
 
 @lru_cache(maxsize=64)
