@@ -307,6 +307,9 @@ def _vertical_table(lines: list[tuple[int, str]]) -> list[tuple[Item, set[int]]]
 _LABELLED = re.compile(r"^\s*(?P<label>[^\W\d_][^:\n]{0,24}?)\s*:\s*(?P<value>\S.*?)?\s*$")  # a masked value: none
 
 
+_RULE = re.compile(r"\s*[-=_*#~–—]{3,}\s*")
+
+
 def _labelled_blocks(lines: list[tuple[int, str]], used: set[int]) -> list[tuple[Item, set[int]]]:
     """Blocks pasted from a web shop: a title, then 'Varenr: KP15656XS-1', 'Lagerstatus: 12 stk på lager',
     'Pris: 2 495,00 kr', 'Antall: 1'. A block of lines between blank lines with a part-number label and a
@@ -314,7 +317,8 @@ def _labelled_blocks(lines: list[tuple[int, str]], used: set[int]) -> list[tuple
     without a label (the number taken out); stock, price and other labelled lines are not read."""
     out, block = [], []
     for idx in range(len(lines) + 1):
-        if idx < len(lines) and idx not in used and lines[idx][1].strip():
+        # a rule of dashes ('-----------') parts blocks as a blank line does
+        if idx < len(lines) and idx not in used and lines[idx][1].strip() and not _RULE.fullmatch(lines[idx][1]):
             block.append(idx)
             continue
         if len(block) >= 3:
@@ -330,10 +334,13 @@ def _labelled_block(lines: list[tuple[int, str]], block: list[int]) -> Item | No
     for idx in block:
         m = _LABELLED.match(lines[idx][1])
         kind = _header_kind(m.group("label")) if m else None
-        if kind in ("part", "ean", "qty"):
+        if kind in ("part", "ean", "qty", "desc"):
             fields.setdefault(kind, (idx, m))
         elif not m:
             plain.append(idx)
+    # 'Varenr: 04152-YZZA6' / 'Tekst: Oljefilterinnsats' / 'Antall: 1': a form's block, its description labelled too
+    if "desc" in fields and not plain and (fields["desc"][1].group("value") or "").strip():
+        plain = [fields["desc"][0]]
     if "qty" not in fields or not ({"part", "ean"} & set(fields)) or not plain:
         return None
     idx, m = fields.get("part") or fields["ean"]
@@ -347,6 +354,8 @@ def _labelled_block(lines: list[tuple[int, str]], block: list[int]) -> Item | No
     words_ = []
     for i in plain:
         text = lines[i][1]
+        if "desc" in fields and i == fields["desc"][0]:
+            text = fields["desc"][1].group("value") or ""
         same = [(p.start, p.end) for p in find_part_numbers(text, context=True) if normalise_part_number(p.text) == key]
         words_.append(mask(text, same))
     desc = re.sub(r"\s+", " ", " ".join(words_)).strip() or None
