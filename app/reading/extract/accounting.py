@@ -295,7 +295,8 @@ _NEVER_CODE_ROLES = {"clock_suffix": "date_time", "odometer_thousands": "odomete
                      "pin_count": "measure", "size_pair": "measure",
                      "blade_lengths": "measure", "battery_rating": "measure",
                      "fault_code": "fault_code", "rim_size": "tyre_size", "rim_offset": "tyre_size",
-                     "bolt_pattern": "tyre_size", "centre_bore": "tyre_size", "thread_size": "measure"}
+                     "bolt_pattern": "tyre_size", "centre_bore": "tyre_size", "thread_size": "measure",
+                     "time_range": "date_time"}
 
 
 @cache
