@@ -104,15 +104,24 @@ def _said_of_the_job(line: str, *, is_subject: bool) -> bool:
     the workshop has itself or does not need ('Olje har vi selv (4,6 l 5W-30)'). Measured on the first runs of the
     blind batches: counting these held read-right orders back and did not catch the wrong ones."""
     stripped = line.strip()
+    from app.reading.extract.line_quality import _greeting_line
+
     return (is_subject or stripped.endswith(":") or bool(_price_in_line().search(stripped))
-            or bool(_self_supplied().search(stripped)))
+            or bool(_self_supplied().search(stripped)) or _greeting_line(stripped) or _asks_a_price(stripped))
 
 
 def _on_a_line_not_wanted(text: str, at: int) -> bool:
     """The token stands on a line that says its part is for later, going back or the workshop's own ('Fjærene bak
     tar vi senere ... 994 517'): a number named, and rightly not read into a line."""
     line = text[text.rfind("\n", 0, at) + 1:(text.find("\n", at) + 1 or len(text) + 1) - 1]
-    return bool(_self_supplied().search(line))
+    return bool(_self_supplied().search(line)) or _asks_a_price(line)
+
+
+def _asks_a_price(line: str) -> bool:
+    """'Ka koste ei clutchsett te den? Sachs 3000 951 094 ...': a line that asks what a part costs."""
+    from app.reading.extract.lexicon import pattern
+
+    return "?" in line and bool(pattern("price_question").search(line))
 
 
 def features(pm, items, books, doc, *, is_reply: bool, confirmed: tuple[int, int] | None,

@@ -141,6 +141,16 @@ def names_a_part(line: str) -> bool:
     return any(len(m.group()) >= 4 for m in part_noun_re().finditer(_ENGINE_NAMED.sub(" ", line)))
 
 
+@cache
+def _greeting() -> re.Pattern:
+    return re.compile(rf"^\s*(?:{'|'.join(common('greetings'))})(?!\w)", re.I)
+
+
+def _greeting_line(line: str) -> bool:
+    """'Hallo Flensburg,': a greeting and whom it greets ('lens' in a town's name is no part)."""
+    return bool(_greeting().match(line)) and len(_WORD.findall(line)) <= 4
+
+
 def _not_wanted_line(line: str) -> bool:
     """'L'ancien volant moteur sera rendu en consigne.': the part named goes back, or is for later, or the
     workshop's own."""
@@ -186,7 +196,8 @@ def missed_lines(text: str, items) -> list[str]:
                 or _total_words().search(line)
                 or len(_WORD.findall(line)) > 7 or not (names_a_part(line) or _consumables().search(line))
                 or any(w.lower() in _sentence_words() for w in _WORD.findall(line))  # 'Bremsene er slitt'
-                or line.rstrip().endswith(("?", ":")) or _aside_line(line) or _not_wanted_line(line)):
+                or line.rstrip().endswith(("?", ":")) or _aside_line(line) or _not_wanted_line(line)
+                or _greeting_line(line)):
             continue
         out.append(line.strip())
     return out

@@ -163,11 +163,18 @@ def items_from_text(masked: str, lang: str, *, order_intent: bool) -> tuple[list
         bullet = _BULLET.match(line) or (idx in numbered and _NUMBERED.match(line))
         if bullet:
             line = " " * bullet.end() + line[bullet.end():]
+        asked_price = False
         for s, e in _sentences(line, base):
             sentence = masked[s:e] if not bullet else line[s - base:e - base]
+            after_price = asked_price
+            asked_price = sentence.rstrip().endswith("?") and _asks_price(sentence, lang, True)
             for item in _sentence_items(sentence, lang, bool(bullet), order_intent, intent_re, offset=s):
                 if cond_re.search(item.literal):
                     conditionals.append(item.literal.strip())
+                    continue
+                if after_price and not item.quantity.explicit and not has_part_noun(item.description or ""):
+                    # 'Ka koste ei clutchsett te den? Sachs 3000 951 094 ellær nå tilsvarande.': the number the price
+                    # question is about, right after it, not a part ordered
                     continue
                 items.append(item)
     items += _listed_consumables(masked, raw_lines, used, items, lang, intent_re)
