@@ -314,7 +314,9 @@ def _model_names() -> re.Pattern:
     names = set(common("models")) | {re.escape(m) for m in _codes().get("models_extra", [])}
     alts = "|".join(sorted((m for m in names if any(c.isdigit() for c in m)), key=len, reverse=True))
     # ("Golf'en", "ID.4:seen": a Nordic or Finnish ending after the model)
-    return re.compile(rf"(?<![\w/.-])(?:{alts})(?:['’][^\W\d_]{{1,5}}|:[^\W\d_]{{2,5}})?(?![\w/-])", re.I)
+    # ('bremserens 500 ml': a number with its unit is a size, not the Fiat)
+    return re.compile(rf"(?<![\w/.-])(?:{alts})(?:['’][^\W\d_]{{1,5}}|:[^\W\d_]{{2,5}})?(?![\w/-])"
+                      rf"(?!\s?(?:ml|l|ltr|mm|cm|kg|g|w|v|ah|nm|bar|km|stk|st|pcs|kpl)(?!\w))", re.I)
 
 
 @cache

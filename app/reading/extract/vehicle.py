@@ -68,6 +68,16 @@ def _models() -> frozenset[str]:
 
 
 @cache
+def _makes_lower() -> frozenset[str]:
+    return frozenset(m.replace("\\", "").lower() for m in common("makes"))
+
+
+@cache
+def _engine_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in _vehicle_codes()["engine_and_body_words"])
+
+
+@cache
 def _vehicle_word() -> re.Pattern:
     alts = "|".join(common("makes") + common("models"))
     cars = "|".join(common("car_words"))
@@ -143,8 +153,9 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             value = m.group(0)
-            if value.split()[0].lower() in _models():
-                continue  # "XC60 DEF 45G": a model code, then the plate
+            first = re.split(r"[\s]", value)[0].lower()
+            if first in _models() or first in _makes_lower() or first in _engine_words():
+                continue  # "XC60 DEF 45G": a model code, then the plate; 'DAF XF 480', 'DIG-T 2019': make, engine
             if " " not in value and ((m.start(), m.end()) in _model_codes_after_make(text)
                                      or _make_right_before(text, m.start(), value)) and not _label_before(text, m.start(), langs):
                 continue  # 'Yamaha MT-07 -19', 'Yamaha MT-07 2019': the bike's model after its make, no Finnish plate
