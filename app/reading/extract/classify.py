@@ -70,6 +70,8 @@ def classify(doc: MailDoc, subject: str, text: str, *, has_lines: bool, order_re
         return "other"  # "Ikke bestilling ennå, bare et spørsmål": said in so many words
     if pattern("cancel").search(both) and (not has_lines or order_ref):
         return "cancellation"
+    if pattern("remove_line").search(both) and not has_lines:
+        return "cancellation"  # 'Slet venligst bremseskiverne fra ordren': a line of the order cancelled, none added
     if has_lines and order_ref and pattern("follow_up").search(both) and not _asks_for_parts(text):
         return "follow_up"  # "checking on OSL-000412, it was 2 discs and pads": the order restated, not a new one
     if has_lines and order_ref and is_reply and not part_numbers and bare_question(text):
