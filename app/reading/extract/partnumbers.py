@@ -172,6 +172,8 @@ _WHOLE = [
     (re.compile(r"(?<![\w.-])A ?\d{3} ?\d{3} ?\d{2} ?\d{2}(?![\w-]|\.\w)"), False),
     (re.compile(r"(?<![\w.,-])\d{2} \d{2} \d \d{3} \d{3}(?![\w-]|\.\w)"), True),
     (re.compile(r"(?<![\w.,-])(?:\d{4} \d{3} \d{3}|\d{3} \d{4} \d{2}(?: \d{2})?)(?![\w-]|[.,]\w)"), True),
+    # WABCO's spaced ten digits (432 410 222 7, 441 032 808 0): air brakes and dryers of trucks and trailers
+    (re.compile(r"(?<![\w.,-])[49]\d{2} \d{3} \d{3} \d(?![\w-]|[.,]\w| \d)"), True),
     # a battery's European type number (ETN: Varta, Bosch, Exide 574 402 075), after its range code ('E38 574 402 075')
     (re.compile(r"(?<![\w.,-])[5-7]\d{2} \d{3} \d{3}(?![\w-]|[.,]\w| \d)"), True),
 ]
