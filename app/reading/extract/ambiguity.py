@@ -277,7 +277,7 @@ def _undecided() -> re.Pattern:
     hedges = "|".join(sorted(_data()["undecided_hedges"], key=len, reverse=True))
     # ('zwei Stück - oder vier?': a dash before the 'or')
     return re.compile(rf"(?<![\w.,/-])(?:{num})(?:\s*(?:{units})\.?)?\s*[,;–—-]?\s+(?:{ors})\s+(?:(?:{hedges})\s+)*"
-                      rf"(?:{num})(?![\w.,/-]|[.,]\d)", re.I)
+                      rf"(?:{num})(?![\w/-]|[.,]\d)", re.I)  # ('1 eller 2, jag hör av mig': a comma after is no decimal)
 
 
 def _undecided_count(text: str, items: list) -> list[str]:
