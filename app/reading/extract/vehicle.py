@@ -176,6 +176,10 @@ def find_plates(text: str, lang: str, *, countries: tuple[str, ...] = (), whole_
                                    # plate's dash is no Swedish or Norwegian shape, after the car it is the plate
                                    or country == "fi" and ctx and "-" in value
                                    and value[:2].lower() not in _filter_prefixes()
+                                   # 'Scania R500 PZ 11204' in an English SMS: a Nordic plate right after the
+                                   # vehicle, whatever language the driver writes in
+                                   or country in ("no", "da") and _vehicle_right_before(text, m.start(), langs)
+                                   and value[:2].lower() not in _filter_prefixes()
                                    or country in home and _stands_alone(text, m.start(), m.end(), value)):
                 continue
             found.append(Found(value, m.start(), m.end()))
@@ -237,6 +241,13 @@ def _heads_a_vehicle(text: str, start: int, end: int, value: str) -> bool:
         return False
     after = re.match(r"\s*[–—:,(/-]?\s*([\w.-]+)", text[end:end + 40])
     return bool(after and _vehicle_word().fullmatch(after.group(1)))
+
+
+def _vehicle_right_before(text: str, start: int, langs: tuple[str, ...]) -> bool:
+    """A make or model, with its codes and sizes, right before `start` on the same line (no label, no preposition)."""
+    before = text[max(0, start - 40):start].split("\n")[-1]
+    return bool(before.strip()) and not before.rstrip().endswith((",", ".", ":")) and _context_before(
+        text, start, langs) and not re.search(rf"(?:{pattern('vehicle_preps', langs).pattern})\s*$", before, re.I)
 
 
 def _names_the_car_after(text: str, end: int, value: str) -> bool:
