@@ -13,7 +13,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app.reading.extract.line_quality import names_a_part, quality
+from app.reading.extract.line_quality import _greeting_line, _self_supplied, names_a_part, quality
 from app.reading.extract.lexicon import common, words
 
 
@@ -86,13 +86,6 @@ _BRACKETS = re.compile(r"\([^()\n]*\)")
 
 
 @cache
-def _self_supplied() -> re.Pattern:
-    from app.reading.extract.line_quality import _vocab
-
-    return re.compile(rf"(?<!\w)(?:{'|'.join(_vocab()['self_supplied'])})(?!\w)", re.I)
-
-
-@cache
 def _price_in_line() -> re.Pattern:
     cur = "|".join(common("currency"))
     return re.compile(rf"\d\s?(?:{cur})(?!\w)|(?<!\w)(?:{cur})\s?\d|\d,-", re.I)
@@ -104,8 +97,6 @@ def _said_of_the_job(line: str, *, is_subject: bool) -> bool:
     the workshop has itself or does not need ('Olje har vi selv (4,6 l 5W-30)'). Measured on the first runs of the
     blind batches: counting these held read-right orders back and did not catch the wrong ones."""
     stripped = line.strip()
-    from app.reading.extract.line_quality import _greeting_line
-
     return (is_subject or stripped.endswith(":") or bool(_price_in_line().search(stripped))
             or bool(_self_supplied().search(stripped)) or _greeting_line(stripped) or _asks_a_price(stripped))
 

@@ -146,7 +146,7 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
 
 
 def _not_wanted_row(desc: str | None) -> bool:
-    from app.reading.extract.confidence import _self_supplied
+    from app.reading.extract.line_quality import _self_supplied
 
     return bool(desc and _self_supplied().search(desc))
 

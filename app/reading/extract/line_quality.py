@@ -151,11 +151,15 @@ def _greeting_line(line: str) -> bool:
     return bool(_greeting().match(line)) and len(_WORD.findall(line)) <= 4
 
 
+@cache
+def _self_supplied() -> re.Pattern:
+    """What the workshop has itself, does not need, takes later or sends back (line_vocabulary.json)."""
+    return re.compile(rf"(?<!\w)(?:{'|'.join(_vocab()['self_supplied'])})(?!\w)", re.I)
+
+
 def _not_wanted_line(line: str) -> bool:
     """'L'ancien volant moteur sera rendu en consigne.': the part named goes back, or is for later, or the
     workshop's own."""
-    from app.reading.extract.confidence import _self_supplied
-
     return bool(_self_supplied().search(line))
 
 

@@ -413,7 +413,7 @@ def _please() -> re.Pattern:
 
 
 def _not_wanted(chunk: str) -> bool:
-    from app.reading.extract.confidence import _self_supplied
+    from app.reading.extract.line_quality import _self_supplied
 
     return bool(_self_supplied().search(chunk))
 
