@@ -118,11 +118,15 @@ def _summary(s: dict) -> str:
 # blind23's first run (parser at 63cd8cc, after blind22's kinds; truck, bus and van workshops, and city workshops'
 # service jobs): 18/41 clear orders right without review (44%), 24 read right, 2/64 wrong without review (3.1%), 13/13
 # ambiguous flagged. The silent wrong kinds were then fixed (a model number with a unit, a line removed from an order).
+# blind24's first run (parser at 0a70e8a, after blind23's kinds; an ordinary weekday in eight countries, and messages
+# easy to misread): 33/41 clear orders right without review (80%), 35 read right, 1/64 wrong without review (1.6%),
+# 12/12 ambiguous flagged; nothing tuned on it: a measure.
 # (clear orders read right, wrong without review), raised to what each batch reads now
 MEASURED = {"blind4": (41, 0), "blind5": (40, 0), "blind6": (41, 0), "blind7": (36, 0), "blind8": (33, 0),
             "blind9": (27, 1), "blind10": (39, 0), "blind11": (40, 0), "blind12": (39, 0), "blind13": (38, 0),
             "blind14": (39, 0), "blind15": (19, 0), "blind16": (41, 0), "blind17": (40, 0), "blind18": (32, 2),
-            "blind19": (38, 0), "blind20": (37, 0), "blind21": (29, 1), "blind22": (33, 0), "blind23": (29, 0)}
+            "blind19": (38, 0), "blind20": (37, 0), "blind21": (29, 1), "blind22": (33, 0), "blind23": (29, 0),
+            "blind24": (35, 1)}
 
 
 @pytest.mark.parametrize("folder", BATCHES, ids=[b.name for b in BATCHES])
