@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from app.reading.extract.lexicon import brand_set, common, fragment, has_part_noun, vehicle_names
+from app.reading.extract.lexicon import ENGINE_BY_SIZE, brand_set, common, fragment, has_part_noun, vehicle_names
 from app.reading import reasons as R
 from app.reading.reasons import say
 
@@ -395,10 +395,6 @@ def _code_prefixes() -> frozenset[str]:
         return frozenset(p.lower() for p in json.load(fh)["lowercase_prefixes"]["prefixes"] if len(p) >= 2)
 
 
-# '1.4 Turbo', '2.5 Hybrid': the engine named by its size, not a part asked for
-_ENGINE_WORD = re.compile(r"(?<=\d[.,]\d)\s?(?:turbo|hybrid|diesel)(?!\w)", re.I)
-
-
 def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
     """Model, chassis and engine codes and odometer readings that are certain by their surroundings: after a make
     or a model word ("Mercedes C 200", "Golf 7", "motor 2KD-FTV", "km-stand 187 000"), a model of the lexicon that
@@ -430,7 +426,7 @@ def vehicle_code_spans(text: str) -> list[tuple[int, int]]:
         before = text[max(0, m.start() - 40):m.start()].split("\n")[-1]
         code = m.group("v")
         if ((re.search(r"\d", code) and re.search(r"[^\W\d_]", code) or re.fullmatch(r"\d{3}", code)
-             and _vehicle_line_word().search(before[-30:])) and not has_part_noun(_ENGINE_WORD.sub(" ", before))
+             and _vehicle_line_word().search(before[-30:])) and not has_part_noun(ENGINE_BY_SIZE.sub(" ", before))
                 and (_vehicle_line_word().search(before) or re.search(r"\d[.,]\d\s*\w*\s*$", before))):
             certain.append(m.span("v"))
     for s, e in list(certain) + list(spans):

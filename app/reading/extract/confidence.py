@@ -13,7 +13,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app.reading.extract.line_quality import _greeting_line, _self_supplied, names_a_part, quality
+from app.reading.extract.line_quality import _greeting_line, _self_supplied, names_a_part, not_wanted, quality
 from app.reading.extract.lexicon import common, words
 
 
@@ -98,14 +98,14 @@ def _said_of_the_job(line: str, *, is_subject: bool) -> bool:
     blind batches: counting these held read-right orders back and did not catch the wrong ones."""
     stripped = line.strip()
     return (is_subject or stripped.endswith(":") or bool(_price_in_line().search(stripped))
-            or bool(_self_supplied().search(stripped)) or _greeting_line(stripped) or _asks_a_price(stripped))
+            or not_wanted(stripped) or _greeting_line(stripped) or _asks_a_price(stripped))
 
 
 def _on_a_line_not_wanted(text: str, at: int) -> bool:
     """The token stands on a line that says its part is for later, going back or the workshop's own ('Fjærene bak
     tar vi senere ... 994 517'): a number named, and rightly not read into a line."""
     line = text[text.rfind("\n", 0, at) + 1:(text.find("\n", at) + 1 or len(text) + 1) - 1]
-    return bool(_self_supplied().search(line)) or _asks_a_price(line)
+    return not_wanted(line) or _asks_a_price(line)
 
 
 def _asks_a_price(line: str) -> bool:

@@ -8,6 +8,7 @@ from functools import cache
 
 from app.reading.extract.lexicon import common
 from app.reading.extract.partnumbers import find_part_numbers, is_ean13, normalise_part_number
+from app.reading.extract.line_quality import not_wanted
 from app.reading.extract.quantities import Quantity
 from app.reading.extract.signals import mask
 from app.reading import reasons as R
@@ -131,7 +132,7 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
         q = _int_cell(qty_text)
         if pn is None and (desc is None or q is None):
             continue
-        if pn is None and _not_wanted_row(desc):
+        if pn is None and not_wanted(desc):
             continue  # 'Dekkene tar vi fra dekkhotellet, de skal ikke bestilles': named in the list, not ordered
         und = re.fullmatch(r"\s*(\d{1,3})\s*(?:-|–|/|or|eller|oder|ou|of|tai)\s*(\d{1,3})\s*", qty_text, re.I)
         quantity = Quantity(int(und.group(1)), [], True, qty_text) if und else Quantity(q or 1, [], q is not None, None)
@@ -143,12 +144,6 @@ def items_from_rows(rows: list[list[str]], source: str, numeric_cells=frozenset(
         item.unread_codes = _unread_codes(row, rows[header_at] if header_at is not None else None, cols, pn)
         items.append(item)
     return items
-
-
-def _not_wanted_row(desc: str | None) -> bool:
-    from app.reading.extract.line_quality import _self_supplied
-
-    return bool(desc and _self_supplied().search(desc))
 
 
 def _whole_cell_code(cell: str, found) -> bool:

@@ -143,3 +143,7 @@ def vehicle_names(*keys: str, extra: tuple[str, ...] = ()) -> str:
     alts = "|".join([trie_alternation(plain)] + sorted(names - plain, key=len, reverse=True))  # a trie: see there
     ends = "|".join(common("vehicle_name_suffixes"))
     return rf"(?:{alts})(?:['’][^\W\d_]{{1,5}}|(?<=[^\W\d_]{{4}})(?:{ends}))?"
+
+
+# '1.4 Turbo', '2.5 Hybrid': the engine named by its size, not a part asked for
+ENGINE_BY_SIZE = re.compile(r"(?<=\d[.,]\d)\s?(?:turbo|hybrid|diesel)(?!\w)", re.I)

@@ -11,7 +11,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from app.reading.extract.lexicon import common, has_part_noun, number_words, part_noun_re, trie_alternation
+from app.reading.extract.lexicon import ENGINE_BY_SIZE, common, has_part_noun, number_words, part_noun_re, trie_alternation
 from app.reading import reasons as R
 from app.reading.reasons import say
 
@@ -131,14 +131,11 @@ def _company() -> re.Pattern:
     return re.compile(rf"(?<![\w&])(?:(?i:gmbh|ltd\.?|limited|plc|sarl|oyj)|(?:{alts.upper()})|Oy|Ky|ApS)(?!\w)")
 
 
-_ENGINE_NAMED = re.compile(r"(?<=\d[.,]\d)\s?(?:turbo|hybrid|diesel)(?!\w)", re.I)
-
-
 def names_a_part(line: str) -> bool:
     """A part noun of four letters or more in `line`: the short stems ("rem", "hub") also match inside names and
     names ("Huber"), which measured as noise for an uncovered line. An engine named by its size ('Astra K 1.4
     Turbo') names no part."""
-    return any(len(m.group()) >= 4 for m in part_noun_re().finditer(_ENGINE_NAMED.sub(" ", line)))
+    return any(len(m.group()) >= 4 for m in part_noun_re().finditer(ENGINE_BY_SIZE.sub(" ", line)))
 
 
 @cache
@@ -157,10 +154,10 @@ def _self_supplied() -> re.Pattern:
     return re.compile(rf"(?<!\w)(?:{'|'.join(_vocab()['self_supplied'])})(?!\w)", re.I)
 
 
-def _not_wanted_line(line: str) -> bool:
-    """'L'ancien volant moteur sera rendu en consigne.': the part named goes back, or is for later, or the
-    workshop's own."""
-    return bool(_self_supplied().search(line))
+def not_wanted(text: str | None) -> bool:
+    """'L'ancien volant moteur sera rendu en consigne.', 'Olje har vi selv': the part named goes back, is for later,
+    or is the workshop's own."""
+    return bool(text and _self_supplied().search(text))
 
 
 def _spans(item) -> list[tuple[int, int]]:
@@ -200,7 +197,7 @@ def missed_lines(text: str, items) -> list[str]:
                 or _total_words().search(line)
                 or len(_WORD.findall(line)) > 7 or not (names_a_part(line) or _consumables().search(line))
                 or any(w.lower() in _sentence_words() for w in _WORD.findall(line))  # 'Bremsene er slitt'
-                or line.rstrip().endswith(("?", ":")) or _aside_line(line) or _not_wanted_line(line)
+                or line.rstrip().endswith(("?", ":")) or _aside_line(line) or not_wanted(line)
                 or _greeting_line(line)):
             continue
         out.append(line.strip())

@@ -9,6 +9,7 @@ from functools import cache
 from app.reading.extract.descriptions import clean_description
 from app.reading.extract.layouts import Item, _labelled_blocks, _text_table, _vertical_table, items_from_rows
 from app.reading.extract.lexicon import common, fragment, has_part_noun, lexicon, part_noun_re, pattern, words
+from app.reading.extract.line_quality import not_wanted
 from app.reading.extract.confidence import KIT_END, fits_grammar
 from app.reading.extract.partnumbers import PartMatch, _whole_formats, find_part_numbers
 from app.reading.extract.vehicle import mentions_vehicle
@@ -272,7 +273,7 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             head = [w for w in out[-1].description.split() if w.lower() not in _positions()
                     and w.lower() not in _brand_words()]
             desc = " ".join(head + ([desc] if desc else [])) or desc
-        if local and _not_wanted(chunk):
+        if local and not_wanted(chunk):
             # 'Fjærene bak tar vi senere ... 994 517', 'irrtümlich gelieferte Bremsscheibe A 906 421 06 12 geben wir
             # zurück': numbered, but for later or going back, not asked for now
             continue
@@ -296,7 +297,7 @@ def _sentence_items(sentence: str, lang: str, bullet: bool, order_intent: bool, 
             # 'AdBlue 10 L, qty 2': a consumable asked for is a line too; '... + 1 stk pølsko': so is a counted item
             # after one read from the same sentence
             continue
-        if _not_wanted(chunk):
+        if not_wanted(chunk):
             # '12V battery: not needed after all', 'Olje har vi selv', 'Dekkene (4 stk 205/55 R16) tar vi fra
             # dekkhotellet': named, even counted, not asked for
             continue
@@ -410,12 +411,6 @@ def _chunks(sentence: str, pns: list[PartMatch], lang: str) -> list[tuple[int, i
 @cache
 def _please() -> re.Pattern:
     return re.compile(r"(?<!\w)(?:please|pls|plz|bitte|svp|s'il vous plaît|graag|gerne|gjerne)(?!\w)", re.I)
-
-
-def _not_wanted(chunk: str) -> bool:
-    from app.reading.extract.line_quality import _self_supplied
-
-    return bool(_self_supplied().search(chunk))
 
 
 def _consumable(text: str) -> bool:
